@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Resident.Generators.Emitting;
+using Resident.Generators.Model;
+using Resident.Generators.Parsing;
+
+namespace Resident.Generators;
+
+/// <summary>
+/// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c> and
+/// <c>[LifecycleHook]</c> classes, each with a generated factory. One <c>ForAttributeWithMetadataName</c> pipeline
+/// per attribute; each yields equatable specs, so edits that do not touch a declaration keep the output cached.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class ManifestGenerator : IIncrementalGenerator
+{
+    /// <summary>Names of the tracked pipeline steps, for caching tests.</summary>
+    public static class Steps
+    {
+        /// <summary>The compilation facts (assembly name, runtime referenced).</summary>
+        public const string Compilation = nameof(Compilation);
+
+        /// <summary>One spec per <c>[Cleaner]</c> class.</summary>
+        public const string Cleaners = nameof(Cleaners);
+
+        /// <summary>Specs per <c>[LifecycleHook]</c> class.</summary>
+        public const string LifecycleHooks = nameof(LifecycleHooks);
+
+        /// <summary>One spec per <c>[RequestHook]</c> class.</summary>
+        public const string RequestHooks = nameof(RequestHooks);
+
+        /// <summary>The whole manifest spec.</summary>
+        public const string Manifest = nameof(Manifest);
+    }
+
+    private static readonly DiagnosticDescriptor GeneratorFailed = new(
+        "RESG001",
+        "Resident generator failed",
+        "Resident's manifest generator failed and emitted an empty manifest: {0}",
+        "Resident.Generator",
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true);
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var compilation = context.CompilationProvider
+            .Select(Guard<Compilation, CompilationSpec>(DeclarationParser.ParseCompilation, new CompilationSpec("", false)))
+            .WithTrackingName(Steps.Compilation);
+
+        var cleaners = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.CleanerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CleanerSpec?>(DeclarationParser.ParseCleaner, null))
+            .WithTrackingName(Steps.Cleaners)
+            .Collect();
+
+        var lifecycleHooks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.LifecycleHookAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, ImmutableEquatableArray<LifecycleHookSpec>>(DeclarationParser.ParseLifecycleHooks, ImmutableEquatableArray<LifecycleHookSpec>.Empty))
+            .WithTrackingName(Steps.LifecycleHooks)
+            .Collect();
+
+        var requestHooks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.RequestHookAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, RequestHookSpec?>(DeclarationParser.ParseRequestHook, null))
+            .WithTrackingName(Steps.RequestHooks)
+            .Collect();
+
+        var manifest = compilation
+            .Combine(cleaners)
+            .Combine(lifecycleHooks)
+            .Combine(requestHooks)
+            .Select(static (input, _) =>
+            {
+                var (((facts, cleanerSpecs), hookSpecs), requestHookSpecs) = input;
+                return facts.ReferencesRuntime
+                    ? new ManifestSpec(
+                        facts.AssemblyName,
+                        cleanerSpecs.OfType<CleanerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        hookSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.EventName, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
+                    : null;
+            })
+            .WithTrackingName(Steps.Manifest);
+
+        context.RegisterSourceOutput(manifest, static (output, spec) =>
+        {
+            if (spec is null)
+            {
+                return; // The compilation does not reference the Resident runtime: nothing to register with.
+            }
+
+            string source;
+            try
+            {
+                source = ManifestEmitter.Emit(spec);
+            }
+            catch (Exception exception)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(GeneratorFailed, Location.None, exception.Message));
+                source = ManifestEmitter.Emit(spec with
+                {
+                    Cleaners = ImmutableEquatableArray<CleanerSpec>.Empty,
+                    LifecycleHooks = ImmutableEquatableArray<LifecycleHookSpec>.Empty,
+                    RequestHooks = ImmutableEquatableArray<RequestHookSpec>.Empty,
+                });
+            }
+
+            output.AddSource(ManifestEmitter.HintName, source);
+        });
+    }
+
+    private static bool IsClass(SyntaxNode node) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax;
+
+    // A generator must never break the build: a parse step that throws yields its fallback value.
+    private static Func<TInput, System.Threading.CancellationToken, TResult> Guard<TInput, TResult>(
+        Func<TInput, System.Threading.CancellationToken, TResult> parse, TResult fallback) =>
+        (input, cancellationToken) =>
+        {
+            try
+            {
+                return parse(input, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception)
+            {
+                return fallback;
+            }
+        };
+}

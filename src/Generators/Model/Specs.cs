@@ -1,0 +1,42 @@
+namespace Resident.Generators.Model;
+
+// The specs are what the pipeline caches: plain records of strings, numbers and equatable arrays.
+// No ISymbol, SyntaxNode, SemanticModel or Location may appear here (a test walks them to make sure).
+
+/// <summary>How the generated factory obtains one constructor argument.</summary>
+internal enum ArgumentSource
+{
+    /// <summary><c>GetRequiredService&lt;T&gt;()</c>.</summary>
+    RequiredService,
+
+    /// <summary><c>GetService&lt;T&gt;()</c>: the parameter is nullable with a null default.</summary>
+    OptionalService,
+
+    /// <summary>The service provider itself.</summary>
+    ServiceProvider,
+}
+
+/// <summary>A constructor argument: its fully qualified type (<c>global::…</c>) and where it comes from.</summary>
+internal sealed record ArgumentSpec(string TypeName, ArgumentSource Source);
+
+/// <summary>The constructor call the generated factory makes.</summary>
+internal sealed record FactorySpec(string TypeName, ImmutableEquatableArray<ArgumentSpec> Arguments);
+
+/// <summary>A <c>[Cleaner]</c> class.</summary>
+internal sealed record CleanerSpec(string Name, int Order, FactorySpec Factory);
+
+/// <summary>One <c>[LifecycleHook(event)]</c> attribute on a class; a class with several attributes has several specs.</summary>
+internal sealed record LifecycleHookSpec(string Name, string EventName, int Order, FactorySpec Factory);
+
+/// <summary>A <c>[RequestHook]</c> class and which of the two hook interfaces it implements.</summary>
+internal sealed record RequestHookSpec(string Name, int Order, bool OnRequestReceived, bool OnResponseGenerated, FactorySpec Factory);
+
+/// <summary>Facts about the compilation itself that the output needs.</summary>
+internal sealed record CompilationSpec(string AssemblyName, bool ReferencesRuntime);
+
+/// <summary>Everything one assembly's <c>ResidentManifest</c> lists.</summary>
+internal sealed record ManifestSpec(
+    string AssemblyName,
+    ImmutableEquatableArray<CleanerSpec> Cleaners,
+    ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
+    ImmutableEquatableArray<RequestHookSpec> RequestHooks);

@@ -1,0 +1,116 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Resident.Generators.Model;
+
+namespace Resident.Generators.Parsing;
+
+/// <summary>
+/// Turns the symbols <c>ForAttributeWithMetadataName</c> found into specs. A class with the wrong shape yields
+/// nothing: the generator stays silent and the analyzer explains.
+/// </summary>
+internal static class DeclarationParser
+{
+    private static readonly string[] CleanerInterfaces = { KnownNames.Cleaner };
+    private static readonly string[] LifecycleHookInterfaces = { KnownNames.LifecycleHook };
+    private static readonly string[] RequestHookInterfaces = { KnownNames.RequestReceivedHook, KnownNames.ResponseGeneratedHook };
+
+    public static CleanerSpec? ParseCleaner(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Factory(context.TargetSymbol, CleanerInterfaces) is not { } factory)
+        {
+            return null;
+        }
+
+        return new CleanerSpec(Name(context.TargetSymbol), Order(context.Attributes[0]), factory);
+    }
+
+    public static ImmutableEquatableArray<LifecycleHookSpec> ParseLifecycleHooks(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Factory(context.TargetSymbol, LifecycleHookInterfaces) is not { } factory)
+        {
+            return ImmutableEquatableArray<LifecycleHookSpec>.Empty;
+        }
+
+        var hooks = new List<LifecycleHookSpec>();
+        foreach (var attribute in context.Attributes)
+        {
+            if (attribute.ConstructorArguments.Length == 1
+                && attribute.ConstructorArguments[0].Value is int value
+                && value >= 0 && value < KnownNames.LifecycleEvents.Length)
+            {
+                hooks.Add(new LifecycleHookSpec(Name(context.TargetSymbol), KnownNames.LifecycleEvents[value], Order(attribute), factory));
+            }
+        }
+
+        return hooks.ToImmutableEquatableArray();
+    }
+
+    public static RequestHookSpec? ParseRequestHook(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (context.TargetSymbol is not INamedTypeSymbol type || Factory(type, RequestHookInterfaces) is not { } factory)
+        {
+            return null;
+        }
+
+        return new RequestHookSpec(
+            Name(type),
+            Order(context.Attributes[0]),
+            DeclarationShape.Implements(type, KnownNames.RequestReceivedHook),
+            DeclarationShape.Implements(type, KnownNames.ResponseGeneratedHook),
+            factory);
+    }
+
+    public static CompilationSpec ParseCompilation(Compilation compilation, CancellationToken cancellationToken) =>
+        new(compilation.AssemblyName ?? "", compilation.GetTypeByMetadataName(KnownNames.Manifest) is not null);
+
+    private static FactorySpec? Factory(ISymbol symbol, string[] interfaces)
+    {
+        if (symbol is not INamedTypeSymbol type
+            || DeclarationShape.Check(type, interfaces, out var constructor) != ShapeProblem.None
+            || constructor is null)
+        {
+            return null;
+        }
+
+        var arguments = constructor.Parameters.Select(parameter => new ArgumentSpec(
+            TypeName(parameter.Type),
+            Source(parameter)));
+        return new FactorySpec(TypeName(type), arguments.ToImmutableEquatableArray());
+    }
+
+    private static ArgumentSource Source(IParameterSymbol parameter)
+    {
+        if (parameter.Type.ToDisplayString() == "System.IServiceProvider")
+        {
+            return ArgumentSource.ServiceProvider;
+        }
+
+        // A nullable parameter defaulting to null is optional, as ActivatorUtilities treats it.
+        return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is null && !parameter.Type.IsValueType
+            ? ArgumentSource.OptionalService
+            : ArgumentSource.RequiredService;
+    }
+
+    private static int Order(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "Order" && argument.Value.Value is int order)
+            {
+                return order;
+            }
+        }
+
+        return 0;
+    }
+
+    private static string Name(ISymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+
+    private static string TypeName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+}

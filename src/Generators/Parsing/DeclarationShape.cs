@@ -1,0 +1,118 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Resident.Generators.Parsing;
+
+/// <summary>What keeps a class from being a Resident declaration the generated code can build.</summary>
+internal enum ShapeProblem
+{
+    None,
+    NotAClass,
+    Abstract,
+    Generic,
+    NotAccessible,
+    MissingInterface,
+    NoAccessibleConstructor,
+    AmbiguousConstructor,
+    UnsupportedParameter,
+}
+
+/// <summary>
+/// The rules a declared class must follow so the generated factory can construct it. Shared by the generator,
+/// which silently skips a class that breaks them, and the analyzer, which reports why.
+/// </summary>
+internal static class DeclarationShape
+{
+    /// <summary>Checks <paramref name="type"/>; on success <paramref name="constructor"/> is the one the factory calls.</summary>
+    /// <param name="requiredInterfaces">Metadata names; the class must implement at least one.</param>
+    public static ShapeProblem Check(INamedTypeSymbol type, string[] requiredInterfaces, out IMethodSymbol? constructor)
+    {
+        constructor = null;
+        if (type.TypeKind != TypeKind.Class || type.IsStatic)
+        {
+            return ShapeProblem.NotAClass;
+        }
+
+        if (type.IsAbstract)
+        {
+            return ShapeProblem.Abstract;
+        }
+
+        if (type.IsGenericType)
+        {
+            return ShapeProblem.Generic;
+        }
+
+        if (!IsReachableFromGeneratedCode(type))
+        {
+            return ShapeProblem.NotAccessible;
+        }
+
+        if (!requiredInterfaces.Any(name => Implements(type, name)))
+        {
+            return ShapeProblem.MissingInterface;
+        }
+
+        var candidates = type.InstanceConstructors.Where(c => IsInternallyAccessible(c.DeclaredAccessibility)).ToArray();
+        if (candidates.Length == 0)
+        {
+            return ShapeProblem.NoAccessibleConstructor;
+        }
+
+        var marked = candidates.Where(c => c.GetAttributes().Any(a =>
+            a.AttributeClass?.ToDisplayString() == KnownNames.ActivatorUtilitiesConstructor)).ToArray();
+        if (marked.Length == 1)
+        {
+            constructor = marked[0];
+        }
+        else
+        {
+            // As ActivatorUtilities does: the constructor with the most parameters, which must be unique.
+            var most = candidates.Max(c => c.Parameters.Length);
+            var widest = candidates.Where(c => c.Parameters.Length == most).ToArray();
+            if (widest.Length != 1)
+            {
+                return ShapeProblem.AmbiguousConstructor;
+            }
+
+            constructor = widest[0];
+        }
+
+        foreach (var parameter in constructor.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None
+                || parameter.Type.IsRefLikeType
+                || parameter.Type.TypeKind is TypeKind.Pointer or TypeKind.FunctionPointer or TypeKind.Dynamic or TypeKind.Error)
+            {
+                constructor = null;
+                return ShapeProblem.UnsupportedParameter;
+            }
+        }
+
+        return ShapeProblem.None;
+    }
+
+    public static bool Implements(INamedTypeSymbol type, string interfaceMetadataName) =>
+        type.AllInterfaces.Any(i => i.ToDisplayString() == interfaceMetadataName);
+
+    private static bool IsReachableFromGeneratedCode(INamedTypeSymbol type)
+    {
+        if (type.IsFileLocal)
+        {
+            return false;
+        }
+
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (!IsInternallyAccessible(current.DeclaredAccessibility))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsInternallyAccessible(Accessibility accessibility) =>
+        accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+}

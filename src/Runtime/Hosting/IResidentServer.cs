@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Resident;
+
+/// <summary>
+/// The running server — Resident's <c>app('swoole')</c>. Resolve it from dependency injection anywhere in a
+/// Resident app. Later features add push, table and process APIs here.
+/// </summary>
+public interface IResidentServer
+{
+    /// <summary>When the server started; <see cref="DateTimeOffset.MinValue"/> before it has started.</summary>
+    DateTimeOffset StartTime { get; }
+
+    /// <summary>The id of the process serving this code.</summary>
+    int ProcessId { get; }
+
+    /// <summary>The worker id: 0 in inline mode, 0 to WorkerNum − 1 in supervised mode.</summary>
+    int WorkerId { get; }
+
+    /// <summary>Requests received since the server started.</summary>
+    long RequestCount { get; }
+
+    /// <summary>Connections open right now on the server's listeners.</summary>
+    long ActiveConnections { get; }
+
+    /// <summary>The addresses the server listens on, known once it has started (e.g. <c>http://127.0.0.1:5200</c>).</summary>
+    IReadOnlyList<string> ListenAddresses { get; }
+
+    /// <summary>The validated settings the server runs with.</summary>
+    ResidentOptions Options { get; }
+}
+
+/// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>
+public static class ResidentServerExtensions
+{
+    /// <summary>The Resident server of <paramref name="services"/>.</summary>
+    /// <exception cref="InvalidOperationException">The app did not call <c>builder.AddResident()</c>.</exception>
+    public static IResidentServer GetResidentServer(this IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetService<IResidentServer>() ?? throw NotAResidentHost();
+    }
+
+    /// <summary>The Resident server that serves <paramref name="context"/>.</summary>
+    /// <exception cref="InvalidOperationException">The app did not call <c>builder.AddResident()</c>.</exception>
+    public static IResidentServer GetResidentServer(this HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.RequestServices.GetResidentServer();
+    }
+
+    private static InvalidOperationException NotAResidentHost() => new(
+        "IResidentServer exists only in a Resident host: call builder.AddResident() on the WebApplicationBuilder " +
+        "and run the app with app.RunResidentAsync(args).");
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Resident.Hosting;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Error, "Cleaner {Cleaner} failed; the other cleaners still ran.")]
+    public static partial void CleanerFailed(ILogger logger, string cleaner, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Error, "Request hook {Hook} failed in {Stage}; the request went on without it.")]
+    public static partial void RequestHookFailed(ILogger logger, string hook, string stage, Exception exception);
+
+    [LoggerMessage(3, LogLevel.Error, "Lifecycle hook {Hook} failed on {Event}; the other hooks still ran.")]
+    public static partial void LifecycleHookFailed(ILogger logger, string hook, LifecycleEvent @event, Exception exception);
+
+    [LoggerMessage(4, LogLevel.Information, "Resident server started in inline mode (pid {ProcessId}) on {Addresses}.")]
+    public static partial void ServerStarted(ILogger logger, int processId, string addresses);
+
+    [LoggerMessage(5, LogLevel.Critical, "Worker {WorkerId} (pid {ProcessId}) is failing with an unhandled exception.")]
+    public static partial void WorkerFailing(ILogger logger, int workerId, int processId, Exception exception);
+
+    [LoggerMessage(6, LogLevel.Information, "Replaced the stale Unix socket file {Path} left by an earlier run.")]
+    public static partial void StaleSocketReplaced(ILogger logger, string path);
+}

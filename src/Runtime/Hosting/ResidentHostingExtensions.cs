@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Resident.Cli;
+using Resident.Hosting;
+using Resident.Http;
+
+namespace Resident;
+
+/// <summary>Turns an ASP.NET Core app into a Resident server.</summary>
+public static class ResidentHostingExtensions
+{
+    /// <summary>
+    /// Adds Resident to the app: binds the <c>Resident</c> configuration section over the defaults (and over any
+    /// <paramref name="defaults"/> set in code), validates it when the host starts, and wires every declaration
+    /// of the generated manifests (cleaners, request hooks, lifecycle hooks) into the server.
+    /// </summary>
+    /// <param name="builder">The app's builder.</param>
+    /// <param name="defaults">Optional code defaults; configuration values override them.</param>
+    public static WebApplicationBuilder AddResident(this WebApplicationBuilder builder, Action<ResidentOptions>? defaults = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        if (services.Any(service => service.ServiceType == typeof(ResidentServer)))
+        {
+            return builder;
+        }
+
+        var options = services.AddOptions<ResidentOptions>();
+        if (defaults is not null)
+        {
+            options.Configure(defaults);
+        }
+
+        services.AddSingleton<IConfigureOptions<ResidentOptions>, ResidentOptionsSetup>();
+        services.AddSingleton<IValidateOptions<ResidentOptions>, ResidentOptionsValidator>();
+        options.ValidateOnStart();
+
+        // The shutdown budget is MaxWaitTime (LaravelS max_wait_time).
+        services.AddSingleton<IConfigureOptions<HostOptions>>(provider => new ConfigureOptions<HostOptions>(host =>
+            host.ShutdownTimeout = TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<ResidentOptions>>().Value.MaxWaitTime)));
+
+        var declarations = ResidentManifestBuilder.Collect(ResidentManifests.All);
+        services.AddSingleton(provider => new ResidentRuntime(declarations, provider));
+        services.AddSingleton<ResidentServer>();
+        services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ResidentKestrelSetup>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ResidentStartupFilter>());
+
+        // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs the app. With no verb it serves inline in this process until Ctrl+C or SIGTERM, then stops gracefully
+    /// within <c>MaxWaitTime</c>. Returns the process exit code (also set as <see cref="Environment.ExitCode"/>).
+    /// </summary>
+    /// <param name="app">The built app.</param>
+    /// <param name="args">The command-line arguments; the first one not starting with '-' is the verb.</param>
+    public static async Task<int> RunResidentAsync(this WebApplication app, string[]? args = null)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (app.Services.GetService<ResidentServer>() is null)
+        {
+            throw new InvalidOperationException("RunResidentAsync needs builder.AddResident() to have been called before builder.Build().");
+        }
+
+        var command = ResidentCommand.Parse(args ?? []);
+        var exitCode = command.Verb switch
+        {
+            ResidentVerb.Inline => await RunInlineAsync(app),
+            _ => command.Reject(Console.Error),
+        };
+        Environment.ExitCode = exitCode;
+        return exitCode;
+    }
+
+    private static async Task<int> RunInlineAsync(WebApplication app)
+    {
+        await app.RunAsync();
+        return 0;
+    }
+}

@@ -1,0 +1,73 @@
+using System.ComponentModel;
+
+namespace Resident.Hosting;
+
+/// <summary>
+/// Collects the declarations that generated manifests describe. Generated code calls the <c>Add…</c>
+/// methods; the host reads the ordered result.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class ResidentManifestBuilder
+{
+    private readonly List<Declaration<ICleaner>> _cleaners = [];
+    private readonly List<LifecycleHookDeclaration> _lifecycleHooks = [];
+    private readonly List<Declaration<IRequestReceivedHook>> _requestReceivedHooks = [];
+    private readonly List<Declaration<IResponseGeneratedHook>> _responseGeneratedHooks = [];
+
+    /// <summary>Declares a <see cref="CleanerAttribute">[Cleaner]</see>.</summary>
+    /// <param name="name">The fully qualified type name; it orders cleaners of equal order and names the cleaner in logs.</param>
+    /// <param name="order">The cleaner's <see cref="CleanerAttribute.Order"/>.</param>
+    /// <param name="factory">Creates the cleaner, resolving constructor parameters from DI.</param>
+    public void AddCleaner(string name, int order, Func<IServiceProvider, ICleaner> factory) =>
+        _cleaners.Add(new(name, order, factory));
+
+    /// <summary>Declares a <see cref="LifecycleHookAttribute">[LifecycleHook]</see> for one lifecycle event.</summary>
+    public void AddLifecycleHook(string name, LifecycleEvent lifecycleEvent, int order, Func<IServiceProvider, ILifecycleHook> factory) =>
+        _lifecycleHooks.Add(new(lifecycleEvent, new(name, order, factory)));
+
+    /// <summary>Declares a <see cref="RequestHookAttribute">[RequestHook]</see> class that implements <see cref="IRequestReceivedHook"/>.</summary>
+    public void AddRequestReceivedHook(string name, int order, Func<IServiceProvider, IRequestReceivedHook> factory) =>
+        _requestReceivedHooks.Add(new(name, order, factory));
+
+    /// <summary>Declares a <see cref="RequestHookAttribute">[RequestHook]</see> class that implements <see cref="IResponseGeneratedHook"/>.</summary>
+    public void AddResponseGeneratedHook(string name, int order, Func<IServiceProvider, IResponseGeneratedHook> factory) =>
+        _responseGeneratedHooks.Add(new(name, order, factory));
+
+    internal ResidentDeclarations Build() => new(
+        Sorted(_cleaners),
+        _lifecycleHooks
+            .OrderBy(hook => hook.Declaration.Order)
+            .ThenBy(hook => hook.Declaration.Name, StringComparer.Ordinal)
+            .ToArray(),
+        Sorted(_requestReceivedHooks),
+        Sorted(_responseGeneratedHooks));
+
+    internal static ResidentDeclarations Collect(IEnumerable<IResidentManifest> manifests)
+    {
+        var builder = new ResidentManifestBuilder();
+        foreach (var manifest in manifests)
+        {
+            manifest.Describe(builder);
+        }
+
+        return builder.Build();
+    }
+
+    private static Declaration<T>[] Sorted<T>(List<Declaration<T>> declarations) where T : class =>
+        declarations
+            .OrderBy(declaration => declaration.Order)
+            .ThenBy(declaration => declaration.Name, StringComparer.Ordinal)
+            .ToArray();
+}
+
+/// <summary>One declared component: its type name, its order and the generated factory that builds it.</summary>
+internal sealed record Declaration<T>(string Name, int Order, Func<IServiceProvider, T> Factory) where T : class;
+
+internal sealed record LifecycleHookDeclaration(LifecycleEvent Event, Declaration<ILifecycleHook> Declaration);
+
+/// <summary>Every declaration of the app, each list already in run order (Order, then name).</summary>
+internal sealed record ResidentDeclarations(
+    Declaration<ICleaner>[] Cleaners,
+    LifecycleHookDeclaration[] LifecycleHooks,
+    Declaration<IRequestReceivedHook>[] RequestReceivedHooks,
+    Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks);

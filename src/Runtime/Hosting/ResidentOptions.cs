@@ -1,0 +1,54 @@
+namespace Resident;
+
+/// <summary>
+/// The server settings, bound from the <c>Resident</c> configuration section (appsettings.json, environment
+/// variables such as <c>Resident__ListenPort</c>, or the command line such as <c>--Resident:ListenPort=8080</c>)
+/// over the defaults below and any set in code by <c>AddResident(options => …)</c>. Validated when the host starts.
+/// </summary>
+public sealed class ResidentOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "Resident";
+
+    /// <summary>The IPv4 or IPv6 address to listen on. Default <c>127.0.0.1</c>; <c>0.0.0.0</c> or <c>::</c> listens on every interface.</summary>
+    public string ListenIp { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port to listen on, 0–65535; 0 lets the operating system choose. Default 5200.</summary>
+    public int ListenPort { get; set; } = 5200;
+
+    /// <summary>
+    /// An optional Unix domain socket path to listen on as well (for an nginx <c>upstream</c>). A stale socket file
+    /// from a crashed run is replaced; a socket another live server listens on is a start-up error.
+    /// </summary>
+    public string? Socket { get; set; }
+
+    /// <summary>Worker processes in supervised mode, 1–256. Default 1: one .NET process already uses every core.</summary>
+    public int WorkerNum { get; set; } = 1;
+
+    /// <summary>Concurrent task workers, 1–1024. Default: the number of processors.</summary>
+    public int TaskWorkerNum { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Requests after which a worker is recycled in supervised mode; 0 (the default) never recycles.</summary>
+    public int MaxRequest { get; set; }
+
+    /// <summary>Seconds a stopping or reloading server waits for in-flight work, 1–3600. Default 60.</summary>
+    public int MaxWaitTime { get; set; } = 60;
+
+    /// <summary>The value of the <c>Server</c> response header; empty (the default) sends no <c>Server</c> header.</summary>
+    public string Server { get; set; } = "";
+
+    /// <summary>Serve files under the web root (<c>wwwroot</c>) with ASP.NET Core's static-file middleware (LaravelS <c>handle_static</c>). Default false.</summary>
+    public bool HandleStatic { get; set; }
+
+    /// <summary>
+    /// Apply <c>X-Real-IP</c>, <c>X-Real-PORT</c>, <c>X-Forwarded-For</c>, <c>X-Forwarded-Proto</c> and <c>Scheme</c>
+    /// from requests that come from a <see cref="TrustedProxies">trusted proxy</see> or a Unix socket. Default true.
+    /// </summary>
+    public bool ForwardedHeaders { get; set; } = true;
+
+    /// <summary>Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) whose forwarded headers are believed. Default: loopback only.</summary>
+    public IList<string> TrustedProxies { get; set; } = ["127.0.0.1", "::1"];
+
+    /// <summary>Errors met while reading configuration, reported by validation at start.</summary>
+    internal List<string> BindingErrors { get; } = [];
+}

@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace Resident.Hosting;
+
+/// <summary>
+/// Reads the <c>Resident</c> section by hand rather than with the reflection binder: it is NativeAOT-clean and
+/// every error can name its key and the allowed values.
+/// </summary>
+internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConfigureOptions<ResidentOptions>
+{
+    public void Configure(ResidentOptions options) =>
+        Bind(configuration.GetSection(ResidentOptions.SectionName), options);
+
+    internal static void Bind(IConfigurationSection section, ResidentOptions options)
+    {
+        var errors = options.BindingErrors;
+        ReadString(section, nameof(ResidentOptions.ListenIp), value => options.ListenIp = value);
+        ReadInt(section, nameof(ResidentOptions.ListenPort), errors, value => options.ListenPort = value);
+        ReadString(section, nameof(ResidentOptions.Socket), value => options.Socket = value);
+        ReadInt(section, nameof(ResidentOptions.WorkerNum), errors, value => options.WorkerNum = value);
+        ReadInt(section, nameof(ResidentOptions.TaskWorkerNum), errors, value => options.TaskWorkerNum = value);
+        ReadInt(section, nameof(ResidentOptions.MaxRequest), errors, value => options.MaxRequest = value);
+        ReadInt(section, nameof(ResidentOptions.MaxWaitTime), errors, value => options.MaxWaitTime = value);
+        ReadString(section, nameof(ResidentOptions.Server), value => options.Server = value);
+        ReadBool(section, nameof(ResidentOptions.HandleStatic), errors, value => options.HandleStatic = value);
+        ReadBool(section, nameof(ResidentOptions.ForwardedHeaders), errors, value => options.ForwardedHeaders = value);
+
+        var proxies = section.GetSection(nameof(ResidentOptions.TrustedProxies));
+        if (proxies.Value is { } single)
+        {
+            // A single value (e.g. an environment variable) may list several entries separated by commas.
+            options.TrustedProxies = [.. single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        }
+        else if (proxies.GetChildren().Any())
+        {
+            // Replace, never append to, the defaults: a configured list is the whole list.
+            options.TrustedProxies = [.. proxies.GetChildren()
+                .OrderBy(child => int.TryParse(child.Key, out var index) ? index : int.MaxValue)
+                .Select(child => child.Value ?? "")];
+        }
+    }
+
+    private static void ReadString(IConfigurationSection section, string key, Action<string> assign)
+    {
+        if (section[key] is { } value)
+        {
+            assign(value);
+        }
+    }
+
+    private static void ReadInt(IConfigurationSection section, string key, List<string> errors, Action<int> assign)
+    {
+        if (section[key] is not { } text)
+        {
+            return;
+        }
+
+        if (int.TryParse(text.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            assign(value);
+        }
+        else
+        {
+            errors.Add($"{ResidentOptions.SectionName}:{key} must be a whole number, but is '{text}'.");
+        }
+    }
+
+    private static void ReadBool(IConfigurationSection section, string key, List<string> errors, Action<bool> assign)
+    {
+        if (section[key] is not { } text)
+        {
+            return;
+        }
+
+        if (bool.TryParse(text.Trim(), out var value))
+        {
+            assign(value);
+        }
+        else
+        {
+            errors.Add($"{ResidentOptions.SectionName}:{key} must be true or false, but is '{text}'.");
+        }
+    }
+}
+
+/// <summary>Checks every setting at start, so a bad value fails the start with its key instead of failing later.</summary>
+internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOptions>
+{
+    // sun_path holds 108 bytes including the terminating zero.
+    private const int MaxUnixSocketPathBytes = 107;
+
+    public ValidateOptionsResult Validate(string? name, ResidentOptions options)
+    {
+        var errors = new List<string>(options.BindingErrors);
+
+        if (!IPAddress.TryParse(options.ListenIp, out _))
+        {
+            errors.Add(Message(nameof(ResidentOptions.ListenIp), "must be an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1", options.ListenIp));
+        }
+
+        Range(errors, nameof(ResidentOptions.ListenPort), options.ListenPort, 0, 65535);
+        Range(errors, nameof(ResidentOptions.WorkerNum), options.WorkerNum, 1, 256);
+        Range(errors, nameof(ResidentOptions.TaskWorkerNum), options.TaskWorkerNum, 1, 1024);
+        Range(errors, nameof(ResidentOptions.MaxRequest), options.MaxRequest, 0, int.MaxValue);
+        Range(errors, nameof(ResidentOptions.MaxWaitTime), options.MaxWaitTime, 1, 3600);
+
+        if (!string.IsNullOrEmpty(options.Socket))
+        {
+            if (System.Text.Encoding.UTF8.GetByteCount(options.Socket) > MaxUnixSocketPathBytes)
+            {
+                errors.Add(Message(nameof(ResidentOptions.Socket), $"must be a path of at most {MaxUnixSocketPathBytes} bytes (the Unix socket limit)", options.Socket));
+            }
+            else if (options.Socket.IndexOf('\0') >= 0)
+            {
+                errors.Add(Message(nameof(ResidentOptions.Socket), "must not contain a NUL character", options.Socket));
+            }
+        }
+
+        if (options.Server.Any(c => c < 0x20 || c == 0x7f || c > 0x7e))
+        {
+            errors.Add(Message(nameof(ResidentOptions.Server), "must be printable ASCII without control characters (it is sent as a header value)", options.Server));
+        }
+
+        for (var i = 0; i < options.TrustedProxies.Count; i++)
+        {
+            if (!Resident.Http.TrustedProxies.TryParseEntry(options.TrustedProxies[i], out _))
+            {
+                errors.Add(Message($"{nameof(ResidentOptions.TrustedProxies)}:{i}", "must be an IP address (10.0.0.5) or a network in CIDR form (10.0.0.0/8)", options.TrustedProxies[i]));
+            }
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static void Range(List<string> errors, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(Message(key, $"must be from {min} to {max}", value.ToString(CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private static string Message(string key, string rule, string? value) =>
+        $"{ResidentOptions.SectionName}:{key} {rule}, but is '{value}'.";
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Resident.Http;
+
+/// <summary>The addresses and networks whose forwarded headers are believed.</summary>
+internal sealed class TrustedProxies
+{
+    private readonly IPNetwork[] _networks;
+
+    public TrustedProxies(IEnumerable<string> entries)
+    {
+        _networks = [.. entries.Select(entry => TryParseEntry(entry, out var network)
+            ? network
+            : throw new ArgumentException($"'{entry}' is not an IP address or CIDR network.", nameof(entries)))];
+    }
+
+    public static bool TryParseEntry(string? entry, out IPNetwork network)
+    {
+        network = default;
+        if (string.IsNullOrWhiteSpace(entry))
+        {
+            return false;
+        }
+
+        entry = entry.Trim();
+        if (entry.Contains('/'))
+        {
+            return IPNetwork.TryParse(entry, out network);
+        }
+
+        if (!IPAddress.TryParse(entry, out var address))
+        {
+            return false;
+        }
+
+        address = Normalize(address);
+        network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+        return true;
+    }
+
+    public bool Contains(IPAddress address)
+    {
+        address = Normalize(address);
+        foreach (var network in _networks)
+        {
+            if (network.Contains(address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IPAddress Normalize(IPAddress address) =>
+        address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+}
+
+/// <summary>
+/// Applies the headers LaravelS's nginx recipe sends (<c>X-Real-IP</c>, <c>X-Real-PORT</c>, <c>Scheme</c>) and the
+/// usual <c>X-Forwarded-For</c>/<c>X-Forwarded-Proto</c>, but only when the request came from a trusted proxy or over
+/// a Unix socket (which only local processes can reach).
+/// </summary>
+internal sealed class ForwardedHeadersMapper(TrustedProxies trusted)
+{
+    public void Apply(HttpContext context)
+    {
+        var connection = context.Connection;
+        var remote = connection.RemoteIpAddress;
+        if (remote is not null && !trusted.Contains(remote))
+        {
+            return;
+        }
+
+        var headers = context.Request.Headers;
+        var client = ClientAddress(headers);
+        if (client is not null)
+        {
+            connection.RemoteIpAddress = client;
+        }
+
+        if (headers.TryGetValue("X-Real-PORT", out var port)
+            && int.TryParse(port.ToString(), NumberStyles.None, CultureInfo.InvariantCulture, out var portNumber)
+            && portNumber <= 65535)
+        {
+            connection.RemotePort = portNumber;
+        }
+
+        var scheme = headers.TryGetValue("X-Forwarded-Proto", out var proto) ? proto : headers["Scheme"];
+        if (Scheme(scheme) is { } knownScheme)
+        {
+            context.Request.Scheme = knownScheme;
+        }
+    }
+
+    private IPAddress? ClientAddress(IHeaderDictionary headers)
+    {
+        if (headers.TryGetValue("X-Real-IP", out var realIp) && IPAddress.TryParse(realIp.ToString().Trim(), out var real))
+        {
+            return real;
+        }
+
+        if (!headers.TryGetValue("X-Forwarded-For", out var forwardedFor))
+        {
+            return null;
+        }
+
+        // Walk from the nearest hop outwards; the first address that is not a trusted proxy is the client.
+        var hops = string.Join(',', forwardedFor.ToArray()).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        IPAddress? farthest = null;
+        for (var i = hops.Length - 1; i >= 0; i--)
+        {
+            if (!IPAddress.TryParse(hops[i], out var hop))
+            {
+                break;
+            }
+
+            farthest = hop;
+            if (!trusted.Contains(hop))
+            {
+                return hop;
+            }
+        }
+
+        return farthest;
+    }
+
+    private static string? Scheme(StringValues value)
+    {
+        var text = value.ToString().Trim();
+        if (text.Equals("https", StringComparison.OrdinalIgnoreCase))
+        {
+            return "https";
+        }
+
+        return text.Equals("http", StringComparison.OrdinalIgnoreCase) ? "http" : null;
+    }
+}

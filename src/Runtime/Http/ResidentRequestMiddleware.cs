@@ -1,0 +1,94 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+using Resident.Hosting;
+
+namespace Resident.Http;
+
+/// <summary>
+/// The first middleware of a Resident app: counts the request, applies trusted forwarded headers, runs the
+/// RequestReceived hooks, and arranges for the Server header and ResponseGenerated hooks (just before the
+/// headers are written) and for the cleaners (after the response has been sent).
+/// </summary>
+/// <remarks>
+/// Callbacks are bound once here and receive the <see cref="HttpContext"/> as state, so a request allocates no
+/// closures; with no hooks the request goes straight to the app.
+/// </remarks>
+internal sealed class ResidentRequestMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly ResidentServer _server;
+    private readonly ForwardedHeadersMapper? _forwardedHeaders;
+    private readonly StringValues _serverHeader;
+    private readonly Named<IRequestReceivedHook>[] _received;
+    private readonly Named<IResponseGeneratedHook>[] _generated;
+    private readonly Named<ICleaner>[] _cleaners;
+    private readonly ILogger _logger;
+    private readonly Func<object, Task>? _onStarting;
+    private readonly Func<object, Task>? _onCompleted;
+    private readonly Action<string, Exception> _reportReceived;
+    private readonly Action<string, Exception> _reportGenerated;
+    private readonly Action<string, Exception> _reportCleaner;
+
+    public ResidentRequestMiddleware(
+        RequestDelegate next,
+        ResidentServer server,
+        ResidentRuntime runtime,
+        ResidentOptions options,
+        ILogger logger)
+    {
+        _next = next;
+        _server = server;
+        _logger = logger;
+        _forwardedHeaders = options.ForwardedHeaders ? new ForwardedHeadersMapper(new TrustedProxies(options.TrustedProxies)) : null;
+        _serverHeader = string.IsNullOrEmpty(options.Server) ? StringValues.Empty : new StringValues(options.Server);
+
+        var components = runtime.Components;
+        _received = components.RequestReceivedHooks;
+        _generated = components.ResponseGeneratedHooks;
+        _cleaners = components.Cleaners;
+        _onStarting = _generated.Length > 0 || _serverHeader.Count > 0 ? OnStarting : null;
+        _onCompleted = _cleaners.Length > 0 ? RunCleanersAsync : null;
+        _reportReceived = (hook, exception) => Log.RequestHookFailed(_logger, hook, "RequestReceived", exception);
+        _reportGenerated = (hook, exception) => Log.RequestHookFailed(_logger, hook, "ResponseGenerated", exception);
+        _reportCleaner = (cleaner, exception) => Log.CleanerFailed(_logger, cleaner, exception);
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        _server.RequestReceived();
+        _forwardedHeaders?.Apply(context);
+
+        if (_onStarting is not null)
+        {
+            context.Response.OnStarting(_onStarting, context);
+        }
+
+        if (_onCompleted is not null)
+        {
+            context.Response.OnCompleted(_onCompleted, context);
+        }
+
+        return _received.Length == 0 ? _next(context) : RunReceivedHooksThenNextAsync(context);
+    }
+
+    private async Task RunReceivedHooksThenNextAsync(HttpContext context)
+    {
+        await ContainedCalls.RunAsync(_received, context, static (hook, c) => hook.OnRequestReceivedAsync(c), _reportReceived);
+        await _next(context);
+    }
+
+    private Task OnStarting(object state)
+    {
+        var context = (HttpContext)state;
+        if (_serverHeader.Count > 0)
+        {
+            context.Response.Headers.Server = _serverHeader;
+        }
+
+        return ContainedCalls.RunAsync(_generated, context, static (hook, c) => hook.OnResponseGeneratedAsync(c), _reportGenerated);
+    }
+
+    private Task RunCleanersAsync(object state) =>
+        ContainedCalls.RunAsync(_cleaners, (HttpContext)state, static (cleaner, c) => cleaner.CleanAsync(c), _reportCleaner);
+}

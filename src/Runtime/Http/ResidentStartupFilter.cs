@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Resident.Hosting;
+
+namespace Resident.Http;
+
+/// <summary>Puts Resident's request middleware (and, with HandleStatic, the static-file middleware) in front of the app's pipeline.</summary>
+internal sealed class ResidentStartupFilter(
+    ResidentServer server,
+    ResidentRuntime runtime,
+    IOptions<ResidentOptions> options,
+    IWebHostEnvironment environment,
+    ILoggerFactory loggerFactory) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        var settings = options.Value;
+        var logger = loggerFactory.CreateLogger("Resident.Http");
+        app.Use(nextMiddleware => new ResidentRequestMiddleware(nextMiddleware, server, runtime, settings, logger).InvokeAsync);
+
+        if (settings.HandleStatic)
+        {
+            if (string.IsNullOrEmpty(environment.WebRootPath) || !Directory.Exists(environment.WebRootPath))
+            {
+                throw new InvalidOperationException(
+                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.HandleStatic)} is true, but the web root " +
+                    $"'{environment.WebRootPath ?? Path.Combine(environment.ContentRootPath, "wwwroot")}' does not exist.");
+            }
+
+            app.UseDefaultFiles();
+            app.UseStaticFiles();
+        }
+
+        next(app);
+    };
+}
