@@ -1,0 +1,44 @@
+using Resident;
+using Showcase;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Code defaults; the "Resident" section of appsettings.json, environment variables and the command line override them.
+builder.AddResident(options =>
+{
+    options.Server = "Resident";
+    options.HandleStatic = true;
+});
+builder.Services.AddSingleton<VisitCounter>();
+builder.Services.AddSingleton<MemoryProbe>();
+builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ShowcaseJson.Default));
+
+var app = builder.Build();
+
+app.MapGet("/plaintext", () => "Hello, World!");
+app.MapGet("/json", () => new Message("Hello, World!"));
+
+// A per-request counter in a singleton: the VisitCounterCleaner resets it after every request, so each request
+// starts from zero, as LaravelS's cleaners reset state one request leaves behind.
+app.MapGet("/counter", (VisitCounter counter, int? times) =>
+{
+    for (var i = 0; i < Math.Clamp(times ?? 1, 1, 100); i++)
+    {
+        counter.Touch();
+    }
+
+    return new CounterReport(counter.Count);
+});
+
+// LaravelS's leak probe: managed heap now, at the previous call, and the difference.
+app.MapGet("/debug-memory-leak", (MemoryProbe probe) => probe.Measure());
+
+app.MapGet("/server", (IResidentServer server) => new ServerReport(
+    server.ProcessId,
+    server.WorkerId,
+    server.StartTime,
+    server.RequestCount,
+    server.ActiveConnections,
+    [.. server.ListenAddresses]));
+
+return await app.RunResidentAsync(args);
