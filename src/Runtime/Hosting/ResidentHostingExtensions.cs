@@ -40,9 +40,21 @@ public static class ResidentHostingExtensions
         services.AddSingleton<IValidateOptions<ResidentOptions>, ResidentOptionsValidator>();
         options.ValidateOnStart();
 
-        // The shutdown budget is MaxWaitTime (LaravelS max_wait_time).
+        // The shutdown budget is MaxWaitTime (LaravelS max_wait_time). Host options are read while the app is built,
+        // before validation runs at start, so read the setting unvalidated and leave a bad value to the validator.
         services.AddSingleton<IConfigureOptions<HostOptions>>(provider => new ConfigureOptions<HostOptions>(host =>
-            host.ShutdownTimeout = TimeSpan.FromSeconds(provider.GetRequiredService<IOptions<ResidentOptions>>().Value.MaxWaitTime)));
+        {
+            var unvalidated = new ResidentOptions();
+            foreach (var setup in provider.GetServices<IConfigureOptions<ResidentOptions>>())
+            {
+                setup.Configure(unvalidated);
+            }
+
+            if (unvalidated.MaxWaitTime is >= 1 and <= 3600)
+            {
+                host.ShutdownTimeout = TimeSpan.FromSeconds(unvalidated.MaxWaitTime);
+            }
+        }));
 
         var declarations = ResidentManifestBuilder.Collect(ResidentManifests.All);
         services.AddSingleton(provider => new ResidentRuntime(declarations, provider));

@@ -57,6 +57,13 @@ internal sealed class ResidentKestrelSetup(
             return;
         }
 
+        // A socket file is always empty; never delete what looks like somebody's data.
+        if (new FileInfo(path).Length > 0)
+        {
+            throw new InvalidOperationException(
+                $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}: '{path}' exists and is not a socket.");
+        }
+
         using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             try

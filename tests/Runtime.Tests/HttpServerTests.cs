@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Resident.Tests.Infrastructure;
+using Xunit;
+
+namespace Resident.Tests;
+
+public sealed class HttpServerTests
+{
+    private static void EchoConnection(WebApplication app) =>
+        app.MapGet("/whoami", (HttpContext context) =>
+            $"{context.Connection.RemoteIpAddress}|{context.Connection.RemotePort}|{context.Request.Scheme}");
+
+    [Fact]
+    public async Task The_Server_header_is_the_configured_value_or_absent()
+    {
+        await using (var named = await TestServer.StartAsync(new() { ["Resident:Server"] = "Resident-Test/1.0" }))
+        {
+            var response = await named.Client.GetAsync("/plaintext");
+            Assert.Equal("Resident-Test/1.0", Assert.Single(response.Headers.GetValues("Server")));
+
+            var missing = await named.Client.GetAsync("/nowhere");
+            Assert.Equal("Resident-Test/1.0", Assert.Single(missing.Headers.GetValues("Server")));
+        }
+
+        await using var anonymous = await TestServer.StartAsync();
+        var plain = await anonymous.Client.GetAsync("/plaintext");
+        Assert.False(plain.Headers.Contains("Server"));
+    }
+
+    [Fact]
+    public async Task Forwarded_headers_from_a_trusted_proxy_set_the_client_address_port_and_scheme()
+    {
+        await using var server = await TestServer.StartAsync(routes: EchoConnection);
+
+        var real = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        real.Headers.Add("X-Real-IP", "203.0.113.7");
+        real.Headers.Add("X-Real-PORT", "4444");
+        real.Headers.Add("Scheme", "https");
+        Assert.Equal("203.0.113.7|4444|https", await (await server.Client.SendAsync(real)).Content.ReadAsStringAsync());
+
+        var forwarded = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        forwarded.Headers.Add("X-Forwarded-For", "198.51.100.1, 203.0.113.9, 127.0.0.1");
+        forwarded.Headers.Add("X-Forwarded-Proto", "https");
+        var text = await (await server.Client.SendAsync(forwarded)).Content.ReadAsStringAsync();
+        Assert.StartsWith("203.0.113.9|", text, StringComparison.Ordinal);
+        Assert.EndsWith("|https", text, StringComparison.Ordinal);
+
+        var garbage = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        garbage.Headers.TryAddWithoutValidation("X-Real-IP", "not an address");
+        garbage.Headers.TryAddWithoutValidation("X-Real-PORT", "99999");
+        garbage.Headers.TryAddWithoutValidation("Scheme", "gopher");
+        Assert.StartsWith("127.0.0.1|", await (await server.Client.SendAsync(garbage)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Resident:TrustedProxies:0", "10.0.0.0/8")]
+    [InlineData("Resident:ForwardedHeaders", "false")]
+    public async Task Forwarded_headers_from_an_untrusted_peer_are_ignored(string key, string value)
+    {
+        await using var server = await TestServer.StartAsync(new() { [key] = value }, routes: EchoConnection);
+
+        var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        request.Headers.Add("X-Real-IP", "203.0.113.7");
+        request.Headers.Add("Scheme", "https");
+        var text = await (await server.Client.SendAsync(request)).Content.ReadAsStringAsync();
+
+        Assert.StartsWith("127.0.0.1|", text, StringComparison.Ordinal);
+        Assert.EndsWith("|http", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HandleStatic_serves_the_web_root_and_index_html_and_only_when_enabled()
+    {
+        var root = Directory.CreateTempSubdirectory("resident-static-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root.FullName, "wwwroot"));
+            await File.WriteAllTextAsync(Path.Combine(root.FullName, "wwwroot", "hello.txt"), "static hello");
+            await File.WriteAllTextAsync(Path.Combine(root.FullName, "wwwroot", "index.html"), "<p>index</p>");
+
+            await using (var server = await TestServer.StartAsync(new() { ["Resident:HandleStatic"] = "true", ["Resident:Server"] = "R" }, contentRoot: root.FullName))
+            {
+                var file = await server.Client.GetAsync("/hello.txt");
+                Assert.Equal("static hello", await file.Content.ReadAsStringAsync());
+                Assert.Equal("R", Assert.Single(file.Headers.GetValues("Server")));
+                Assert.Equal("<p>index</p>", await server.Client.GetStringAsync("/"));
+                Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/../secret.txt")).StatusCode);
+                Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
+            }
+
+            await using var disabled = await TestServer.StartAsync(contentRoot: root.FullName);
+            Assert.Equal(HttpStatusCode.NotFound, (await disabled.Client.GetAsync("/hello.txt")).StatusCode);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_server_listens_on_a_unix_socket_too_replacing_a_stale_one_and_removing_it_on_stop()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"resident-{Guid.NewGuid():N}.sock");
+
+        // A leftover file nobody listens on, as a crashed run leaves behind.
+        await File.WriteAllBytesAsync(path, []);
+
+        var server = await TestServer.StartAsync(new() { ["Resident:Socket"] = path }, routes: EchoConnection);
+        try
+        {
+            using var client = UnixSocketClient(path);
+            Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
+
+            // Only local processes reach a Unix socket, so nginx's headers are believed there.
+            var request = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+            request.Headers.Add("X-Real-IP", "198.51.100.23");
+            Assert.StartsWith("198.51.100.23|", await (await client.SendAsync(request)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // TCP keeps working beside it.
+            Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
+
+            // A second server on the same live socket fails to start and names the key.
+            var error = await TestServer.StartFailureAsync(new() { ["Resident:Socket"] = path });
+            Assert.Contains("Resident:Socket", error.Message, StringComparison.Ordinal);
+            Assert.Contains("already listening", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task A_socket_path_that_holds_data_is_never_deleted()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"resident-{Guid.NewGuid():N}.sock");
+        await File.WriteAllTextAsync(path, "precious");
+        try
+        {
+            var error = await TestServer.StartFailureAsync(new() { ["Resident:Socket"] = path });
+            Assert.Contains("is not a socket", error.Message, StringComparison.Ordinal);
+
+            Assert.Equal("precious", await File.ReadAllTextAsync(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public async Task IResidentServer_reports_process_worker_requests_and_connections()
+    {
+        await using var server = await TestServer.StartAsync(routes: app =>
+            app.MapGet("/connections", (IResidentServer resident) => resident.ActiveConnections.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        var before = server.Server.RequestCount;
+        for (var i = 0; i < 5; i++)
+        {
+            await server.Client.GetStringAsync("/plaintext");
+        }
+
+        Assert.Equal(before + 5, server.Server.RequestCount);
+        Assert.Equal(Environment.ProcessId, server.Server.ProcessId);
+        Assert.Equal(0, server.Server.WorkerId);
+        Assert.InRange(server.Server.StartTime, DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow);
+        Assert.True(long.Parse(await server.Client.GetStringAsync("/connections"), System.Globalization.CultureInfo.InvariantCulture) >= 1);
+
+        // The same instance is reachable from a request, and the addresses are the bound ones.
+        Assert.Equal(server.BaseAddress.ToString().TrimEnd('/'), Assert.Single(server.Server.ListenAddresses));
+    }
+
+    [Fact]
+    public async Task Outside_a_Resident_host_the_server_is_a_clear_error_not_a_null()
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
+        await using var app = builder.Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => app.Services.GetResidentServer());
+        Assert.Contains("AddResident", error.Message, StringComparison.Ordinal);
+
+        var run = await Assert.ThrowsAsync<InvalidOperationException>(() => app.RunResidentAsync([]));
+        Assert.Contains("AddResident", run.Message, StringComparison.Ordinal);
+    }
+
+    private static HttpClient UnixSocketClient(string path) => new(new SocketsHttpHandler
+    {
+        ConnectCallback = async (_, cancellationToken) =>
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+            return new NetworkStream(socket, ownsSocket: true);
+        },
+    })
+    {
+        BaseAddress = new Uri("http://localhost"),
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+}
