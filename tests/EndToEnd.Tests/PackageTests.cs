@@ -1,0 +1,95 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+using Xunit;
+
+namespace Resident.EndToEnd.Tests;
+
+/// <summary>One reference does it all: the Resident package carries the runtime, the generator and the analyzers.</summary>
+public sealed class PackageTests
+{
+    [Fact]
+    public async Task The_package_carries_the_runtime_generator_and_analyzers_and_an_app_using_it_gets_all_three()
+    {
+        var work = Directory.CreateTempSubdirectory("resident-package-");
+        try
+        {
+            var feed = Directory.CreateDirectory(Path.Combine(work.FullName, "feed")).FullName;
+            var (packExit, packOutput) = await Repository.DotnetAsync(
+                Repository.Root, null, "pack", "src/Runtime/Resident.csproj", "-c", Repository.Configuration, "--no-build", "-o", feed);
+            Assert.True(packExit == 0, packOutput);
+
+            var package = Assert.Single(Directory.GetFiles(feed, "Resident.*.nupkg"));
+            using (var archive = ZipFile.OpenRead(package))
+            {
+                var entries = archive.Entries.Select(entry => entry.FullName).ToHashSet(StringComparer.Ordinal);
+                Assert.Contains("lib/net10.0/Resident.dll", entries);
+                Assert.Contains("lib/net10.0/Resident.xml", entries);
+                Assert.Contains("analyzers/dotnet/cs/Resident.Generators.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/Resident.Analyzers.dll", entries);
+                Assert.Contains("README.md", entries);
+
+                // Consumers get ASP.NET Core as a framework reference and no package dependency on the build-time parts.
+                using var nuspecStream = archive.GetEntry("Resident.nuspec")!.Open();
+                var nuspec = XDocument.Load(nuspecStream).ToString();
+                Assert.Contains("Microsoft.AspNetCore.App", nuspec, StringComparison.Ordinal);
+                Assert.DoesNotContain("Resident.Generators", nuspec, StringComparison.Ordinal);
+            }
+
+            // An app with one PackageReference: the generator writes its manifest and the analyzer speaks.
+            var app = Directory.CreateDirectory(Path.Combine(work.FullName, "app")).FullName;
+            await File.WriteAllTextAsync(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk.Web">
+                  <PropertyGroup>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>enable</ImplicitUsings>
+                    <EmitCompilerGeneratedFiles>true</EmitCompilerGeneratedFiles>
+                    <ManagePackageVersionsCentrally>false</ManagePackageVersionsCentrally>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="Resident" Version="{Path.GetFileNameWithoutExtension(package)["Resident.".Length..]}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            await File.WriteAllTextAsync(Path.Combine(app, "Program.cs"), """
+                using Resident;
+
+                var builder = WebApplication.CreateBuilder(args);
+                builder.AddResident();
+                var app = builder.Build();
+                app.MapGet("/", () => "hi");
+                return await app.RunResidentAsync(args);
+
+                [Cleaner]
+                public sealed class PackagedCleaner : ICleaner
+                {
+                    public ValueTask CleanAsync(HttpContext context) => ValueTask.CompletedTask;
+                }
+
+                [Cleaner]
+                public sealed class BrokenCleaner
+                {
+                }
+                """);
+
+            // Isolated from the repository's build settings and from the machine's package cache.
+            await File.WriteAllTextAsync(Path.Combine(app, "Directory.Build.props"), "<Project />");
+            await File.WriteAllTextAsync(Path.Combine(app, "Directory.Packages.props"), "<Project />");
+            var environment = new Dictionary<string, string> { ["NUGET_PACKAGES"] = Path.Combine(work.FullName, "packages") };
+            var (buildExit, buildOutput) = await Repository.DotnetAsync(app, environment, "build", "--source", feed);
+            Assert.True(buildExit == 0, buildOutput);
+
+            Assert.Contains("RES100", buildOutput, StringComparison.Ordinal);
+            Assert.Contains("BrokenCleaner", buildOutput, StringComparison.Ordinal);
+
+            var manifest = Assert.Single(Directory.GetFiles(Path.Combine(app, "obj"), "ResidentManifest.g.cs", SearchOption.AllDirectories));
+            var source = await File.ReadAllTextAsync(manifest);
+            Assert.Contains("new global::PackagedCleaner()", source, StringComparison.Ordinal);
+            Assert.DoesNotContain("BrokenCleaner", source, StringComparison.Ordinal);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+}

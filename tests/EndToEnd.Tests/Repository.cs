@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Resident.EndToEnd.Tests;
+
+/// <summary>Paths in the repository and a way to run the dotnet CLI, as a user would.</summary>
+internal static class Repository
+{
+#if DEBUG
+    public const string Configuration = "Debug";
+#else
+    public const string Configuration = "Release";
+#endif
+
+    public static string Root { get; } = FindRoot();
+
+    public static string ShowcaseProject => Path.Combine(Root, "samples", "Showcase");
+
+    public static string ShowcaseAssembly => Path.Combine(ShowcaseProject, "bin", Configuration, "net10.0", "Showcase.dll");
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Gen.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Gen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    /// <summary>Runs <c>dotnet args</c> to completion within a generous timeout and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> DotnetAsync(string workingDirectory, IDictionary<string, string>? environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dotnet {string.Join(' ', args)} did not finish within 5 minutes.");
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Resident.EndToEnd.Tests;
+
+/// <summary>The built Showcase running as a real process on a port the OS chooses.</summary>
+internal sealed partial class ShowcaseProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ShowcaseProcess(Process process) => _process = process;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public int ProcessId => _process.Id;
+
+    public static async Task<ShowcaseProcess> StartAsync(params string[] extraArgs)
+    {
+        if (!File.Exists(Repository.ShowcaseAssembly))
+        {
+            throw new FileNotFoundException("Build the solution first: the Showcase assembly is missing.", Repository.ShowcaseAssembly);
+        }
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            // The content root is the project folder, as with `dotnet run --project samples/Showcase`.
+            WorkingDirectory = Repository.ShowcaseProject,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Repository.ShowcaseAssembly);
+        start.ArgumentList.Add("--Resident:ListenPort=0");
+        foreach (var arg in extraArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Logging__Console__FormatterName"] = "simple";
+        start.Environment["Logging__Console__FormatterOptions__SingleLine"] = "true";
+        var showcase = new ShowcaseProcess(Process.Start(start)!);
+        showcase._process.OutputDataReceived += (_, line) => showcase.Collect(line.Data);
+        showcase._process.ErrorDataReceived += (_, line) => showcase.Collect(line.Data);
+        showcase._process.BeginOutputReadLine();
+        showcase._process.BeginErrorReadLine();
+
+        try
+        {
+            showcase.BaseAddress = await showcase._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            await showcase.DisposeAsync();
+            throw new TimeoutException("The Showcase did not report its address. Output:\n" + showcase.Output);
+        }
+
+        return showcase;
+    }
+
+    /// <summary>Sends SIGTERM, as `kill` or an orchestrator does, and waits for the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        if (StartedLine().Match(line) is { Success: true } match)
+        {
+            _listening.TrySetResult(new Uri(match.Groups["address"].Value));
+        }
+    }
+
+    [GeneratedRegex(@"Resident server started in inline mode \(pid \d+\) on (?<address>http://[0-9.]+:\d+)")]
+    private static partial Regex StartedLine();
+}
