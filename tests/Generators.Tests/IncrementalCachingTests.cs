@@ -1,0 +1,141 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Resident.Generators.Tests.Infrastructure;
+using Resident.TestSupport;
+using Xunit;
+
+namespace Resident.Generators.Tests;
+
+/// <summary>
+/// Edits that do not touch a declaration must leave every tracked step's output cached or unchanged, so the IDE does
+/// not regenerate the manifest on each keystroke; an edit to a declaration must flow through to the output.
+/// </summary>
+public sealed class IncrementalCachingTests
+{
+    private const string Declarations = """
+        namespace App;
+
+        public interface ICounter { void Reset(); }
+
+        [Cleaner(Order = 1)]
+        public sealed class CounterCleaner(ICounter counter) : ICleaner
+        {
+            public ValueTask CleanAsync(HttpContext context)
+            {
+                counter.Reset();
+                return default;
+            }
+        }
+
+        [RequestHook]
+        public sealed class Stamp : IResponseGeneratedHook
+        {
+            public ValueTask OnResponseGeneratedAsync(HttpContext context) => default;
+        }
+
+        [LifecycleHook(LifecycleEvent.WorkerStart)]
+        public sealed class Warmup : ILifecycleHook
+        {
+            public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken cancellationToken) => default;
+        }
+        """;
+
+    private const string Unrelated = """
+        namespace App;
+
+        public sealed class Calculator
+        {
+            public int Add(int a, int b) => a + b;
+        }
+        """;
+
+    private static readonly string[] DeclarationSteps =
+    [
+        ManifestGenerator.Steps.Cleaners,
+        ManifestGenerator.Steps.RequestHooks,
+        ManifestGenerator.Steps.LifecycleHooks,
+    ];
+
+    [Fact]
+    public void Adding_an_unrelated_file_keeps_every_step_cached()
+    {
+        var (first, second) = RunTwice(compilation =>
+            compilation.AddSyntaxTrees(CSharpSyntaxTree.ParseText("namespace App; public sealed class Extra;", TestReferences.ParseOptions, path: "Extra.cs")));
+
+        AssertNothingRegenerated(first, second);
+    }
+
+    [Fact]
+    public void Editing_an_unrelated_class_keeps_every_step_cached()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "public int Add(int a, int b) => a + b;", "public int Add(int a, int b) => b + a + 0;"));
+
+        AssertNothingRegenerated(first, second);
+    }
+
+    [Fact]
+    public void Editing_a_method_body_inside_a_cleaner_keeps_every_step_cached()
+    {
+        // The cleaner's file is parsed again, so its step runs again, but its spec is equal: Unchanged, not Modified.
+        var (first, second) = RunTwice(compilation => Edit(compilation, "counter.Reset();", "counter.Reset(); counter.Reset();"));
+
+        AssertNothingRegenerated(first, second);
+        Assert.Contains(
+            StepOutputReasons(second, ManifestGenerator.Steps.Cleaners),
+            reason => reason == IncrementalStepRunReason.Unchanged);
+    }
+
+    [Fact]
+    public void Changing_a_cleaner_order_regenerates_the_manifest_with_the_new_order()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "[Cleaner(Order = 1)]", "[Cleaner(Order = 2)]"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.Cleaners));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
+        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 1,", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 2,", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    /// <summary>Runs one driver over the compilation, then again over <paramref name="change"/>d compilation.</summary>
+    private static (GeneratorRunResult First, GeneratorRunResult Second) RunTwice(Func<Compilation, Compilation> change)
+    {
+        Compilation compilation = TestReferences.Compile([Declarations, Unrelated]);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+
+        driver = driver.RunGenerators(change(compilation));
+        var second = driver.GetRunResult().Results.Single();
+        return (first, second);
+    }
+
+    private static Compilation Edit(Compilation compilation, string oldText, string newText)
+    {
+        var tree = compilation.SyntaxTrees.Single(candidate => candidate.ToString().Contains(oldText, StringComparison.Ordinal));
+        var edited = tree.WithChangedText(tree.GetText().Replace(tree.ToString().IndexOf(oldText, StringComparison.Ordinal), oldText.Length, newText));
+        return compilation.ReplaceSyntaxTree(tree, edited);
+    }
+
+    private static void AssertNothingRegenerated(GeneratorRunResult first, GeneratorRunResult second)
+    {
+        foreach (var step in DeclarationSteps)
+        {
+            var reasons = StepOutputReasons(second, step);
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, reason => Assert.True(
+                reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} output was {reason}"));
+        }
+
+        Assert.All(StepOutputReasons(second, ManifestGenerator.Steps.Manifest), reason => Assert.True(
+            reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Manifest output was {reason}"));
+        Assert.All(second.TrackedOutputSteps.SelectMany(pair => pair.Value).SelectMany(step => step.Outputs), output => Assert.Equal(
+            IncrementalStepRunReason.Cached, output.Reason));
+        Assert.Equal(ManifestText(first), ManifestText(second));
+    }
+
+    private static IReadOnlyList<IncrementalStepRunReason> StepOutputReasons(GeneratorRunResult result, string stepName) =>
+        result.TrackedSteps.TryGetValue(stepName, out var steps)
+            ? steps.SelectMany(step => step.Outputs).Select(output => output.Reason).ToList()
+            : throw new Xunit.Sdk.XunitException($"Step {stepName} was not tracked; tracked: {string.Join(", ", result.TrackedSteps.Keys)}");
+
+    private static string ManifestText(GeneratorRunResult result) => result.GeneratedSources.Single().SourceText.ToString();
+}

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.DependencyInjection;
+using Resident.Hosting;
+using Xunit;
+
+namespace Resident.Generators.Tests;
+
+/// <summary>The generator names runtime types by string; these must follow the runtime when it changes.</summary>
+public sealed class KnownNamesTests
+{
+    [Fact]
+    public void Metadata_names_match_the_runtime_types()
+    {
+        Assert.Equal(KnownNames.CleanerAttribute, typeof(CleanerAttribute).FullName);
+        Assert.Equal(KnownNames.LifecycleHookAttribute, typeof(LifecycleHookAttribute).FullName);
+        Assert.Equal(KnownNames.RequestHookAttribute, typeof(RequestHookAttribute).FullName);
+        Assert.Equal(KnownNames.Cleaner, typeof(ICleaner).FullName);
+        Assert.Equal(KnownNames.LifecycleHook, typeof(ILifecycleHook).FullName);
+        Assert.Equal(KnownNames.RequestReceivedHook, typeof(IRequestReceivedHook).FullName);
+        Assert.Equal(KnownNames.ResponseGeneratedHook, typeof(IResponseGeneratedHook).FullName);
+        Assert.Equal(KnownNames.LifecycleEvent, typeof(LifecycleEvent).FullName);
+        Assert.Equal(KnownNames.Manifest, typeof(IResidentManifest).FullName);
+        Assert.Equal(KnownNames.ActivatorUtilitiesConstructor, typeof(ActivatorUtilitiesConstructorAttribute).FullName);
+    }
+
+    [Fact]
+    public void Lifecycle_event_names_are_indexed_by_the_enum_values()
+    {
+        // The generator turns the attribute's int argument into a member name by indexing this array.
+        var byValue = Enum.GetValues<LifecycleEvent>().OrderBy(value => (int)value).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, byValue.Length), byValue.Select(value => (int)value));
+        Assert.Equal(byValue.Select(value => value.ToString()), KnownNames.LifecycleEvents);
+    }
+}

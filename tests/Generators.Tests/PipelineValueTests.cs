@@ -1,0 +1,110 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Resident.Generators.Model;
+using Resident.Generators.Tests.Infrastructure;
+using Resident.TestSupport;
+using Xunit;
+
+namespace Resident.Generators.Tests;
+
+/// <summary>
+/// What the pipeline caches must be plain data. A symbol, syntax node or compilation held by a step output would
+/// keep old compilations alive in the IDE and defeat caching (values are compared by equality).
+/// </summary>
+public sealed class PipelineValueTests
+{
+    private const string EveryDeclarationKind = """
+        using Microsoft.Extensions.DependencyInjection;
+
+        namespace App;
+
+        public interface IClock;
+
+        [Cleaner(Order = 2)]
+        public sealed class ClockCleaner(IClock clock, IServiceProvider services, IClock? spare = null) : ICleaner
+        {
+            public object State { get; } = (clock, services, spare);
+            public ValueTask CleanAsync(HttpContext context) => default;
+        }
+
+        [RequestHook(Order = 1)]
+        public sealed class BothHooks : IRequestReceivedHook, IResponseGeneratedHook
+        {
+            public BothHooks(IClock clock, IClock other) { }
+
+            [ActivatorUtilitiesConstructor]
+            public BothHooks(IClock clock) { }
+
+            public ValueTask OnRequestReceivedAsync(HttpContext context) => default;
+            public ValueTask OnResponseGeneratedAsync(HttpContext context) => default;
+        }
+
+        [LifecycleHook(LifecycleEvent.ServerStart)]
+        [LifecycleHook(LifecycleEvent.WorkerError, Order = 3)]
+        public sealed class Hooks : ILifecycleHook
+        {
+            public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken cancellationToken) => default;
+        }
+        """;
+
+    private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(field => field.IsLiteral)
+        .Select(field => (string)field.GetRawConstantValue()!)
+        .ToArray();
+
+    [Fact]
+    public void No_tracked_step_output_holds_a_Roslyn_object()
+    {
+        var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
+        var graph = new ObjectGraph();
+
+        Assert.Equal(5, GeneratorStepNames.Length);
+        foreach (var name in GeneratorStepNames)
+        {
+            Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
+            foreach (var (step, stepIndex) in steps.Select((step, index) => (step, index)))
+            {
+                foreach (var (value, outputIndex) in step.Outputs.Select((output, index) => (output.Value, index)))
+                {
+                    // Roslyn's own CompilationProvider input is tracked under the same name; its value is the compilation itself.
+                    if (name == ManifestGenerator.Steps.Compilation && value is Compilation && step.Inputs.IsEmpty)
+                    {
+                        continue;
+                    }
+
+                    graph.Walk(value, $"{name}[{stepIndex}].Outputs[{outputIndex}]");
+                }
+            }
+        }
+
+        // Not walked: the source-output step, whose values are Roslyn's own generated texts and diagnostics; its input
+        // is the Manifest step's output, walked above.
+        Assert.Empty(graph.RoslynObjects);
+
+        // The walk covered the whole model, including the Compilation step's own output.
+        Assert.Subset(graph.TypesSeen.ToHashSet(), new HashSet<Type>
+        {
+            typeof(CompilationSpec),
+            typeof(CleanerSpec),
+            typeof(LifecycleHookSpec),
+            typeof(RequestHookSpec),
+            typeof(ManifestSpec),
+            typeof(FactorySpec),
+            typeof(ArgumentSpec),
+        });
+    }
+
+    [Fact]
+    public void The_walk_finds_Roslyn_objects_nested_in_records_and_collections()
+    {
+        var tree = CSharpSyntaxTree.ParseText("class C { }");
+        var holder = new { Name = "x", Items = new List<object> { 1, new[] { tree.GetRoot().GetLocation() } }, Tree = tree };
+
+        var graph = new ObjectGraph().Walk(holder, "holder");
+
+        Assert.Contains(graph.RoslynObjects, path => path.StartsWith("holder.<Items>i__Field[1][0]: Location", StringComparison.Ordinal));
+        Assert.Contains(graph.RoslynObjects, path => path.StartsWith("holder.<Tree>i__Field: SyntaxTree", StringComparison.Ordinal));
+    }
+}
