@@ -109,7 +109,9 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         });
     }
 
-    private static bool IsClass(SyntaxNode node) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax;
+    // A record class is a class too (RecordDeclarationSyntax); DeclarationShape rejects a record struct like any struct.
+    private static bool IsClass(SyntaxNode node) =>
+        node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax;
 
     // A generator must never break the build: a parse step that throws yields its fallback value.
     private static Func<TInput, System.Threading.CancellationToken, TResult> Guard<TInput, TResult>(

@@ -28,21 +28,30 @@ internal sealed partial class ShowcaseProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<ShowcaseProcess> StartAsync(params string[] extraArgs)
+    /// <summary>Starts the JIT build with <c>dotnet Showcase.dll</c>, from the project folder as <c>dotnet run</c> does.</summary>
+    public static Task<ShowcaseProcess> StartAsync(params string[] extraArgs) =>
+        StartAsync(Repository.ShowcaseAssembly, Repository.ShowcaseProject, extraArgs);
+
+    /// <summary>Starts <paramref name="program"/> (a .dll runs under <c>dotnet</c>, anything else directly).</summary>
+    public static async Task<ShowcaseProcess> StartAsync(string program, string workingDirectory, params string[] extraArgs)
     {
-        if (!File.Exists(Repository.ShowcaseAssembly))
+        if (!File.Exists(program))
         {
-            throw new FileNotFoundException("Build the solution first: the Showcase assembly is missing.", Repository.ShowcaseAssembly);
+            throw new FileNotFoundException("Build the solution first: the Showcase is missing.", program);
         }
 
-        var start = new ProcessStartInfo("dotnet")
+        var managed = program.EndsWith(".dll", StringComparison.Ordinal);
+        var start = new ProcessStartInfo(managed ? "dotnet" : program)
         {
-            // The content root is the project folder, as with `dotnet run --project samples/Showcase`.
-            WorkingDirectory = Repository.ShowcaseProject,
+            WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        start.ArgumentList.Add(Repository.ShowcaseAssembly);
+        if (managed)
+        {
+            start.ArgumentList.Add(program);
+        }
+
         start.ArgumentList.Add("--Resident:ListenPort=0");
         foreach (var arg in extraArgs)
         {

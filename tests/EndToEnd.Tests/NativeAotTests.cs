@@ -1,0 +1,55 @@
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Resident.EndToEnd.Tests;
+
+/// <summary>The Showcase published with NativeAOT: zero trim/AOT warnings, and the native binary serves.</summary>
+public sealed partial class NativeAotTests
+{
+    [Fact]
+    public async Task Showcase_publishes_with_NativeAOT_without_IL_warnings_and_the_binary_serves()
+    {
+        Assert.True(
+            File.Exists("/usr/bin/clang") || File.Exists("/usr/local/bin/clang"),
+            "NativeAOT needs a C toolchain: install it with `apt-get install -y clang zlib1g-dev` (.ci/run does).");
+
+        var output = Directory.CreateTempSubdirectory("resident-aot-");
+        try
+        {
+            var (exitCode, log) = await Repository.DotnetAsync(
+                Repository.Root,
+                null,
+                "publish", "samples/Showcase/Showcase.csproj", "-c", "Release", "-r", "linux-x64", "-p:PublishAot=true",
+                // A fresh native intermediate folder makes ILC compile (and warn) every time, never from an earlier run.
+                // The compiler's own trim/AOT analyzers run in every build of the Showcase, where warnings are errors.
+                $"-p:NativeIntermediateOutputPath={Path.Combine(output.FullName, "obj")}/",
+                "-o", Path.Combine(output.FullName, "bin"));
+            Assert.True(exitCode == 0, log);
+
+            Assert.True(File.Exists(Path.Combine(output.FullName, "obj", "Showcase.o")), "ILC did not compile into the fresh folder:\n" + log);
+            var ilWarnings = IlWarning().Matches(log).Select(match => match.Value).Distinct().ToList();
+            Assert.True(ilWarnings.Count == 0, "Trim/AOT warnings:\n" + string.Join("\n", ilWarnings));
+
+            await using var showcase = await ShowcaseProcess.StartAsync(Path.Combine(output.FullName, "bin", "Showcase"), Path.Combine(output.FullName, "bin"));
+            using var client = new HttpClient { BaseAddress = showcase.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+            var plaintext = await client.GetAsync("/plaintext");
+            Assert.Equal("Hello, World!", await plaintext.Content.ReadAsStringAsync());
+            Assert.Equal("Resident", Assert.Single(plaintext.Headers.GetValues("Server")));
+            Assert.Single(plaintext.Headers.GetValues("X-Response-Time-Ms"));
+            Assert.Equal("""{"message":"Hello, World!"}""", await client.GetStringAsync("/json"));
+            Assert.Equal("""{"count":2}""", await client.GetStringAsync("/counter?times=2"));
+            Assert.Equal("""{"count":2}""", await client.GetStringAsync("/counter?times=2"));
+
+            Assert.Equal(0, await showcase.TerminateAsync());
+            Assert.Contains("ServerStop: worker 0", showcase.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"warning IL[23]\d{3}[^\r\n]*")]
+    private static partial Regex IlWarning();
+}
