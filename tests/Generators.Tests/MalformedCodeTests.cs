@@ -85,6 +85,10 @@ public sealed class MalformedCodeTests
             $$"""[Cleaner] public struct BadCleaner : ICleaner { {{CleanerBody}} }"""
         },
         {
+            "attribute on a record struct",
+            $$"""[Cleaner] public record struct BadCleaner : ICleaner { {{CleanerBody}} }"""
+        },
+        {
             "misspelled class keyword",
             $$"""[Cleaner] public sealed clas BadCleaner : ICleaner { {{CleanerBody}} }"""
         },

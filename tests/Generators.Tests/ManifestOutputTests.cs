@@ -188,6 +188,36 @@ public sealed class ManifestOutputTests
             """)).RunAsync();
     }
 
+    [Fact]
+    public async Task Record_class_is_declared_through_its_primary_constructor()
+    {
+        // A record's copy constructor is private (sealed) or protected, so the primary constructor is the only candidate.
+        const string source = """
+            namespace App;
+
+            public interface IClock;
+
+            [Cleaner(Order = 9)]
+            public sealed record ClockCleaner(IClock Clock) : ICleaner
+            {
+                public ValueTask CleanAsync(HttpContext context) => default;
+            }
+
+            [RequestHook]
+            public record AuditHook(IServiceProvider Services) : IRequestReceivedHook
+            {
+                public ValueTask OnRequestReceivedAsync(HttpContext context) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
+                    builder.AddCleaner("App.ClockCleaner", 9,
+                        static services => new global::App.ClockCleaner({{GetRequiredService}}<global::App.IClock>(services)));
+                    builder.AddRequestReceivedHook("App.AuditHook", 0,
+                        static services => new global::App.AuditHook(services));
+            """)).RunAsync();
+    }
+
     /// <summary>The manifest of <see cref="ManifestGeneratorTest.AssemblyName"/> whose Describe body is <paramref name="describeBody"/>.</summary>
     /// <param name="describeBody">Lines already indented for the method body (eight spaces).</param>
     private static string Manifest(string describeBody) => $$"""

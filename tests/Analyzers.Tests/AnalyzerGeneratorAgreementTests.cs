@@ -1,0 +1,130 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Resident.Generators;
+using Resident.TestSupport;
+using Xunit;
+
+namespace Resident.Analyzers.Tests;
+
+/// <summary>
+/// RES100 promises "the generated manifest skips it". Over many shapes, the analyzer must flag exactly the
+/// declared classes the generator leaves out: a skipped class nobody is told about never runs.
+/// </summary>
+public sealed partial class AnalyzerGeneratorAgreementTests
+{
+    private const string CleanerBody = "public ValueTask CleanAsync(HttpContext context) => default;";
+    private const string LifecycleBody = "public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default;";
+    private const string ReceivedBody = "public ValueTask OnRequestReceivedAsync(HttpContext context) => default;";
+
+    // Every class name is unique, so a simple name identifies a declaration on both sides.
+    private static readonly string[] Shapes =
+    [
+        $$"""[Cleaner] public sealed class PlainCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] internal sealed class InternalCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public static class StaticCleaner { }""",
+        $$"""[Cleaner] public abstract class AbstractCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class GenericCleaner<T> : ICleaner { {{CleanerBody}} }""",
+        $$"""public class GenericOuter<T> { [Cleaner] public sealed class InGenericCleaner : ICleaner { {{CleanerBody}} } }""",
+        $$"""public sealed class PrivateOuter { [Cleaner] private sealed class PrivateNestedCleaner : ICleaner { {{CleanerBody}} } }""",
+        $$"""public class ProtectedOuter { protected class Middle { [Cleaner] public sealed class ProtectedNestedCleaner : ICleaner { {{CleanerBody}} } } }""",
+        $$"""public class ProtectedInternalOuter { [Cleaner] protected internal sealed class ProtectedInternalCleaner : ICleaner { {{CleanerBody}} } }""",
+        $$"""public static class PublicOuter { [Cleaner] public sealed class PublicNestedCleaner : ICleaner { {{CleanerBody}} } }""",
+        $$"""[Cleaner] file sealed class FileLocalCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class InterfacelessCleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class WrongInterfaceCleaner : ILifecycleHook { {{LifecycleBody}} }""",
+        $$"""public abstract class CleanerBase : ICleaner { {{CleanerBody}} } [Cleaner] public sealed class InheritedCleaner : CleanerBase;""",
+        $$"""[Cleaner] public sealed class PrivateCtorCleaner : ICleaner { private PrivateCtorCleaner() { } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class InternalCtorCleaner : ICleaner { internal InternalCtorCleaner(IServiceProvider services) { } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class AmbiguousCleaner : ICleaner { public AmbiguousCleaner(IServiceProvider a) { } public AmbiguousCleaner(Uri b) { } {{CleanerBody}} }""",
+        $$"""
+        [Cleaner] public sealed class MarkedCleaner : ICleaner
+        {
+            [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor] public MarkedCleaner(IServiceProvider a) { }
+            public MarkedCleaner(Uri b) { }
+            {{CleanerBody}}
+        }
+        """,
+        $$"""[Cleaner] public sealed class RefCleaner : ICleaner { public RefCleaner(ref int count) { } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class SpanCleaner : ICleaner { public SpanCleaner(ReadOnlySpan<char> text) { } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed unsafe class PointerCleaner : ICleaner { public PointerCleaner(int* count) { } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class OptionalCleaner(IServiceProvider services, Uri? uri = null) : ICleaner { public object State { get; } = (services, uri); {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed record RecordCleaner(IServiceProvider Services) : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed partial class PartialCleaner : ICleaner; public sealed partial class PartialCleaner { {{CleanerBody}} }""",
+        $$"""[RequestHook] public sealed class ReceivedHook : IRequestReceivedHook { {{ReceivedBody}} }""",
+        $$"""[RequestHook] public sealed class CleanerNotHook : ICleaner { {{CleanerBody}} }""",
+        $$"""[RequestHook] public abstract class AbstractHook : IRequestReceivedHook { {{ReceivedBody}} }""",
+        $$"""[LifecycleHook(LifecycleEvent.WorkerStart)] [LifecycleHook(LifecycleEvent.WorkerStop)] public sealed class TwoEventHook : ILifecycleHook { {{LifecycleBody}} }""",
+        $$"""[LifecycleHook(LifecycleEvent.ServerStart)] public sealed class AmbiguousHook : ILifecycleHook { public AmbiguousHook(int a) { } public AmbiguousHook(long b) { } {{LifecycleBody}} }""",
+        $$"""[LifecycleHook(LifecycleEvent.ServerStart)] public sealed class GenericHook<T> : ILifecycleHook { {{LifecycleBody}} }""",
+    ];
+
+    [Fact]
+    public async Task Analyzer_flags_exactly_the_declarations_the_generator_leaves_out()
+    {
+        var compilation = TestReferences.Compile(Shapes.Select(shape => "namespace App;\n" + shape))
+            .WithOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error));
+
+        var declared = DeclaredClassNames(compilation);
+        var listed = ListedByGenerator(compilation);
+        var flagged = await FlaggedByAnalyzer(compilation);
+
+        var disagreements = declared
+            .Where(name => listed.Contains(name) == flagged.Contains(name))
+            .Select(name => $"{name}: {(listed.Contains(name) ? "listed by the generator and flagged by RES100" : "left out by the generator and not flagged")}")
+            .ToList();
+        Assert.True(disagreements.Count == 0, string.Join(Environment.NewLine, disagreements));
+
+        // The set really mixes both outcomes, and nothing outside it was reported or listed.
+        Assert.True(listed.Count >= 5 && flagged.Count >= 5, $"listed: {listed.Count}, flagged: {flagged.Count}");
+        Assert.Subset(declared, listed);
+        Assert.Subset(declared, flagged);
+    }
+
+    /// <summary>Simple names of the classes that carry a Resident attribute.</summary>
+    private static HashSet<string> DeclaredClassNames(Compilation compilation) =>
+        compilation.SyntaxTrees
+            .SelectMany(tree => tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
+            .Where(type => type.AttributeLists.SelectMany(list => list.Attributes)
+                .Any(attribute => attribute.Name.ToString() is "Cleaner" or "RequestHook" or "LifecycleHook"))
+            .Select(type => type.Identifier.ValueText)
+            .ToHashSet();
+
+    private static HashSet<string> ListedByGenerator(Compilation compilation)
+    {
+        var driver = CSharpGeneratorDriver.Create([new ManifestGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
+            .RunGenerators(compilation);
+        var result = driver.GetRunResult().Results.Single();
+        Assert.Null(result.Exception);
+        Assert.Empty(result.Diagnostics);
+
+        var manifest = result.GeneratedSources.Single().SourceText.ToString();
+        return DeclarationCall().Matches(manifest)
+            .Select(match => match.Groups["name"].Value)
+            .Select(fullName => fullName[(fullName.LastIndexOf('.') + 1)..])
+            .ToHashSet();
+    }
+
+    private static async Task<HashSet<string>> FlaggedByAnalyzer(Compilation compilation)
+    {
+        var diagnostics = await compilation
+            .WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DeclarationShapeAnalyzer()))
+            .GetAnalyzerDiagnosticsAsync();
+
+        return diagnostics
+            .Select(diagnostic =>
+            {
+                Assert.Equal(Rules.DeclarationShape.Id, diagnostic.Id);
+                var node = diagnostic.Location.SourceTree!.GetRoot().FindNode(diagnostic.Location.SourceSpan);
+                return node.AncestorsAndSelf().OfType<TypeDeclarationSyntax>().First().Identifier.ValueText;
+            })
+            .ToHashSet();
+    }
+
+    [GeneratedRegex("""builder\.Add\w+\("(?<name>[^"]*)"[,)]""")]
+    private static partial Regex DeclarationCall();
+}

@@ -1,0 +1,269 @@
+using Resident.Analyzers.Tests.Infrastructure;
+using Resident.Generators.Parsing;
+using Xunit;
+using static Resident.Analyzers.Tests.Infrastructure.ShapeAnalyzerTest;
+
+namespace Resident.Analyzers.Tests;
+
+/// <summary>RES100: each way a declared class can defeat the generated factory, and shapes that must stay quiet.</summary>
+public sealed class DeclarationShapeAnalyzerTests
+{
+    private const string CleanerBody = "public ValueTask CleanAsync(HttpContext context) => default;";
+    private const string LifecycleBody = "public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default;";
+
+    /// <summary>One or more flagged sources per <see cref="ShapeProblem"/>, each with the explanation RES100 must give.</summary>
+    public static TheoryData<string, string, string> FlaggedShapes => new()
+    {
+        {
+            nameof(ShapeProblem.NotAClass),
+            """[{|#0:Cleaner|}] public static class BadCleaner { public static ValueTask CleanAsync(HttpContext context) => default; }""",
+            "must be a non-static class"
+        },
+        {
+            nameof(ShapeProblem.Abstract),
+            $$"""[{|#0:Cleaner(Order = 1)|}] public abstract class BadCleaner : ICleaner { {{CleanerBody}} }""",
+            "is abstract and cannot be constructed"
+        },
+        {
+            nameof(ShapeProblem.Generic),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner<T> : ICleaner { {{CleanerBody}} }""",
+            "is generic, and the factory cannot choose its type arguments"
+        },
+        {
+            nameof(ShapeProblem.Generic),
+            $$"""public class Outer<T> { [{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { {{CleanerBody}} } }""",
+            "is generic, and the factory cannot choose its type arguments"
+        },
+        {
+            nameof(ShapeProblem.NotAccessible),
+            $$"""public sealed class Outer { [{|#0:Cleaner|}] private sealed class BadCleaner : ICleaner { {{CleanerBody}} } }""",
+            "must be public or internal, not file-local, and not nested in a private or protected type"
+        },
+        {
+            nameof(ShapeProblem.NotAccessible),
+            $$"""public class Outer { protected sealed class Middle { [{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { {{CleanerBody}} } } }""",
+            "must be public or internal, not file-local, and not nested in a private or protected type"
+        },
+        {
+            nameof(ShapeProblem.NotAccessible),
+            $$"""[{|#0:Cleaner|}] file sealed class BadCleaner : ICleaner { {{CleanerBody}} }""",
+            "must be public or internal, not file-local, and not nested in a private or protected type"
+        },
+        {
+            nameof(ShapeProblem.MissingInterface),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner { {{CleanerBody}} }""",
+            "does not implement Resident.ICleaner"
+        },
+        {
+            nameof(ShapeProblem.MissingInterface),
+            $$"""[{|#0:RequestHook|}] public sealed class BadCleaner : ICleaner { {{CleanerBody}} }""",
+            "does not implement Resident.IRequestReceivedHook or Resident.IResponseGeneratedHook"
+        },
+        {
+            nameof(ShapeProblem.NoAccessibleConstructor),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { private BadCleaner() { } {{CleanerBody}} }""",
+            "has no public or internal constructor"
+        },
+        {
+            nameof(ShapeProblem.NoAccessibleConstructor),
+            $$"""[{|#0:Cleaner|}] public class BadCleaner : ICleaner { protected BadCleaner(IServiceProvider services) { } private protected BadCleaner() { } {{CleanerBody}} }""",
+            "has no public or internal constructor"
+        },
+        {
+            nameof(ShapeProblem.AmbiguousConstructor),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public BadCleaner(IServiceProvider a) { } internal BadCleaner(string b) { } {{CleanerBody}} }""",
+            "has several public or internal constructors with the most parameters; mark one [ActivatorUtilitiesConstructor]"
+        },
+        {
+            nameof(ShapeProblem.UnsupportedParameter),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public BadCleaner(ref int count) { } {{CleanerBody}} }""",
+            "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
+        },
+        {
+            nameof(ShapeProblem.UnsupportedParameter),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public BadCleaner(in Guid id) { } {{CleanerBody}} }""",
+            "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
+        },
+        {
+            nameof(ShapeProblem.UnsupportedParameter),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public BadCleaner(out int count) { count = 0; } {{CleanerBody}} }""",
+            "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
+        },
+        {
+            nameof(ShapeProblem.UnsupportedParameter),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public BadCleaner(Span<byte> buffer) { } {{CleanerBody}} }""",
+            "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
+        },
+        {
+            nameof(ShapeProblem.UnsupportedParameter),
+            $$"""[{|#0:Cleaner|}] public sealed unsafe class BadCleaner : ICleaner { public BadCleaner(byte* buffer) { } {{CleanerBody}} }""",
+            "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(FlaggedShapes))]
+    public async Task Shape_the_factory_cannot_construct_is_flagged_on_its_attribute(string problem, string declaration, string explanation)
+    {
+        var attribute = declaration.Contains("RequestHook", StringComparison.Ordinal) ? "RequestHook" : "Cleaner";
+
+        await new ShapeAnalyzerTest($"namespace App;\n{declaration}", Res100(0, attribute, "BadCleaner", explanation)).RunAsync();
+        Assert.NotEqual(ShapeProblem.None, Enum.Parse<ShapeProblem>(problem));
+    }
+
+    [Fact]
+    public void Every_shape_problem_has_a_flagged_case()
+    {
+        var covered = FlaggedShapes.Select(row => Enum.Parse<ShapeProblem>((string)row[0])).ToHashSet();
+
+        Assert.Equal(Enum.GetValues<ShapeProblem>().Where(problem => problem != ShapeProblem.None).Order(), covered.Order());
+    }
+
+    [Fact]
+    public async Task Each_attribute_of_a_class_that_cannot_be_built_is_flagged()
+    {
+        const string source = $$"""
+            namespace App;
+
+            [{|#0:LifecycleHook(LifecycleEvent.WorkerStart)|}]
+            [{|#1:LifecycleHook(LifecycleEvent.WorkerStop, Order = 2)|}]
+            public abstract class BaseHook : ILifecycleHook
+            {
+                {{LifecycleBody}}
+            }
+            """;
+
+        await new ShapeAnalyzerTest(
+            source,
+            Res100(0, "LifecycleHook", "BaseHook", "is abstract and cannot be constructed"),
+            Res100(1, "LifecycleHook", "BaseHook", "is abstract and cannot be constructed")).RunAsync();
+    }
+
+    [Fact]
+    public async Task Diagnostic_is_a_warning_with_the_rule_message()
+    {
+        const string source = $$"""
+            namespace App;
+
+            [{|RES100:RequestHook|}]
+            public sealed class NoHook;
+            """;
+
+        await new ShapeAnalyzerTest(source).RunAsync();
+        Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning, Rules.DeclarationShape.DefaultSeverity);
+    }
+
+    public static TheoryData<string, string> QuietShapes => new()
+    {
+        {
+            "internal class",
+            $$"""[Cleaner] internal sealed class GoodCleaner : ICleaner { {{CleanerBody}} }"""
+        },
+        {
+            "single internal constructor",
+            $$"""[Cleaner] public sealed class GoodCleaner : ICleaner { internal GoodCleaner(IServiceProvider services) { } {{CleanerBody}} }"""
+        },
+        {
+            "widest constructor is private, a narrower one is public",
+            $$"""[Cleaner] public sealed class GoodCleaner : ICleaner { private GoodCleaner(int a, int b) { } public GoodCleaner() : this(1, 2) { } {{CleanerBody}} }"""
+        },
+        {
+            "both request hook interfaces",
+            """
+            [RequestHook(Order = 3)]
+            public sealed class GoodHook : IRequestReceivedHook, IResponseGeneratedHook
+            {
+                public ValueTask OnRequestReceivedAsync(HttpContext context) => default;
+                public ValueTask OnResponseGeneratedAsync(HttpContext context) => default;
+            }
+            """
+        },
+        {
+            "only the response hook interface",
+            """[RequestHook] public sealed class GoodHook : IResponseGeneratedHook { public ValueTask OnResponseGeneratedAsync(HttpContext context) => default; }"""
+        },
+        {
+            "[ActivatorUtilitiesConstructor] resolves two widest constructors",
+            $$"""
+            [Cleaner]
+            public sealed class GoodCleaner : ICleaner
+            {
+                [Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructor]
+                public GoodCleaner(IServiceProvider a) { }
+                public GoodCleaner(string b) { }
+                {{CleanerBody}}
+            }
+            """
+        },
+        {
+            "no Resident attribute, no usable constructor",
+            $$"""public sealed class NotDeclared : ICleaner { private NotDeclared() { } {{CleanerBody}} }"""
+        },
+        {
+            "no Resident attribute, abstract and generic",
+            $$"""[System.Obsolete] public abstract class NotDeclared<T> : ICleaner { {{CleanerBody}} }"""
+        },
+        {
+            "nested public type",
+            $$"""public static class Outer { [Cleaner] public sealed class GoodCleaner : ICleaner { {{CleanerBody}} } }"""
+        },
+        {
+            "nested protected internal type",
+            $$"""public class Outer { [Cleaner] protected internal sealed class GoodCleaner : ICleaner { {{CleanerBody}} } }"""
+        },
+        {
+            "interface implemented by a base class",
+            $$"""public abstract class CleanerBase : ICleaner { {{CleanerBody}} } [Cleaner] public sealed class GoodCleaner : CleanerBase;"""
+        },
+        {
+            "record class with a primary constructor",
+            $$"""[Cleaner] public sealed record GoodCleaner(IServiceProvider Services) : ICleaner { {{CleanerBody}} }"""
+        },
+        {
+            "lifecycle hook with several events",
+            $$"""[LifecycleHook(LifecycleEvent.ServerStart)] [LifecycleHook(LifecycleEvent.ServerStop, Order = -1)] public sealed class GoodHook : ILifecycleHook { {{LifecycleBody}} }"""
+        },
+        {
+            "optional parameter and the service provider",
+            $$"""[Cleaner] public sealed class GoodCleaner(IServiceProvider services, Uri? uri = null) : ICleaner { public object State { get; } = (services, uri); {{CleanerBody}} }"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(QuietShapes))]
+    public async Task Shape_the_factory_can_construct_is_not_flagged(string shape, string declaration)
+    {
+        Assert.NotEmpty(shape);
+        await new ShapeAnalyzerTest($"namespace App;\n{declaration}").RunAsync();
+    }
+
+    [Fact]
+    public async Task Look_alike_attribute_of_another_namespace_is_not_analyzed()
+    {
+        const string source = """
+            namespace Other;
+
+            public sealed class CleanerAttribute : System.Attribute;
+
+            [Cleaner]
+            public abstract class NotResident;
+            """;
+
+        await new ShapeAnalyzerTest(source).RunAsync();
+    }
+
+    [Fact]
+    public async Task Compilation_without_the_Resident_runtime_is_not_analyzed()
+    {
+        const string source = """
+            namespace Other;
+
+            public sealed class CleanerAttribute : System.Attribute;
+
+            [Cleaner]
+            public abstract class NotResident;
+            """;
+
+        await new ShapeAnalyzerTest(source).WithoutResidentRuntime().RunAsync();
+    }
+}

@@ -1,0 +1,63 @@
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+
+namespace Resident.Analyzers.Tests;
+
+/// <summary>Every diagnostic Resident reports links to a help page that exists in the repository.</summary>
+public sealed class RuleCatalogueTests
+{
+    private static readonly Assembly AnalyzerAssembly = typeof(DeclarationShapeAnalyzer).Assembly;
+
+    /// <summary>Every descriptor in <see cref="Rules"/> and every one an analyzer of the assembly supports.</summary>
+    public static TheoryData<string> DescriptorIds => new(AllDescriptors().Select(descriptor => descriptor.Id).Distinct());
+
+    [Theory]
+    [MemberData(nameof(DescriptorIds))]
+    public void Descriptor_has_a_help_link_to_an_existing_page(string id)
+    {
+        var descriptor = AllDescriptors().First(candidate => candidate.Id == id);
+
+        Assert.False(string.IsNullOrWhiteSpace(descriptor.HelpLinkUri), $"{id} has no help link.");
+        Assert.EndsWith($"/{id}.md", descriptor.HelpLinkUri, StringComparison.Ordinal);
+        var page = Path.Combine(RepositoryRoot(), descriptor.HelpLinkUri.Replace('/', Path.DirectorySeparatorChar));
+        Assert.True(File.Exists(page), $"{id} links to {descriptor.HelpLinkUri}, which is not in the repository ({page}).");
+        Assert.Contains($"# {id}", File.ReadAllText(page), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_catalogued_rule_is_reported_by_an_analyzer()
+    {
+        var supported = Analyzers().SelectMany(analyzer => analyzer.SupportedDiagnostics).Select(descriptor => descriptor.Id).ToHashSet();
+
+        Assert.NotEmpty(supported);
+        Assert.All(CataloguedDescriptors(), descriptor => Assert.Contains(descriptor.Id, supported));
+    }
+
+    private static IEnumerable<DiagnosticDescriptor> AllDescriptors() =>
+        CataloguedDescriptors().Concat(Analyzers().SelectMany(analyzer => analyzer.SupportedDiagnostics));
+
+    private static IEnumerable<DiagnosticDescriptor> CataloguedDescriptors() =>
+        typeof(Rules).GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            .Where(field => field.FieldType == typeof(DiagnosticDescriptor))
+            .Select(field => (DiagnosticDescriptor)field.GetValue(null)!);
+
+    private static IEnumerable<DiagnosticAnalyzer> Analyzers() =>
+        AnalyzerAssembly.GetTypes()
+            .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type))
+            .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!);
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "Gen.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} contains Gen.sln.");
+    }
+}
