@@ -140,8 +140,9 @@ public sealed class DeclarationShapeAnalyzerTests
     }
 
     [Fact]
-    public async Task Diagnostic_is_a_warning_with_the_rule_message()
+    public async Task Request_hook_without_a_hook_interface_is_flagged_as_a_warning()
     {
+        // The {|RES100:…|} markup expects the rule at its default severity.
         const string source = $$"""
             namespace App;
 
