@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
 using Resident.Tests.Infrastructure;
 using Xunit;
@@ -36,6 +37,26 @@ public sealed class CleanerTests
         Assert.Equal("received", events[0]);
         Assert.Equal("generated", events[1]);
         Assert.Equal("clean:first(started=True,status=404)", events[2]);
+    }
+
+    [Fact]
+    public async Task An_endpoint_that_throws_still_gets_its_500_stamped_and_cleaned()
+    {
+        await using var server = await TestServer.StartAsync(routes: app =>
+            app.MapGet("/explode", string () => throw new InvalidOperationException("endpoint exploded")));
+
+        var response = await server.Client.SendAsync(Get("/explode", "explode"));
+        Assert.Equal(System.Net.HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("500", Assert.Single(response.Headers.GetValues("X-Generated-Status")));
+
+        await server.Recorder.WaitForAsync(events => Recorder.Select(events, "explode").Contains("clean:B"));
+        Assert.Contains("clean:first(started=True,status=500)", server.Recorder.For("explode"));
+
+        var logged = Assert.Single(server.Logs.Entries, e => e.Exception?.Message == "endpoint exploded");
+        Assert.Contains("GET /explode", logged.Message, StringComparison.Ordinal);
+
+        // The server carries on.
+        Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
     }
 
     [Fact]

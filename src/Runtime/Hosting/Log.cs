@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Resident.Hosting;
@@ -18,6 +19,9 @@ internal static partial class Log
 
     [LoggerMessage(5, LogLevel.Critical, "Worker {WorkerId} (pid {ProcessId}) is failing with an unhandled exception.")]
     public static partial void WorkerFailing(ILogger logger, int workerId, int processId, Exception exception);
+
+    [LoggerMessage(7, LogLevel.Error, "An unhandled exception was thrown while serving {Method} {Path}; answered 500.")]
+    public static partial void UnhandledRequestException(ILogger logger, string method, PathString path, Exception exception);
 
     [LoggerMessage(6, LogLevel.Information, "Replaced the stale Unix socket file {Path} left by an earlier run.")]
     public static partial void StaleSocketReplaced(ILogger logger, string path);

@@ -69,13 +69,63 @@ internal sealed class ResidentRequestMiddleware
             context.Response.OnCompleted(_onCompleted, context);
         }
 
-        return _received.Length == 0 ? _next(context) : RunReceivedHooksThenNextAsync(context);
+        if (_received.Length > 0)
+        {
+            return RunReceivedHooksThenAppAsync(context);
+        }
+
+        Task app;
+        try
+        {
+            app = _next(context);
+        }
+        catch (Exception exception) when (CanAnswer(context, exception))
+        {
+            AnswerUnhandled(context, exception);
+            return Task.CompletedTask;
+        }
+
+        return app.IsCompletedSuccessfully ? app : AwaitAppAsync(context, app);
     }
 
-    private async Task RunReceivedHooksThenNextAsync(HttpContext context)
+    private async Task RunReceivedHooksThenAppAsync(HttpContext context)
     {
         await ContainedCalls.RunAsync(_received, context, static (hook, c) => hook.OnRequestReceivedAsync(c), _reportReceived);
-        await _next(context);
+        try
+        {
+            await _next(context);
+        }
+        catch (Exception exception) when (CanAnswer(context, exception))
+        {
+            AnswerUnhandled(context, exception);
+        }
+    }
+
+    private async Task AwaitAppAsync(HttpContext context, Task app)
+    {
+        try
+        {
+            await app;
+        }
+        catch (Exception exception) when (CanAnswer(context, exception))
+        {
+            AnswerUnhandled(context, exception);
+        }
+    }
+
+    // Kestrel would answer an unhandled exception with a bare 500 that skips OnStarting, so neither the Server header
+    // nor the ResponseGenerated hooks would see it. Answer it here instead, as LaravelS does. Once the response has
+    // started, or when the client went away, Kestrel's own handling (abort the connection) is the right one.
+    private static bool CanAnswer(HttpContext context, Exception exception) =>
+        !context.Response.HasStarted
+        && !(exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested);
+
+    private void AnswerUnhandled(HttpContext context, Exception exception)
+    {
+        Log.UnhandledRequestException(_logger, context.Request.Method, context.Request.Path, exception);
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = StatusCodes.Status500InternalServerError;
     }
 
     private Task OnStarting(object state)
