@@ -21,39 +21,47 @@ pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$logs"; }
 trap cleanup EXIT
 
-# start NAME DIR DLL ARGS...: runs the server on a port the OS chooses and prints its address.
+# start NAME DIR DLL ARGS...: runs the server on a port the OS chooses; its address lands in $address.
+# (Not called inside $(...), so the pid reaches the cleanup trap.)
 start() {
   local name=$1 dir=$2 dll=$3; shift 3
   (cd "$dir" && exec dotnet "$dll" "$@" >"$logs/$name.log" 2>&1) &
   pids+=($!)
+  address=""
   for _ in $(seq 1 300); do
-    local address
     address=$(grep -oE 'Now listening on: http://127\.0\.0\.1:[0-9]+' "$logs/$name.log" 2>/dev/null | head -1 | sed 's/Now listening on: //') || true
-    if [ -n "$address" ]; then echo "$address"; return; fi
+    if [ -n "$address" ]; then return; fi
     sleep 0.1
   done
   echo "$name did not start:" >&2; cat "$logs/$name.log" >&2; exit 1
 }
 
-resident=$(start resident samples/Showcase bin/Release/net10.0/Showcase.dll --Resident:ListenPort=0)
-raw=$(start raw tests/Benchmarks/RawKestrel bin/Release/net10.0/RawKestrel.dll --urls http://127.0.0.1:0)
+# Extra Showcase arguments (e.g. RESIDENT_ARGS="--Resident:HandleStatic=false") isolate one feature's cost.
+# shellcheck disable=SC2086
+start resident samples/Showcase bin/Release/net10.0/Showcase.dll --Resident:ListenPort=0 ${RESIDENT_ARGS:-}
+resident=$address
+start raw tests/Benchmarks/RawKestrel bin/Release/net10.0/RawKestrel.dll --urls http://127.0.0.1:0
+raw=$address
 
 rps() { wrk -t"$threads" -c"$connections" -d"$1"s "$2$route" | awk '/Requests\/sec/ { print $2 }'; }
 
+# Tiered JIT and dynamic PGO need a while on two cores before the code is steady.
 echo "warming up ..."
-rps 3 "$resident" >/dev/null
-rps 3 "$raw" >/dev/null
+rps 10 "$resident" >/dev/null
+rps 10 "$raw" >/dev/null
 
 printf '%-6s %14s %14s %8s\n' round resident raw ratio
-resident_runs=(); raw_runs=()
+resident_runs=(); raw_runs=(); ratios=()
 for round in $(seq 1 "$rounds"); do
   # Alternate which goes first, so drift (thermal, noisy neighbours) hits both alike.
   if (( round % 2 )); then r=$(rps "$seconds" "$resident"); k=$(rps "$seconds" "$raw")
   else k=$(rps "$seconds" "$raw"); r=$(rps "$seconds" "$resident"); fi
-  resident_runs+=("$r"); raw_runs+=("$k")
-  printf '%-6s %14s %14s %8.3f\n' "$round" "$r" "$k" "$(echo "$r / $k" | bc -l)"
+  ratio=$(echo "$r / $k" | bc -l)
+  resident_runs+=("$r"); raw_runs+=("$k"); ratios+=("$ratio")
+  printf '%-6s %14s %14s %8.3f\n' "$round" "$r" "$k" "$ratio"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mr=$(median "${resident_runs[@]}"); mk=$(median "${raw_runs[@]}")
-printf 'median %14.0f %14.0f %8.3f   (wrk -t%s -c%s -d%ss %s)\n' "$mr" "$mk" "$(echo "$mr / $mk" | bc -l)" "$threads" "$connections" "$seconds" "$route"
+# The headline is the median of the paired (same-round) ratios: robust to the machine's drift between rounds.
+printf 'median %14.0f %14.0f %8.3f   (median of paired ratios; wrk -t%s -c%s -d%ss %s)\n' \
+  "$(median "${resident_runs[@]}")" "$(median "${raw_runs[@]}")" "$(median "${ratios[@]}")" "$threads" "$connections" "$seconds" "$route"

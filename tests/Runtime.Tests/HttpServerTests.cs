@@ -89,6 +89,23 @@ public sealed class HttpServerTests
                 Assert.Equal("<p>index</p>", await server.Client.GetStringAsync("/"));
                 Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/../secret.txt")).StatusCode);
                 Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
+
+                // A folder with an index.html is served at "/docs/"; "/docs" redirects there, as UseDefaultFiles does.
+                Directory.CreateDirectory(Path.Combine(root.FullName, "wwwroot", "docs"));
+                await File.WriteAllTextAsync(Path.Combine(root.FullName, "wwwroot", "docs", "index.html"), "<p>docs</p>");
+                await File.WriteAllTextAsync(Path.Combine(root.FullName, "wwwroot", "late.txt"), "added while running");
+
+                // Files added while the server runs are picked up by the web root watcher.
+                Assert.Equal("added while running", await GetWhenServedAsync(server.Client, "/late.txt"));
+                Assert.Equal("<p>docs</p>", await GetWhenServedAsync(server.Client, "/docs/"));
+                using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress };
+                var redirect = await noRedirects.GetAsync("/docs");
+                Assert.Equal(HttpStatusCode.MovedPermanently, redirect.StatusCode);
+                Assert.EndsWith("/docs/", redirect.Headers.Location?.ToString(), StringComparison.Ordinal);
+
+                // And files removed are no longer served.
+                File.Delete(Path.Combine(root.FullName, "wwwroot", "late.txt"));
+                await GetWhenStatusAsync(server.Client, "/late.txt", HttpStatusCode.NotFound);
             }
 
             await using var disabled = await TestServer.StartAsync(contentRoot: root.FullName);
@@ -186,6 +203,33 @@ public sealed class HttpServerTests
 
         var run = await Assert.ThrowsAsync<InvalidOperationException>(() => app.RunResidentAsync([]));
         Assert.Contains("AddResident", run.Message, StringComparison.Ordinal);
+    }
+
+    // The watcher reports changes a moment after they happen: ask again until it has, within a generous bound.
+    private static async Task<string> GetWhenServedAsync(HttpClient client, string path)
+    {
+        await GetWhenStatusAsync(client, path, HttpStatusCode.OK);
+        return await client.GetStringAsync(path);
+    }
+
+    private static async Task GetWhenStatusAsync(HttpClient client, string path, HttpStatusCode expected)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        HttpStatusCode last;
+        do
+        {
+            using var response = await client.GetAsync(path);
+            last = response.StatusCode;
+            if (last == expected)
+            {
+                return;
+            }
+
+            await Task.Delay(50);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Fail($"{path} still answered {last}, not {expected}, after 30 s.");
     }
 
     private static HttpClient UnixSocketClient(string path) => new(new SocketsHttpHandler

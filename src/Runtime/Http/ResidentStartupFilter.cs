@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
@@ -29,8 +31,13 @@ internal sealed class ResidentStartupFilter(
                     $"'{environment.WebRootPath ?? Path.Combine(environment.ContentRootPath, "wwwroot")}' does not exist.");
             }
 
-            app.UseDefaultFiles();
-            app.UseStaticFiles();
+            var index = new StaticFileIndex(environment.WebRootFileProvider);
+            app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(index.Dispose);
+            app.UseWhen(context => index.MayServe(context.Request.Path), files =>
+            {
+                files.UseDefaultFiles();
+                files.UseStaticFiles();
+            });
         }
 
         next(app);
