@@ -87,6 +87,8 @@ public sealed class DeclarationShapeAnalyzer : DiagnosticAnalyzer
         ShapeProblem.NoAccessibleConstructor => "has no public or internal constructor",
         ShapeProblem.AmbiguousConstructor => "has several public or internal constructors with the most parameters; mark one [ActivatorUtilitiesConstructor]",
         ShapeProblem.UnsupportedParameter => "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)",
+        ShapeProblem.RequiredMembers => "has required members its constructor does not set; mark the constructor [SetsRequiredMembers]",
+        ShapeProblem.ObsoleteAsError => "is obsolete as an error, so generated code cannot construct it",
         _ => "cannot be constructed",
     };
 }

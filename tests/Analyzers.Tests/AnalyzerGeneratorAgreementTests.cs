@@ -60,6 +60,11 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         $$"""[LifecycleHook(LifecycleEvent.WorkerStart)] [LifecycleHook(LifecycleEvent.WorkerStop)] public sealed class TwoEventHook : ILifecycleHook { {{LifecycleBody}} }""",
         $$"""[LifecycleHook(LifecycleEvent.ServerStart)] public sealed class AmbiguousHook : ILifecycleHook { public AmbiguousHook(int a) { } public AmbiguousHook(long b) { } {{LifecycleBody}} }""",
         $$"""[LifecycleHook(LifecycleEvent.ServerStart)] public sealed class GenericHook<T> : ILifecycleHook { {{LifecycleBody}} }""",
+        $$"""[Cleaner] public sealed class RequiredCleaner : ICleaner { public required string Name { get; init; } {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class SetsRequiredCleaner : ICleaner { [System.Diagnostics.CodeAnalysis.SetsRequiredMembers] public SetsRequiredCleaner() => Name = "x"; public required string Name { get; init; } {{CleanerBody}} }""",
+        $$"""[Obsolete("gone", true)] [Cleaner] public sealed class ObsoleteErrorCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Obsolete("old")] [Cleaner] public sealed class ObsoleteWarningCleaner : ICleaner { {{CleanerBody}} }""",
+        $$"""[Cleaner] public sealed class DefaultsCleaner(IServiceProvider services, int retries = 3, int? window = null) : ICleaner { public object State { get; } = (services, retries, window); {{CleanerBody}} }""",
     ];
 
     [Fact]

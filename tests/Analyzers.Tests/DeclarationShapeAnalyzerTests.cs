@@ -99,6 +99,26 @@ public sealed class DeclarationShapeAnalyzerTests
             $$"""[{|#0:Cleaner|}] public sealed unsafe class BadCleaner : ICleaner { public BadCleaner(byte* buffer) { } {{CleanerBody}} }""",
             "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)"
         },
+        {
+            nameof(ShapeProblem.RequiredMembers),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { public required string Name { get; init; } {{CleanerBody}} }""",
+            "has required members its constructor does not set; mark the constructor [SetsRequiredMembers]"
+        },
+        {
+            nameof(ShapeProblem.RequiredMembers),
+            $$"""public abstract class Base { public required int Size; } [{|#0:Cleaner|}] public sealed class BadCleaner : Base, ICleaner { {{CleanerBody}} }""",
+            "has required members its constructor does not set; mark the constructor [SetsRequiredMembers]"
+        },
+        {
+            nameof(ShapeProblem.ObsoleteAsError),
+            $$"""[Obsolete("gone", true)] [{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { {{CleanerBody}} }""",
+            "is obsolete as an error, so generated code cannot construct it"
+        },
+        {
+            nameof(ShapeProblem.NoAccessibleConstructor),
+            $$"""[{|#0:Cleaner|}] public sealed class BadCleaner : ICleaner { [Obsolete("gone", error: true)] public BadCleaner() { } {{CleanerBody}} }""",
+            "has no public or internal constructor"
+        },
     };
 
     [Theory]

@@ -14,10 +14,13 @@ internal enum ArgumentSource
 
     /// <summary>The service provider itself.</summary>
     ServiceProvider,
+
+    /// <summary>Left out, so the parameter's own default applies (a value type, or a non-null default).</summary>
+    DefaultValue,
 }
 
-/// <summary>A constructor argument: its fully qualified type (<c>global::…</c>) and where it comes from.</summary>
-internal sealed record ArgumentSpec(string TypeName, ArgumentSource Source);
+/// <summary>A constructor argument: the parameter's name (escaped if a keyword), its fully qualified type (<c>global::…</c>) and where it comes from.</summary>
+internal sealed record ArgumentSpec(string Name, string TypeName, ArgumentSource Source);
 
 /// <summary>The constructor call the generated factory makes.</summary>
 internal sealed record FactorySpec(string TypeName, ImmutableEquatableArray<ArgumentSpec> Arguments);

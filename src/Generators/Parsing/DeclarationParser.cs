@@ -79,6 +79,7 @@ internal static class DeclarationParser
         }
 
         var arguments = constructor.Parameters.Select(parameter => new ArgumentSpec(
+            Identifier(parameter.Name),
             TypeName(parameter.Type),
             Source(parameter)));
         return new FactorySpec(TypeName(type), arguments.ToImmutableEquatableArray());
@@ -91,11 +92,20 @@ internal static class DeclarationParser
             return ArgumentSource.ServiceProvider;
         }
 
-        // A nullable parameter defaulting to null is optional, as ActivatorUtilities treats it.
-        return parameter.HasExplicitDefaultValue && parameter.ExplicitDefaultValue is null && !parameter.Type.IsValueType
+        if (!parameter.HasExplicitDefaultValue)
+        {
+            return ArgumentSource.RequiredService;
+        }
+
+        // A reference parameter defaulting to null is an optional service, as ActivatorUtilities treats it; any
+        // other default (a number, a string, a nullable value type) is not a service: the default applies.
+        return parameter.ExplicitDefaultValue is null && !parameter.Type.IsValueType
             ? ArgumentSource.OptionalService
-            : ArgumentSource.RequiredService;
+            : ArgumentSource.DefaultValue;
     }
+
+    private static string Identifier(string name) =>
+        Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     private static int Order(AttributeData attribute)
     {

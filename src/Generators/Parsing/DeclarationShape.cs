@@ -15,6 +15,8 @@ internal enum ShapeProblem
     NoAccessibleConstructor,
     AmbiguousConstructor,
     UnsupportedParameter,
+    RequiredMembers,
+    ObsoleteAsError,
 }
 
 /// <summary>
@@ -48,12 +50,20 @@ internal static class DeclarationShape
             return ShapeProblem.NotAccessible;
         }
 
+        if (IsObsoleteAsError(type))
+        {
+            return ShapeProblem.ObsoleteAsError;
+        }
+
         if (!requiredInterfaces.Any(name => Implements(type, name)))
         {
             return ShapeProblem.MissingInterface;
         }
 
-        var candidates = type.InstanceConstructors.Where(c => IsInternallyAccessible(c.DeclaredAccessibility)).ToArray();
+        // A constructor obsolete as an error cannot be called from generated code at all.
+        var candidates = type.InstanceConstructors
+            .Where(c => IsInternallyAccessible(c.DeclaredAccessibility) && !IsObsoleteAsError(c))
+            .ToArray();
         if (candidates.Length == 0)
         {
             return ShapeProblem.NoAccessibleConstructor;
@@ -89,11 +99,38 @@ internal static class DeclarationShape
             }
         }
 
+        // `new T(...)` must set every required member, which only a [SetsRequiredMembers] constructor promises.
+        if (HasRequiredMembers(type) && !constructor.GetAttributes().Any(a =>
+                a.AttributeClass?.ToDisplayString() == "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute"))
+        {
+            constructor = null;
+            return ShapeProblem.RequiredMembers;
+        }
+
         return ShapeProblem.None;
     }
 
     public static bool Implements(INamedTypeSymbol type, string interfaceMetadataName) =>
         type.AllInterfaces.Any(i => i.ToDisplayString() == interfaceMetadataName);
+
+    private static bool HasRequiredMembers(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.BaseType)
+        {
+            if (current.GetMembers().Any(member => member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsObsoleteAsError(ISymbol symbol) =>
+        symbol.GetAttributes().Any(a =>
+            a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
+            && a.ConstructorArguments.Length == 2
+            && a.ConstructorArguments[1].Value is true);
 
     private static bool IsReachableFromGeneratedCode(INamedTypeSymbol type)
     {
