@@ -17,6 +17,10 @@ internal static class Repository
 
     public static string ShowcaseAssembly => Path.Combine(ShowcaseProject, "bin", Configuration, "net10.0", "Showcase.dll");
 
+    public static string CrashAppProject => Path.Combine(Root, "tests", "Apps", "CrashApp");
+
+    public static string CrashAppAssembly => Path.Combine(CrashAppProject, "bin", Configuration, "net10.0", "CrashApp.dll");
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

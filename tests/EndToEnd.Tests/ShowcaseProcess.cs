@@ -79,6 +79,13 @@ internal sealed partial class ShowcaseProcess : IAsyncDisposable
         return showcase;
     }
 
+    /// <summary>Waits for the process to end by itself and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return _process.ExitCode;
+    }
+
     /// <summary>Sends SIGTERM, as `kill` or an orchestrator does, and waits for the exit code.</summary>
     public async Task<int> TerminateAsync()
     {
