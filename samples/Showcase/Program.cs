@@ -33,6 +33,13 @@ app.MapGet("/counter", (VisitCounter counter, int? times) =>
 // LaravelS's leak probe: managed heap now, at the previous call, and the difference.
 app.MapGet("/debug-memory-leak", (MemoryProbe probe) => probe.Measure());
 
+// What the server sees of the client. Behind nginx (LaravelS's recipe: X-Real-IP, X-Real-PORT, Scheme) this is the
+// real client, because Resident believes those headers from trusted proxies and Unix-socket peers.
+app.MapGet("/client", (HttpContext context) => new ClientReport(
+    context.Connection.RemoteIpAddress?.ToString(),
+    context.Connection.RemotePort,
+    context.Request.Scheme));
+
 app.MapGet("/server", (IResidentServer server) => new ServerReport(
     server.ProcessId,
     server.WorkerId,

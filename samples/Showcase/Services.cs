@@ -34,6 +34,8 @@ public sealed record CounterReport(int Count);
 
 public sealed record MemoryReport(long Current, long Previous, long Difference);
 
+public sealed record ClientReport(string? RemoteIp, int RemotePort, string Scheme);
+
 public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset StartTime, long RequestCount, long ActiveConnections, string[] ListenAddresses);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
@@ -41,4 +43,5 @@ public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset St
 [JsonSerializable(typeof(CounterReport))]
 [JsonSerializable(typeof(MemoryReport))]
 [JsonSerializable(typeof(ServerReport))]
+[JsonSerializable(typeof(ClientReport))]
 internal sealed partial class ShowcaseJson : JsonSerializerContext;
