@@ -39,29 +39,42 @@ start() {
 # Extra Showcase arguments (e.g. RESIDENT_ARGS="--Resident:HandleStatic=false") isolate one feature's cost.
 # shellcheck disable=SC2086
 start resident samples/Showcase bin/Release/net10.0/Showcase.dll --Resident:ListenPort=0 ${RESIDENT_ARGS:-}
-resident=$address
+resident=$address; resident_pid=${pids[-1]}
 start raw tests/Benchmarks/RawKestrel bin/Release/net10.0/RawKestrel.dll --urls http://127.0.0.1:0
-raw=$address
+raw=$address; raw_pid=${pids[-1]}
 
-rps() { wrk -t"$threads" -c"$connections" -d"$1"s "$2$route" | awk '/Requests\/sec/ { print $2 }'; }
+# One wrk run: prints "requests/s server-CPU-microseconds-per-request". CPU per request (user + system time of the
+# server process, from /proc) is steadier than throughput on a shared two-core machine.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+rps() {
+  local before after out
+  before=$(cpu_ticks "$3")
+  out=$(wrk -t"$threads" -c"$connections" -d"$1"s "$2$route")
+  after=$(cpu_ticks "$3")
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$ticks_per_second" \
+    '/requests in/ { n = $1 } /Requests\/sec/ { r = $2 } END { printf "%s %.2f\n", r, ticks * 1000000 / hz / n }'
+}
 
 # Tiered JIT and dynamic PGO need a while on two cores before the code is steady.
 echo "warming up ..."
-rps 10 "$resident" >/dev/null
-rps 10 "$raw" >/dev/null
+rps 10 "$resident" "$resident_pid" >/dev/null
+rps 10 "$raw" "$raw_pid" >/dev/null
 
-printf '%-6s %14s %14s %8s\n' round resident raw ratio
-resident_runs=(); raw_runs=(); ratios=()
+printf '%-6s %12s %12s %8s %14s %14s %8s\n' round resident raw ratio "resident us/req" "raw us/req" "cpu ratio"
+resident_runs=(); raw_runs=(); ratios=(); cpu_ratios=()
 for round in $(seq 1 "$rounds"); do
   # Alternate which goes first, so drift (thermal, noisy neighbours) hits both alike.
-  if (( round % 2 )); then r=$(rps "$seconds" "$resident"); k=$(rps "$seconds" "$raw")
-  else k=$(rps "$seconds" "$raw"); r=$(rps "$seconds" "$resident"); fi
-  ratio=$(echo "$r / $k" | bc -l)
-  resident_runs+=("$r"); raw_runs+=("$k"); ratios+=("$ratio")
-  printf '%-6s %14s %14s %8.3f\n' "$round" "$r" "$k" "$ratio"
+  if (( round % 2 )); then read -r r rc < <(rps "$seconds" "$resident" "$resident_pid"); read -r k kc < <(rps "$seconds" "$raw" "$raw_pid")
+  else read -r k kc < <(rps "$seconds" "$raw" "$raw_pid"); read -r r rc < <(rps "$seconds" "$resident" "$resident_pid"); fi
+  ratio=$(echo "$r / $k" | bc -l); cpu_ratio=$(echo "$rc / $kc" | bc -l)
+  resident_runs+=("$r"); raw_runs+=("$k"); ratios+=("$ratio"); cpu_ratios+=("$cpu_ratio")
+  printf '%-6s %12s %12s %8.3f %14s %14s %8.3f\n' "$round" "$r" "$k" "$ratio" "$rc" "$kc" "$cpu_ratio"
 done
 
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # The headline is the median of the paired (same-round) ratios: robust to the machine's drift between rounds.
-printf 'median %14.0f %14.0f %8.3f   (median of paired ratios; wrk -t%s -c%s -d%ss %s)\n' \
-  "$(median "${resident_runs[@]}")" "$(median "${raw_runs[@]}")" "$(median "${ratios[@]}")" "$threads" "$connections" "$seconds" "$route"
+printf 'median %12.0f %12.0f %8.3f %14s %14s %8.3f\n' \
+  "$(median "${resident_runs[@]}")" "$(median "${raw_runs[@]}")" "$(median "${ratios[@]}")" "" "" "$(median "${cpu_ratios[@]}")"
+echo "requests/s ratio resident/raw (higher is better) and CPU-per-request ratio (lower is better);" \
+  "wrk -t$threads -c$connections -d${seconds}s $route, $rounds rounds"
