@@ -14,6 +14,24 @@ internal static class KnownNames
     public const string LifecycleEvent = "Resident.LifecycleEvent";
 
     public const string Manifest = "Resident.Hosting.IResidentManifest";
+
+    /// <summary>The namespace of generated code; each manifest-bearing assembly has a public marker type there.</summary>
+    public const string GeneratedNamespace = "Resident.Generated";
+
+    /// <summary>
+    /// The marker type name of an assembly: <c>ResidentManifestOf_</c> and the assembly name with every character
+    /// that cannot appear in an identifier replaced by '_', so each assembly's marker has its own name.
+    /// </summary>
+    public static string ManifestMarker(string assemblyName)
+    {
+        var name = new System.Text.StringBuilder("ResidentManifestOf_", 19 + assemblyName.Length);
+        foreach (var c in assemblyName)
+        {
+            name.Append(char.IsLetterOrDigit(c) || c == '_' ? c : '_');
+        }
+
+        return name.ToString();
+    }
     public const string ActivatorUtilitiesConstructor = "Microsoft.Extensions.DependencyInjection.ActivatorUtilitiesConstructorAttribute";
 
     /// <summary>The names of <c>Resident.LifecycleEvent</c>'s members, by value.</summary>

@@ -47,7 +47,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var compilation = context.CompilationProvider
-            .Select(Guard<Compilation, CompilationSpec>(DeclarationParser.ParseCompilation, new CompilationSpec("", false)))
+            .Select(Guard<Compilation, CompilationSpec>(DeclarationParser.ParseCompilation, new CompilationSpec("", false, ImmutableEquatableArray<string>.Empty)))
             .WithTrackingName(Steps.Compilation);
 
         var cleaners = context.SyntaxProvider
@@ -75,6 +75,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                 return facts.ReferencesRuntime
                     ? new ManifestSpec(
                         facts.AssemblyName,
+                        facts.ReferencedManifests,
                         cleanerSpecs.OfType<CleanerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         hookSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.EventName, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())

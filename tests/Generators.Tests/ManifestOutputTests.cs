@@ -25,13 +25,21 @@ public sealed class ManifestOutputTests
 
             namespace Resident.Generated;
 
+            /// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>
+            [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+            [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
+            public static class ResidentManifestOf_TestProject;
+
             /// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
             file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest
             {
                 /// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>
                 [global::System.Runtime.CompilerServices.ModuleInitializer]
-                internal static void Register() => global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+                internal static void Register()
+                {
+                    global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+                }
 
                 public string AssemblyName => "TestProject";
 
@@ -283,13 +291,21 @@ public sealed class ManifestOutputTests
 
         namespace Resident.Generated;
 
+        /// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>
+        [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
+        [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
+        public static class ResidentManifestOf_{{ManifestGeneratorTest.AssemblyName}};
+
         /// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
         file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest
         {
             /// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>
             [global::System.Runtime.CompilerServices.ModuleInitializer]
-            internal static void Register() => global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+            internal static void Register()
+            {
+                global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+            }
 
             public string AssemblyName => "{{ManifestGeneratorTest.AssemblyName}}";
 

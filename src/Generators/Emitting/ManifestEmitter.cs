@@ -8,6 +8,7 @@ namespace Resident.Generators.Emitting;
 internal static class ManifestEmitter
 {
     public const string HintName = "ResidentManifest.g.cs";
+    private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Resident.Generators\", \"{ThisAssembly.Version}\")]";
     private const string Builder = "builder";
     private const string Services = "services";
     private const string GetRequiredService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService";
@@ -20,14 +21,30 @@ internal static class ManifestEmitter
             .Line("#nullable enable")
             .Line("#pragma warning disable CS0612, CS0618 // A declaration may be [Obsolete]; building it is still the app's wish.")
             .Line()
-            .Line("namespace Resident.Generated;")
+            .Line($"namespace {KnownNames.GeneratedNamespace};")
+            .Line()
+            .Line("/// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>")
+            .Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]")
+            .Line(GeneratedCode)
+            .Line($"public static class {KnownNames.ManifestMarker(manifest.AssemblyName)};")
             .Line()
             .Line("/// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>")
-            .Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"Resident.Generators\", \"{ThisAssembly.Version}\")]")
+            .Line(GeneratedCode)
             .Open("file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest")
             .Line("/// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>")
             .Line("[global::System.Runtime.CompilerServices.ModuleInitializer]")
-            .Line("internal static void Register() => global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());")
+            .Open("internal static void Register()");
+        if (manifest.ReferencedManifests.Count > 0)
+        {
+            writer.Line("// Referenced assemblies with declarations register theirs first, even if nothing has loaded them yet.");
+            foreach (var marker in manifest.ReferencedManifests)
+            {
+                writer.Line($"global::System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof({marker}).Module.ModuleHandle);");
+            }
+        }
+
+        writer.Line("global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());")
+            .Close()
             .Line()
             .Line($"public string AssemblyName => {Literal(manifest.AssemblyName)};")
             .Line()

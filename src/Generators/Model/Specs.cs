@@ -34,12 +34,16 @@ internal sealed record LifecycleHookSpec(string Name, string EventName, int Orde
 /// <summary>A <c>[RequestHook]</c> class and which of the two hook interfaces it implements.</summary>
 internal sealed record RequestHookSpec(string Name, int Order, bool OnRequestReceived, bool OnResponseGenerated, FactorySpec Factory);
 
-/// <summary>Facts about the compilation itself that the output needs.</summary>
-internal sealed record CompilationSpec(string AssemblyName, bool ReferencesRuntime);
+/// <summary>
+/// Facts about the compilation itself that the output needs: its name, whether it references the runtime, and the
+/// marker types (fully qualified) of referenced assemblies that carry manifests of their own.
+/// </summary>
+internal sealed record CompilationSpec(string AssemblyName, bool ReferencesRuntime, ImmutableEquatableArray<string> ReferencedManifests);
 
 /// <summary>Everything one assembly's <c>ResidentManifest</c> lists.</summary>
 internal sealed record ManifestSpec(
     string AssemblyName,
+    ImmutableEquatableArray<string> ReferencedManifests,
     ImmutableEquatableArray<CleanerSpec> Cleaners,
     ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
     ImmutableEquatableArray<RequestHookSpec> RequestHooks);

@@ -66,8 +66,28 @@ internal static class DeclarationParser
             factory);
     }
 
-    public static CompilationSpec ParseCompilation(Compilation compilation, CancellationToken cancellationToken) =>
-        new(compilation.AssemblyName ?? "", compilation.GetTypeByMetadataName(KnownNames.Manifest) is not null);
+    public static CompilationSpec ParseCompilation(Compilation compilation, CancellationToken cancellationToken)
+    {
+        var referencesRuntime = compilation.GetTypeByMetadataName(KnownNames.Manifest) is not null;
+        var manifests = new List<string>();
+        if (referencesRuntime)
+        {
+            // Referenced assemblies with Resident declarations: their manifests register when their module
+            // initializer runs, which the JIT would otherwise delay until something touches the assembly.
+            foreach (var reference in compilation.References)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (compilation.GetAssemblyOrModuleSymbol(reference) is IAssemblySymbol assembly
+                    && assembly.GetTypeByMetadataName(KnownNames.GeneratedNamespace + "." + KnownNames.ManifestMarker(assembly.Name)) is { DeclaredAccessibility: Accessibility.Public } marker)
+                {
+                    manifests.Add(marker.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat));
+                }
+            }
+        }
+
+        manifests.Sort(System.StringComparer.Ordinal);
+        return new(compilation.AssemblyName ?? "", referencesRuntime, manifests.ToImmutableEquatableArray());
+    }
 
     private static FactorySpec? Factory(ISymbol symbol, string[] interfaces)
     {

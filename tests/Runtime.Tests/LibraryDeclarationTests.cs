@@ -1,0 +1,37 @@
+using System.Runtime.CompilerServices;
+using Resident.Hosting;
+using Resident.Tests.Infrastructure;
+using Xunit;
+
+namespace Resident.Tests;
+
+public sealed class LibraryDeclarationTests
+{
+    [Fact]
+    public async Task Declarations_in_a_referenced_library_run_though_nothing_loaded_the_library_before_the_start()
+    {
+        // This assembly's generated module initializer registered the library's manifest before its own.
+        Assert.Contains(ResidentManifests.All, manifest => manifest.AssemblyName == "Resident.Tests.Library");
+
+        await using var server = await TestServer.StartAsync();
+        var response = await server.Client.SendAsync(CleanerTests.Get("/plaintext", "library"));
+        Assert.True(response.IsSuccessStatusCode);
+
+        // The library cleaner runs last (Order = 100); once the test cleaners have run for this request, look at it.
+        await server.Recorder.WaitForAsync(events => Recorder.Select(events, "library").Contains("clean:B"));
+        Assert.True(await LibraryCleanerRunsAsync() >= 1);
+    }
+
+    // Touches the library type only here, after the server started, so nothing but the manifest loaded it before.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static async Task<long> LibraryCleanerRunsAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Library.LibraryCleaner.Runs == 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+
+        return Library.LibraryCleaner.Runs;
+    }
+}
