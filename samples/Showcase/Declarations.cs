@@ -16,30 +16,31 @@ public sealed class VisitCounterCleaner(VisitCounter counter) : ICleaner
 }
 
 /// <summary>
-/// Both request hooks: RequestReceived stamps the request before the app sees it; ResponseGenerated turns the stamp
-/// into an <c>X-Response-Time-Ms</c> header just before the headers are written.
+/// Both request hooks: RequestReceived notes when the request arrived, before the app sees it; ResponseGenerated
+/// turns that into an <c>X-Response-Time-Ms</c> header just before the headers are written.
 /// </summary>
 [RequestHook]
 public sealed class ResponseTimeHook : IRequestReceivedHook, IResponseGeneratedHook
 {
-    private const string ReceivedAt = "X-Resident-Received-At";
-
     public ValueTask OnRequestReceivedAsync(HttpContext context)
     {
-        context.Request.Headers[ReceivedAt] = Stopwatch.GetTimestamp().ToString(CultureInfo.InvariantCulture);
+        context.Features.Set(new RequestArrival(Stopwatch.GetTimestamp()));
         return ValueTask.CompletedTask;
     }
 
     public ValueTask OnResponseGeneratedAsync(HttpContext context)
     {
-        if (long.TryParse(context.Request.Headers[ReceivedAt], NumberStyles.None, CultureInfo.InvariantCulture, out var start))
+        if (context.Features.Get<RequestArrival>() is { } arrival)
         {
-            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            context.Response.Headers["X-Response-Time-Ms"] = elapsed.ToString("0.000", CultureInfo.InvariantCulture);
+            var microseconds = (long)Stopwatch.GetElapsedTime(arrival.Timestamp).TotalMicroseconds;
+            context.Response.Headers["X-Response-Time-Ms"] = string.Create(CultureInfo.InvariantCulture, $"{microseconds / 1000}.{microseconds % 1000:D3}");
         }
 
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>The per-request note the two hooks share: a feature, so nothing is parsed back from a header.</summary>
+    private sealed record RequestArrival(long Timestamp);
 }
 
 /// <summary>Logs the server and worker lifecycle (LaravelS event_handlers).</summary>
