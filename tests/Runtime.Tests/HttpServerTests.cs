@@ -43,7 +43,7 @@ public sealed class HttpServerTests
 
         var forwarded = new HttpRequestMessage(HttpMethod.Get, "/whoami");
         forwarded.Headers.Add("X-Forwarded-For", "198.51.100.1, 203.0.113.9, 127.0.0.1");
-        forwarded.Headers.Add("X-Forwarded-Proto", "https");
+        forwarded.Headers.Add("X-Forwarded-Proto", "http, https");
         var text = await (await server.Client.SendAsync(forwarded)).Content.ReadAsStringAsync();
         Assert.StartsWith("203.0.113.9|", text, StringComparison.Ordinal);
         Assert.EndsWith("|https", text, StringComparison.Ordinal);

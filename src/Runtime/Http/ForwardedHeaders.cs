@@ -130,7 +130,9 @@ internal sealed class ForwardedHeadersMapper(TrustedProxies trusted)
 
     private static string? Scheme(StringValues value)
     {
-        var text = value.ToString().Trim();
+        // Through several proxies the header lists one scheme per hop; the last is what our trusted proxy saw.
+        var text = value.ToString();
+        text = text[(text.LastIndexOf(',') + 1)..].Trim();
         if (text.Equals("https", StringComparison.OrdinalIgnoreCase))
         {
             return "https";
