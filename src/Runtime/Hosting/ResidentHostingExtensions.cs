@@ -50,7 +50,7 @@ public static class ResidentHostingExtensions
                 setup.Configure(unvalidated);
             }
 
-            if (unvalidated.MaxWaitTime is >= 1 and <= 3600)
+            if (unvalidated.MaxWaitTime is >= ResidentOptions.MinMaxWaitTime and <= ResidentOptions.MaxMaxWaitTime)
             {
                 host.ShutdownTimeout = TimeSpan.FromSeconds(unvalidated.MaxWaitTime);
             }

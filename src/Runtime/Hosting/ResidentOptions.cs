@@ -49,6 +49,9 @@ public sealed class ResidentOptions
     /// <summary>Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) whose forwarded headers are believed. Default: loopback only.</summary>
     public IList<string> TrustedProxies { get; set; } = ["127.0.0.1", "::1"];
 
+    internal const int MinMaxWaitTime = 1;
+    internal const int MaxMaxWaitTime = 3600;
+
     /// <summary>Errors met while reading configuration, reported by validation at start.</summary>
     internal List<string> BindingErrors { get; } = [];
 }

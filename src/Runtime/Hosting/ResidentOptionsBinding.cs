@@ -105,7 +105,7 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         Range(errors, nameof(ResidentOptions.WorkerNum), options.WorkerNum, 1, 256);
         Range(errors, nameof(ResidentOptions.TaskWorkerNum), options.TaskWorkerNum, 1, 1024);
         Range(errors, nameof(ResidentOptions.MaxRequest), options.MaxRequest, 0, int.MaxValue);
-        Range(errors, nameof(ResidentOptions.MaxWaitTime), options.MaxWaitTime, 1, 3600);
+        Range(errors, nameof(ResidentOptions.MaxWaitTime), options.MaxWaitTime, ResidentOptions.MinMaxWaitTime, ResidentOptions.MaxMaxWaitTime);
 
         if (!string.IsNullOrEmpty(options.Socket))
         {

@@ -6,8 +6,6 @@ internal sealed class ResidentRuntime(ResidentDeclarations declarations, IServic
     private readonly Lock _gate = new();
     private ResidentComponents? _components;
 
-    public ResidentDeclarations Declarations { get; } = declarations;
-
     /// <summary>The built components; built on first use, which the lifecycle service makes happen at start.</summary>
     public ResidentComponents Components => Volatile.Read(ref _components) ?? EnsureComponents();
 
@@ -15,7 +13,7 @@ internal sealed class ResidentRuntime(ResidentDeclarations declarations, IServic
     {
         lock (_gate)
         {
-            return _components ??= new ResidentComponents(Declarations, services);
+            return _components ??= new ResidentComponents(declarations, services);
         }
     }
 }

@@ -30,8 +30,6 @@ internal sealed class StaticFileIndex : IDisposable
         _watch = ChangeToken.OnChange(() => _files.Watch("**/*"), () => Volatile.Write(ref _paths, Build()));
     }
 
-    public int Count => Volatile.Read(ref _paths).Count;
-
     public bool MayServe(PathString path) => path.Value is { } value && Volatile.Read(ref _paths).Contains(value);
 
     public void Dispose() => _watch.Dispose();
