@@ -18,6 +18,7 @@ public sealed class DeclarationShapeAnalyzer : DiagnosticAnalyzer
         (KnownNames.CleanerAttribute, "Cleaner", new[] { KnownNames.Cleaner }),
         (KnownNames.RequestHookAttribute, "RequestHook", new[] { KnownNames.RequestReceivedHook, KnownNames.ResponseGeneratedHook }),
         (KnownNames.LifecycleHookAttribute, "LifecycleHook", new[] { KnownNames.LifecycleHook }),
+        (KnownNames.WebSocketHandlerAttribute, "WebSocketHandler", new[] { KnownNames.WebSocketHandler }),
     };
 
     /// <inheritdoc/>

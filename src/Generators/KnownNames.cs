@@ -6,12 +6,14 @@ internal static class KnownNames
     public const string CleanerAttribute = "Resident.CleanerAttribute";
     public const string LifecycleHookAttribute = "Resident.LifecycleHookAttribute";
     public const string RequestHookAttribute = "Resident.RequestHookAttribute";
+    public const string WebSocketHandlerAttribute = "Resident.WebSocketHandlerAttribute";
 
     public const string Cleaner = "Resident.ICleaner";
     public const string LifecycleHook = "Resident.ILifecycleHook";
     public const string RequestReceivedHook = "Resident.IRequestReceivedHook";
     public const string ResponseGeneratedHook = "Resident.IResponseGeneratedHook";
     public const string LifecycleEvent = "Resident.LifecycleEvent";
+    public const string WebSocketHandler = "Resident.IWebSocketHandler";
 
     public const string Manifest = "Resident.Hosting.IResidentManifest";
 

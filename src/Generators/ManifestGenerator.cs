@@ -9,8 +9,8 @@ using Resident.Generators.Parsing;
 namespace Resident.Generators;
 
 /// <summary>
-/// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c> and
-/// <c>[LifecycleHook]</c> classes, each with a generated factory. One <c>ForAttributeWithMetadataName</c> pipeline
+/// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c>,
+/// <c>[LifecycleHook]</c> and <c>[WebSocketHandler]</c> classes, each with a generated factory. One <c>ForAttributeWithMetadataName</c> pipeline
 /// per attribute; each yields equatable specs, so edits that do not touch a declaration keep the output cached.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -30,6 +30,9 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 
         /// <summary>One spec per <c>[RequestHook]</c> class.</summary>
         public const string RequestHooks = nameof(RequestHooks);
+
+        /// <summary>Specs per <c>[WebSocketHandler]</c> class.</summary>
+        public const string WebSocketHandlers = nameof(WebSocketHandlers);
 
         /// <summary>The whole manifest spec.</summary>
         public const string Manifest = nameof(Manifest);
@@ -65,20 +68,27 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.RequestHooks)
             .Collect();
 
+        var webSocketHandlers = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.WebSocketHandlerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, ImmutableEquatableArray<WebSocketHandlerSpec>>(DeclarationParser.ParseWebSocketHandlers, ImmutableEquatableArray<WebSocketHandlerSpec>.Empty))
+            .WithTrackingName(Steps.WebSocketHandlers)
+            .Collect();
+
         var manifest = compilation
             .Combine(cleaners)
             .Combine(lifecycleHooks)
             .Combine(requestHooks)
+            .Combine(webSocketHandlers)
             .Select(static (input, _) =>
             {
-                var (((facts, cleanerSpecs), hookSpecs), requestHookSpecs) = input;
+                var ((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs) = input;
                 return facts.ReferencesRuntime
                     ? new ManifestSpec(
                         facts.AssemblyName,
                         facts.ReferencedManifests,
                         cleanerSpecs.OfType<CleanerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         hookSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.EventName, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
+                        requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        webSocketSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.Path, StringComparer.Ordinal).ToImmutableEquatableArray())
                     : null;
             })
             .WithTrackingName(Steps.Manifest);
@@ -103,6 +113,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                     Cleaners = ImmutableEquatableArray<CleanerSpec>.Empty,
                     LifecycleHooks = ImmutableEquatableArray<LifecycleHookSpec>.Empty,
                     RequestHooks = ImmutableEquatableArray<RequestHookSpec>.Empty,
+                    WebSocketHandlers = ImmutableEquatableArray<WebSocketHandlerSpec>.Empty,
                 });
             }
 

@@ -143,6 +143,65 @@ public sealed class GeneratedCodeBehaviourTests
         }
     }
 
+    [Fact]
+    public void Generated_WebSocket_declarations_pass_each_path_verbatim_and_build_the_handler_with_its_dependencies()
+    {
+        // Every character a C# literal must escape, plus an emoji (a surrogate pair) and a lone surrogate, which
+        // only the generated code (not the attribute's metadata blob) can carry through unchanged.
+        const string app = """
+            using System.Collections.Generic;
+
+            namespace SocketApp;
+
+            [WebSocketHandler("/say \"hi\"\\C:\\temp\nline\r\t\0\u0001\u0085\u2028\u2029\ud800 😀 é", SubProtocols = new[] { "v\"1\\", "line\nbreak" })]
+            [WebSocketHandler("/plain")]
+            public sealed class QuotingHandler : IWebSocketHandler
+            {
+                public QuotingHandler(List<string> journal, IServiceProvider services) => journal.Add($"QuotingHandler(services: {services.GetService(typeof(List<string>)) == journal})");
+
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+        const string quotedPath = "/say \"hi\"\\C:\\temp\nline\r\t\0\u0001\u0085\u2028\u2029\ud800 \U0001F600 \u00e9";
+
+        var assemblyName = "SocketApp" + Guid.NewGuid().ToString("N");
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([app], assemblyName: assemblyName));
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.Result.Diagnostics);
+        Assert.Empty(outcome.ErrorsInGeneratedCode);
+
+        var context = new IsolatedLoadContext();
+        try
+        {
+            var assembly = Load(outcome.Output, context);
+            RuntimeHelpers.RunModuleConstructor(assembly.ManifestModule.ModuleHandle);
+
+            var manifest = Assert.Single(ResidentManifests.All, candidate => candidate.AssemblyName == assemblyName);
+            var builder = new ResidentManifestBuilder();
+            manifest.Describe(builder);
+            var handlers = builder.Build().WebSocketHandlers;
+
+            // Build orders by path (ordinal): "/plain" before "/say …".
+            Assert.Equal(["/plain", quotedPath], handlers.Select(handler => handler.Path));
+            Assert.All(handlers, handler => Assert.Equal("SocketApp.QuotingHandler", handler.Name));
+            Assert.Empty(handlers[0].SubProtocols);
+            Assert.Equal(["v\"1\\", "line\nbreak"], handlers[1].SubProtocols);
+
+            var journal = new List<string>();
+            using var services = new ServiceCollection().AddSingleton(journal).BuildServiceProvider();
+            var handler = handlers[1].Factory(services);
+            Assert.Equal("SocketApp.QuotingHandler", handler.GetType().FullName);
+            Assert.Equal(["QuotingHandler(services: True)"], journal);
+
+            using var empty = new ServiceCollection().BuildServiceProvider();
+            Assert.Throws<InvalidOperationException>(() => handlers[0].Factory(empty));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
     private static Assembly Load(Compilation compilation, AssemblyLoadContext context)
     {
         using var image = new MemoryStream();
@@ -172,5 +231,6 @@ public sealed class GeneratedCodeBehaviourTests
         public long ActiveConnections => throw new NotSupportedException();
         public IReadOnlyList<string> ListenAddresses => throw new NotSupportedException();
         public ResidentOptions Options => throw new NotSupportedException();
+        public IWebSocketServer WebSockets => throw new NotSupportedException();
     }
 }

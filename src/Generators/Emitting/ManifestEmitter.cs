@@ -73,6 +73,15 @@ internal static class ManifestEmitter
             }
         }
 
+        foreach (var handler in manifest.WebSocketHandlers)
+        {
+            var subProtocols = handler.SubProtocols.Count == 0
+                ? "global::System.Array.Empty<string>()"
+                : "new string[] { " + string.Join(", ", handler.SubProtocols.Select(Literal)) + " }";
+            writer.Line($"{Builder}.AddWebSocketHandler({Literal(handler.Name)}, {Literal(handler.Path)}, {subProtocols},");
+            writer.Indent().Line($"static {Services} => {Construction(handler.Factory)});").Outdent();
+        }
+
         writer.Close().Close();
         return writer.ToString();
     }
@@ -115,6 +124,33 @@ internal static class ManifestEmitter
         return $"new {factory.TypeName}({string.Join(", ", arguments)})";
     }
 
-    private static string Literal(string value) =>
-        "\"" + value.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    // Any string an attribute can hold, as a C# literal: quotes, backslashes and control characters escaped.
+    private static string Literal(string value)
+    {
+        var literal = new System.Text.StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': literal.Append("\\\""); break;
+                case '\\': literal.Append("\\\\"); break;
+                case '\n': literal.Append("\\n"); break;
+                case '\r': literal.Append("\\r"); break;
+                case '\t': literal.Append("\\t"); break;
+                default:
+                    if (c < ' ' || c == '\u2028' || c == '\u2029' || c == '\u0085' || char.IsSurrogate(c))
+                    {
+                        literal.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        literal.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return literal.Append('"').ToString();
+    }
 }

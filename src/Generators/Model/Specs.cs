@@ -34,6 +34,9 @@ internal sealed record LifecycleHookSpec(string Name, string EventName, int Orde
 /// <summary>A <c>[RequestHook]</c> class and which of the two hook interfaces it implements.</summary>
 internal sealed record RequestHookSpec(string Name, int Order, bool OnRequestReceived, bool OnResponseGenerated, FactorySpec Factory);
 
+/// <summary>One <c>[WebSocketHandler(path)]</c> attribute on a class; a class serving several paths has several specs.</summary>
+internal sealed record WebSocketHandlerSpec(string Name, string Path, ImmutableEquatableArray<string> SubProtocols, FactorySpec Factory);
+
 /// <summary>
 /// Facts about the compilation itself that the output needs: its name, whether it references the runtime, and the
 /// marker types (fully qualified) of referenced assemblies that carry manifests of their own.
@@ -46,4 +49,5 @@ internal sealed record ManifestSpec(
     ImmutableEquatableArray<string> ReferencedManifests,
     ImmutableEquatableArray<CleanerSpec> Cleaners,
     ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
-    ImmutableEquatableArray<RequestHookSpec> RequestHooks);
+    ImmutableEquatableArray<RequestHookSpec> RequestHooks,
+    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers);

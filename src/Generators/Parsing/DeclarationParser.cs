@@ -16,6 +16,7 @@ internal static class DeclarationParser
     private static readonly string[] CleanerInterfaces = { KnownNames.Cleaner };
     private static readonly string[] LifecycleHookInterfaces = { KnownNames.LifecycleHook };
     private static readonly string[] RequestHookInterfaces = { KnownNames.RequestReceivedHook, KnownNames.ResponseGeneratedHook };
+    private static readonly string[] WebSocketHandlerInterfaces = { KnownNames.WebSocketHandler };
 
     public static CleanerSpec? ParseCleaner(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -64,6 +65,40 @@ internal static class DeclarationParser
             DeclarationShape.Implements(type, KnownNames.RequestReceivedHook),
             DeclarationShape.Implements(type, KnownNames.ResponseGeneratedHook),
             factory);
+    }
+
+    public static ImmutableEquatableArray<WebSocketHandlerSpec> ParseWebSocketHandlers(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (Factory(context.TargetSymbol, WebSocketHandlerInterfaces) is not { } factory)
+        {
+            return ImmutableEquatableArray<WebSocketHandlerSpec>.Empty;
+        }
+
+        var handlers = new List<WebSocketHandlerSpec>();
+        foreach (var attribute in context.Attributes)
+        {
+            // A null path is the analyzer's to report; the runtime rejects other bad paths at start, naming the class.
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string path)
+            {
+                handlers.Add(new WebSocketHandlerSpec(Name(context.TargetSymbol), path, SubProtocols(attribute), factory));
+            }
+        }
+
+        return handlers.ToImmutableEquatableArray();
+    }
+
+    private static ImmutableEquatableArray<string> SubProtocols(AttributeData attribute)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == "SubProtocols" && argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull)
+            {
+                return argument.Value.Values.Select(value => value.Value as string).OfType<string>().ToImmutableEquatableArray();
+            }
+        }
+
+        return ImmutableEquatableArray<string>.Empty;
     }
 
     public static CompilationSpec ParseCompilation(Compilation compilation, CancellationToken cancellationToken)

@@ -5,7 +5,7 @@ namespace Resident;
 
 /// <summary>
 /// The running server — Resident's <c>app('swoole')</c>. Resolve it from dependency injection anywhere in a
-/// Resident app. Later features add push, table and process APIs here.
+/// Resident app. Later features add table and process APIs here.
 /// </summary>
 public interface IResidentServer
 {
@@ -29,6 +29,9 @@ public interface IResidentServer
 
     /// <summary>The validated settings the server runs with.</summary>
     ResidentOptions Options { get; }
+
+    /// <summary>The WebSocket connections: push, broadcast, disconnect (also injectable as <see cref="IWebSocketServer"/>).</summary>
+    IWebSocketServer WebSockets { get; }
 }
 
 /// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>

@@ -23,6 +23,9 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Error, "An unhandled exception was thrown while serving {Method} {Path}; answered 500.")]
     public static partial void UnhandledRequestException(ILogger logger, string method, PathString path, Exception exception);
 
+    [LoggerMessage(8, LogLevel.Warning, "The app declares {Count} WebSocket handler path(s) but did not map them: call app.MapWebSocketHandlers(), or run with app.RunResidentAsync(args), which maps them.")]
+    public static partial void WebSocketHandlersNotMapped(ILogger logger, int count);
+
     [LoggerMessage(6, LogLevel.Information, "Replaced the stale Unix socket file {Path} left by an earlier run.")]
     public static partial void StaleSocketReplaced(ILogger logger, string path);
 }

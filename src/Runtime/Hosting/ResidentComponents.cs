@@ -17,7 +17,14 @@ internal sealed class ResidentComponents
         ResponseGeneratedHooks = Build(declarations.ResponseGeneratedHooks, "request hook");
         LifecycleHooks = [.. declarations.LifecycleHooks.Select(hook =>
             (hook.Event, Build([hook.Declaration], "lifecycle hook")[0]))];
+        foreach (var handler in declarations.WebSocketHandlers)
+        {
+            Instance(new Declaration<IWebSocketHandler>(handler.Name, 0, handler.Factory), "WebSocket handler");
+        }
     }
+
+    /// <summary>The instance of the WebSocket handler class <paramref name="name"/>.</summary>
+    public IWebSocketHandler WebSocketHandler(string name) => (IWebSocketHandler)_instances[name];
 
     public Named<ICleaner>[] Cleaners { get; }
 

@@ -60,6 +60,8 @@ public static class ResidentHostingExtensions
         services.AddSingleton(provider => new ResidentRuntime(declarations, provider));
         services.AddSingleton<ResidentServer>();
         services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());
+        services.AddSingleton<Resident.WebSockets.WebSocketServer>();
+        services.AddSingleton<IWebSocketServer>(provider => provider.GetRequiredService<Resident.WebSockets.WebSocketServer>());
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ResidentKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ResidentStartupFilter>());
 
@@ -70,7 +72,8 @@ public static class ResidentHostingExtensions
 
     /// <summary>
     /// Runs the app. With no verb it serves inline in this process until Ctrl+C or SIGTERM, then stops gracefully
-    /// within <c>MaxWaitTime</c>. Returns the process exit code (also set as <see cref="Environment.ExitCode"/>).
+    /// within <c>MaxWaitTime</c>. It maps the <c>[WebSocketHandler]</c> classes first unless the app called
+    /// <see cref="WebSocketEndpointExtensions.MapWebSocketHandlers"/> itself. Returns the process exit code (also set as <see cref="Environment.ExitCode"/>).
     /// </summary>
     /// <param name="app">The built app.</param>
     /// <param name="args">The command-line arguments; the first one not starting with '-' is the verb.</param>
@@ -94,6 +97,11 @@ public static class ResidentHostingExtensions
 
     private static async Task<int> RunInlineAsync(WebApplication app)
     {
+        if (!app.Services.GetRequiredService<ResidentRuntime>().WebSocketHandlersMapped)
+        {
+            app.MapWebSocketHandlers();
+        }
+
         await app.RunAsync();
         return 0;
     }

@@ -11,6 +11,7 @@ namespace Resident.Hosting;
 internal sealed class ResidentLifecycleService(
     ResidentRuntime runtime,
     ResidentServer server,
+    Resident.WebSockets.WebSocketServer webSockets,
     IServiceProvider services,
     ILogger<ResidentLifecycleService> logger) : IHostedLifecycleService
 {
@@ -37,11 +38,23 @@ internal sealed class ResidentLifecycleService(
                 | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
         }
 
+        webSockets.Start();
+        if (runtime.Declarations.WebSocketHandlers.Length > 0 && !runtime.WebSocketHandlersMapped)
+        {
+            Log.WebSocketHandlersNotMapped(logger, runtime.Declarations.WebSocketHandlers.Length);
+        }
+
         Log.ServerStarted(logger, server.ProcessId, string.Join(", ", server.ListenAddresses));
         return Task.CompletedTask;
     }
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        // Before Kestrel drains requests: WebSocket connections are requests that would otherwise hold the stop
+        // until MaxWaitTime. Each gets a 1001 close and CloseTimeout to answer.
+        webSockets.BeginShutdown();
+        return Task.CompletedTask;
+    }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

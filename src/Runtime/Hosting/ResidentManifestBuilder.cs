@@ -13,6 +13,7 @@ public sealed class ResidentManifestBuilder
     private readonly List<LifecycleHookDeclaration> _lifecycleHooks = [];
     private readonly List<Declaration<IRequestReceivedHook>> _requestReceivedHooks = [];
     private readonly List<Declaration<IResponseGeneratedHook>> _responseGeneratedHooks = [];
+    private readonly List<WebSocketHandlerDeclaration> _webSocketHandlers = [];
 
     /// <summary>Declares a <see cref="CleanerAttribute">[Cleaner]</see>.</summary>
     /// <param name="name">The fully qualified type name; it orders cleaners of equal order and names the cleaner in logs.</param>
@@ -33,6 +34,15 @@ public sealed class ResidentManifestBuilder
     public void AddResponseGeneratedHook(string name, int order, Func<IServiceProvider, IResponseGeneratedHook> factory) =>
         _responseGeneratedHooks.Add(new(name, order, factory));
 
+    /// <summary>Declares one path of a <see cref="WebSocketHandlerAttribute">[WebSocketHandler]</see> class.</summary>
+    /// <param name="name">The fully qualified type name; one instance per name serves all of its paths.</param>
+    /// <param name="path">The attribute's path.</param>
+    /// <param name="subProtocols">The attribute's <see cref="WebSocketHandlerAttribute.SubProtocols"/>.</param>
+    /// <param name="factory">Creates the handler, resolving constructor parameters from DI.</param>
+    public void AddWebSocketHandler(string name, string path, string[] subProtocols, Func<IServiceProvider, IWebSocketHandler> factory) =>
+        _webSocketHandlers.Add(new(name, path, subProtocols, factory));
+
+    /// <exception cref="InvalidOperationException">A WebSocket path is not a path, or two handlers share one.</exception>
     internal ResidentDeclarations Build() => new(
         Sorted(_cleaners),
         _lifecycleHooks
@@ -40,7 +50,34 @@ public sealed class ResidentManifestBuilder
             .ThenBy(hook => hook.Declaration.Name, StringComparer.Ordinal)
             .ToArray(),
         Sorted(_requestReceivedHooks),
-        Sorted(_responseGeneratedHooks));
+        Sorted(_responseGeneratedHooks),
+        CheckedWebSocketHandlers());
+
+    private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers()
+    {
+        var byPath = new Dictionary<string, WebSocketHandlerDeclaration>(StringComparer.OrdinalIgnoreCase);
+        foreach (var handler in _webSocketHandlers.OrderBy(handler => handler.Path, StringComparer.Ordinal).ThenBy(handler => handler.Name, StringComparer.Ordinal))
+        {
+            if (string.IsNullOrWhiteSpace(handler.Path) || handler.Path[0] != '/')
+            {
+                throw new InvalidOperationException(
+                    $"The WebSocket handler {handler.Name} declares the path '{handler.Path}'; a path must start with '/', such as \"/ws\".");
+            }
+
+            // Routing ignores case and a trailing slash, so "/ws", "/WS" and "/ws/" are one path.
+            var key = handler.Path.Length > 1 ? handler.Path.TrimEnd('/') : handler.Path;
+            if (byPath.TryGetValue(key, out var first))
+            {
+                throw new InvalidOperationException(first.Name == handler.Name
+                    ? $"The WebSocket handler {handler.Name} declares the path '{handler.Path}' twice."
+                    : $"The WebSocket handlers {first.Name} and {handler.Name} both declare the path '{handler.Path}'; give each handler its own path.");
+            }
+
+            byPath.Add(key, handler);
+        }
+
+        return [.. byPath.Values];
+    }
 
     internal static ResidentDeclarations Collect(IEnumerable<IResidentManifest> manifests)
     {
@@ -65,9 +102,13 @@ internal sealed record Declaration<T>(string Name, int Order, Func<IServiceProvi
 
 internal sealed record LifecycleHookDeclaration(LifecycleEvent Event, Declaration<ILifecycleHook> Declaration);
 
+/// <summary>One path of a WebSocket handler class.</summary>
+internal sealed record WebSocketHandlerDeclaration(string Name, string Path, string[] SubProtocols, Func<IServiceProvider, IWebSocketHandler> Factory);
+
 /// <summary>Every declaration of the app, each list already in run order (Order, then name).</summary>
 internal sealed record ResidentDeclarations(
     Declaration<ICleaner>[] Cleaners,
     LifecycleHookDeclaration[] LifecycleHooks,
     Declaration<IRequestReceivedHook>[] RequestReceivedHooks,
-    Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks);
+    Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks,
+    WebSocketHandlerDeclaration[] WebSocketHandlers);

@@ -49,9 +49,64 @@ public sealed class ResidentOptions
     /// <summary>Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) whose forwarded headers are believed. Default: loopback only.</summary>
     public IList<string> TrustedProxies { get; set; } = ["127.0.0.1", "::1"];
 
+    /// <summary>
+    /// This node's number in a cluster, 0–32767 (default 0). It fills the top bits of every WebSocket connection id,
+    /// so ids from different nodes never collide.
+    /// </summary>
+    public int NodeId { get; set; }
+
+    /// <summary>
+    /// Seconds a WebSocket connection may send nothing before the server closes it (Swoole <c>heartbeat_idle_time</c>).
+    /// 0 (the default) means twice <see cref="HeartbeatCheckInterval"/>, or no idle limit when that is 0 too.
+    /// </summary>
+    public int HeartbeatIdleTime { get; set; }
+
+    /// <summary>
+    /// Seconds between idle checks (Swoole <c>heartbeat_check_interval</c>). 0 (the default) means half of
+    /// <see cref="HeartbeatIdleTime"/> (at least 1), or no checks when that is 0 too.
+    /// </summary>
+    public int HeartbeatCheckInterval { get; set; }
+
+    /// <summary>WebSocket limits and keep-alive (section <c>Resident:WebSocket</c>).</summary>
+    public ResidentWebSocketOptions WebSocket { get; set; } = new();
+
     internal const int MinMaxWaitTime = 1;
     internal const int MaxMaxWaitTime = 3600;
 
     /// <summary>Errors met while reading configuration, reported by validation at start.</summary>
     internal List<string> BindingErrors { get; } = [];
+}
+
+/// <summary>WebSocket settings, bound from <c>Resident:WebSocket</c>.</summary>
+public sealed class ResidentWebSocketOptions
+{
+    /// <summary>The section name under <c>Resident</c>.</summary>
+    public const string SectionName = "WebSocket";
+
+    /// <summary>The largest message, in bytes, after reassembly; a larger one closes its connection with 1009. Default 1 MiB.</summary>
+    public int MaxMessageSize { get; set; } = 1024 * 1024;
+
+    /// <summary>Most connections open at once; a handshake beyond it is answered 503. 0 (the default) sets no limit.</summary>
+    public int MaxConnections { get; set; }
+
+    /// <summary>
+    /// Bytes a connection may have queued behind the message being sent. A client that reads too slowly to keep
+    /// under it is closed with 1008, so it never holds other connections up or grows memory. Default 2 MiB.
+    /// </summary>
+    public int SendQueueSize { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>
+    /// Browser origins allowed to connect (<c>https://example.com</c>); a handshake from another origin is answered 403.
+    /// Empty (the default) allows any. Requests without an <c>Origin</c> header (non-browser clients) are always allowed.
+    /// </summary>
+    public IList<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>Seconds between protocol pings the server sends to keep idle connections alive; 0 turns them off. Default 120.</summary>
+    public int KeepAliveInterval { get; set; } = 120;
+
+    /// <summary>Seconds to wait for the pong of a keep-alive ping before dropping the connection; 0 (the default) never drops.</summary>
+    public int KeepAliveTimeout { get; set; }
+
+    /// <summary>Seconds a closing connection waits for the client's close frame before it is dropped, 1–3600. Default 5.</summary>
+    public int CloseTimeout { get; set; } = 5;
 }

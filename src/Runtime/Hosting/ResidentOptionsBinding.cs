@@ -27,19 +27,38 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         ReadString(section, nameof(ResidentOptions.Server), value => options.Server = value);
         ReadBool(section, nameof(ResidentOptions.HandleStatic), errors, value => options.HandleStatic = value);
         ReadBool(section, nameof(ResidentOptions.ForwardedHeaders), errors, value => options.ForwardedHeaders = value);
+        ReadList(section, nameof(ResidentOptions.TrustedProxies), value => options.TrustedProxies = value);
+        ReadInt(section, nameof(ResidentOptions.NodeId), errors, value => options.NodeId = value);
+        ReadInt(section, nameof(ResidentOptions.HeartbeatIdleTime), errors, value => options.HeartbeatIdleTime = value);
+        ReadInt(section, nameof(ResidentOptions.HeartbeatCheckInterval), errors, value => options.HeartbeatCheckInterval = value);
 
-        var proxies = section.GetSection(nameof(ResidentOptions.TrustedProxies));
-        if (proxies.Value is { } single)
+        var webSocket = section.GetSection(ResidentWebSocketOptions.SectionName);
+        var ws = options.WebSocket;
+        ReadInt(webSocket, nameof(ws.MaxMessageSize), errors, value => ws.MaxMessageSize = value, WebSocketKey);
+        ReadInt(webSocket, nameof(ws.MaxConnections), errors, value => ws.MaxConnections = value, WebSocketKey);
+        ReadInt(webSocket, nameof(ws.SendQueueSize), errors, value => ws.SendQueueSize = value, WebSocketKey);
+        ReadList(webSocket, nameof(ws.AllowedOrigins), value => ws.AllowedOrigins = value);
+        ReadInt(webSocket, nameof(ws.KeepAliveInterval), errors, value => ws.KeepAliveInterval = value, WebSocketKey);
+        ReadInt(webSocket, nameof(ws.KeepAliveTimeout), errors, value => ws.KeepAliveTimeout = value, WebSocketKey);
+        ReadInt(webSocket, nameof(ws.CloseTimeout), errors, value => ws.CloseTimeout = value, WebSocketKey);
+    }
+
+    private static string WebSocketKey(string key) => $"{ResidentWebSocketOptions.SectionName}:{key}";
+
+    private static void ReadList(IConfigurationSection section, string key, Action<IList<string>> assign)
+    {
+        var list = section.GetSection(key);
+        if (list.Value is { } single)
         {
             // A single value (e.g. an environment variable) may list several entries separated by commas.
-            options.TrustedProxies = [.. single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+            assign([.. single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
         }
-        else if (proxies.GetChildren().Any())
+        else if (list.GetChildren().Any())
         {
             // Replace, never append to, the defaults: a configured list is the whole list.
-            options.TrustedProxies = [.. proxies.GetChildren()
+            assign([.. list.GetChildren()
                 .OrderBy(child => int.TryParse(child.Key, out var index) ? index : int.MaxValue)
-                .Select(child => child.Value ?? "")];
+                .Select(child => child.Value ?? "")]);
         }
     }
 
@@ -51,7 +70,7 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
     }
 
-    private static void ReadInt(IConfigurationSection section, string key, List<string> errors, Action<int> assign)
+    private static void ReadInt(IConfigurationSection section, string key, List<string> errors, Action<int> assign, Func<string, string>? qualify = null)
     {
         if (section[key] is not { } text)
         {
@@ -64,7 +83,7 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
         else
         {
-            errors.Add($"{ResidentOptions.SectionName}:{key} must be a whole number, but is '{text}'.");
+            errors.Add($"{ResidentOptions.SectionName}:{qualify?.Invoke(key) ?? key} must be a whole number, but is '{text}'.");
         }
     }
 
@@ -107,6 +126,11 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         Range(errors, nameof(ResidentOptions.MaxRequest), options.MaxRequest, 0, int.MaxValue);
         Range(errors, nameof(ResidentOptions.MaxWaitTime), options.MaxWaitTime, ResidentOptions.MinMaxWaitTime, ResidentOptions.MaxMaxWaitTime);
 
+        Range(errors, nameof(ResidentOptions.NodeId), options.NodeId, 0, Resident.WebSockets.ConnectionIds.MaxNodeId);
+        Range(errors, nameof(ResidentOptions.HeartbeatIdleTime), options.HeartbeatIdleTime, 0, MaxSeconds);
+        Range(errors, nameof(ResidentOptions.HeartbeatCheckInterval), options.HeartbeatCheckInterval, 0, MaxSeconds);
+        ValidateWebSocket(errors, options.WebSocket);
+
         if (!string.IsNullOrEmpty(options.Socket))
         {
             if (System.Text.Encoding.UTF8.GetByteCount(options.Socket) > MaxUnixSocketPathBytes)
@@ -133,6 +157,28 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    // A day: longer heartbeats, keep-alives or close waits are typos, and seconds this size still fit a TimeSpan.
+    private const int MaxSeconds = 86400;
+
+    private static void ValidateWebSocket(List<string> errors, ResidentWebSocketOptions options)
+    {
+        const string prefix = ResidentWebSocketOptions.SectionName + ":";
+        Range(errors, prefix + nameof(options.MaxMessageSize), options.MaxMessageSize, 1, 1024 * 1024 * 1024);
+        Range(errors, prefix + nameof(options.MaxConnections), options.MaxConnections, 0, int.MaxValue);
+        Range(errors, prefix + nameof(options.SendQueueSize), options.SendQueueSize, 1, int.MaxValue);
+        Range(errors, prefix + nameof(options.KeepAliveInterval), options.KeepAliveInterval, 0, MaxSeconds);
+        Range(errors, prefix + nameof(options.KeepAliveTimeout), options.KeepAliveTimeout, 0, MaxSeconds);
+        Range(errors, prefix + nameof(options.CloseTimeout), options.CloseTimeout, 1, 3600);
+        for (var i = 0; i < options.AllowedOrigins.Count; i++)
+        {
+            var origin = options.AllowedOrigins[i];
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || !string.Equals(uri.GetLeftPart(UriPartial.Authority), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add(Message($"{prefix}{nameof(options.AllowedOrigins)}:{i}", "must be an origin: scheme, host and optional port, such as https://example.com", origin));
+            }
+        }
     }
 
     private static void Range(List<string> errors, string key, int value, int min, int max)

@@ -6,6 +6,12 @@ internal sealed class ResidentRuntime(ResidentDeclarations declarations, IServic
     private readonly Lock _gate = new();
     private ResidentComponents? _components;
 
+    /// <summary>The declarations of every manifest, ordered and checked.</summary>
+    public ResidentDeclarations Declarations => declarations;
+
+    /// <summary>Whether the WebSocket handlers have been mapped as endpoints.</summary>
+    public bool WebSocketHandlersMapped { get; set; }
+
     /// <summary>The built components; built on first use, which the lifecycle service makes happen at start.</summary>
     public ResidentComponents Components => Volatile.Read(ref _components) ?? EnsureComponents();
 

@@ -34,6 +34,8 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public ResidentOptions Options => options.Value;
 
+    public IWebSocketServer WebSockets => services.GetRequiredService<IWebSocketServer>();
+
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     internal void CaptureListenAddresses()

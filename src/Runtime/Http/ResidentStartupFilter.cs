@@ -21,6 +21,11 @@ internal sealed class ResidentStartupFilter(
         var settings = options.Value;
         var logger = loggerFactory.CreateLogger("Resident.Http");
         app.Use(nextMiddleware => new ResidentRequestMiddleware(nextMiddleware, server, runtime, settings, logger).InvokeAsync);
+        if (runtime.Declarations.WebSocketHandlers.Length > 0)
+        {
+            // Makes HttpContext.WebSockets work (HTTP/1.1 upgrade and HTTP/2 extended CONNECT) for the handler endpoints.
+            app.UseWebSockets();
+        }
 
         if (settings.HandleStatic)
         {

@@ -35,9 +35,11 @@ public sealed class TestServer : IAsyncDisposable
         Dictionary<string, string?>? settings = null,
         Action<WebApplication>? routes = null,
         Action<Recorder>? arrange = null,
-        string? contentRoot = null)
+        string? contentRoot = null,
+        Action<WebApplicationBuilder>? configure = null,
+        bool mapWebSockets = true)
     {
-        var (app, recorder, logs) = Build(settings, routes, arrange, contentRoot);
+        var (app, recorder, logs) = Build(settings, routes, arrange, contentRoot, configure, mapWebSockets);
         await app.StartAsync();
         return new TestServer(app, recorder, logs);
     }
@@ -47,7 +49,9 @@ public sealed class TestServer : IAsyncDisposable
         Dictionary<string, string?>? settings = null,
         Action<WebApplication>? routes = null,
         Action<Recorder>? arrange = null,
-        string? contentRoot = null)
+        string? contentRoot = null,
+        Action<WebApplicationBuilder>? configure = null,
+        bool mapWebSockets = true)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -70,9 +74,16 @@ public sealed class TestServer : IAsyncDisposable
         var recorder = new Recorder();
         arrange?.Invoke(recorder);
         builder.Services.AddSingleton(recorder);
+        configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapGet("/plaintext", () => "Hello, World!");
+        if (mapWebSockets)
+        {
+            // RunResidentAsync maps them; tests start the app directly.
+            app.MapWebSocketHandlers();
+        }
+
         routes?.Invoke(app);
         return (app, recorder, logs);
     }

@@ -1,0 +1,235 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Net.WebSockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Resident.WebSockets;
+
+/// <summary>The connections of this server: ids, push, broadcast, heartbeat and the connection limit.</summary>
+internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
+{
+    private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
+    private readonly IOptions<ResidentOptions> _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private ConnectionIds? _ids;
+    private int _admitted;
+    private Task _heartbeat = Task.CompletedTask;
+
+    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger)
+    {
+        _options = options;
+        _logger = logger;
+    }
+
+    /// <summary>The validated settings (read on first use, after validation at start).</summary>
+    public ResidentWebSocketOptions Settings => _options.Value.WebSocket;
+
+    public TimeSpan CloseTimeout => TimeSpan.FromSeconds(Settings.CloseTimeout);
+
+    public int Count => _connections.Count;
+
+    public IEnumerable<IWebSocketConnection> Connections
+    {
+        get
+        {
+            // Enumerating the dictionary itself takes no snapshot and tolerates concurrent changes.
+            foreach (var pair in _connections)
+            {
+                if (pair.Value.IsEstablished)
+                {
+                    yield return pair.Value;
+                }
+            }
+        }
+    }
+
+    public bool IsEstablished(long connectionId) =>
+        _connections.TryGetValue(connectionId, out var connection) && connection.IsEstablished;
+
+    public bool TryGetConnection(long connectionId, [NotNullWhen(true)] out IWebSocketConnection? connection)
+    {
+        if (_connections.TryGetValue(connectionId, out var found) && found.IsEstablished)
+        {
+            connection = found;
+            return true;
+        }
+
+        connection = null;
+        return false;
+    }
+
+    public ValueTask<bool> PushAsync(long connectionId, string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection)
+            && connection.IsEstablished
+            && connection.Enqueue(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
+    }
+
+    public ValueTask<bool> PushAsync(long connectionId, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
+    {
+        CheckDataType(messageType);
+        return ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection)
+            && connection.IsEstablished
+            && connection.Enqueue(payload.ToArray(), messageType));
+    }
+
+    public ValueTask<bool> DisconnectAsync(long connectionId, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? reason = null) =>
+        ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection) && connection.BeginClose(status, reason));
+
+    public ValueTask<int> BroadcastAsync(string text, Func<IWebSocketConnection, bool>? filter = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ValueTask.FromResult(Broadcast(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, filter));
+    }
+
+    public ValueTask<int> BroadcastAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary, Func<IWebSocketConnection, bool>? filter = null)
+    {
+        CheckDataType(messageType);
+        return ValueTask.FromResult(Broadcast(payload.ToArray(), messageType, filter));
+    }
+
+    // One copy of the payload, shared read-only by every connection's queue.
+    private int Broadcast(ReadOnlyMemory<byte> shared, WebSocketMessageType messageType, Func<IWebSocketConnection, bool>? filter)
+    {
+        var accepted = 0;
+        foreach (var pair in _connections)
+        {
+            var connection = pair.Value;
+            if (connection.IsEstablished && (filter is null || filter(connection)) && connection.Enqueue(shared, messageType))
+            {
+                accepted++;
+            }
+        }
+
+        return accepted;
+    }
+
+    private static void CheckDataType(WebSocketMessageType messageType)
+    {
+        if (!WebSocketConnection.IsDataType(messageType))
+        {
+            throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "Push Text or Binary messages; close a connection with DisconnectAsync.");
+        }
+    }
+
+    /// <summary>Takes a place under MaxConnections for a handshake; false when the server is full or stopping.</summary>
+    internal bool TryAdmit()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        var admitted = Interlocked.Increment(ref _admitted);
+        var limit = Settings.MaxConnections;
+        if (limit > 0 && admitted > limit)
+        {
+            Interlocked.Decrement(ref _admitted);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Gives back a place taken by <see cref="TryAdmit"/>.</summary>
+    internal void Release() => Interlocked.Decrement(ref _admitted);
+
+    internal long NextId() => (_ids ??= new ConnectionIds(_options.Value.NodeId, workerId: 0)).Next();
+
+    internal void Add(WebSocketConnection connection) => _connections[connection.Id] = connection;
+
+    internal void Remove(WebSocketConnection connection) => _connections.TryRemove(connection.Id, out _);
+
+    internal bool IsStopping => _stopping.IsCancellationRequested;
+
+    /// <summary>Starts the heartbeat check when <c>HeartbeatIdleTime</c> or <c>HeartbeatCheckInterval</c> is set.</summary>
+    internal void Start()
+    {
+        var options = _options.Value;
+        var (idle, interval) = Heartbeat(options.HeartbeatIdleTime, options.HeartbeatCheckInterval);
+        if (idle > TimeSpan.Zero)
+        {
+            _heartbeat = CheckHeartbeatsAsync(idle, interval, _stopping.Token);
+        }
+    }
+
+    /// <summary>Swoole's rules: the idle time defaults to twice the interval, the interval to half the idle time.</summary>
+    internal static (TimeSpan Idle, TimeSpan Interval) Heartbeat(int idleSeconds, int intervalSeconds)
+    {
+        var idle = idleSeconds > 0 ? idleSeconds : 2 * intervalSeconds;
+        var interval = intervalSeconds > 0 ? intervalSeconds : Math.Max(1, idleSeconds / 2);
+        return idle > 0 ? (TimeSpan.FromSeconds(idle), TimeSpan.FromSeconds(interval)) : (TimeSpan.Zero, TimeSpan.Zero);
+    }
+
+    private async Task CheckHeartbeatsAsync(TimeSpan idle, TimeSpan interval, CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                var now = Environment.TickCount64;
+                foreach (var pair in _connections)
+                {
+                    var connection = pair.Value;
+                    if (now - connection.LastActivity >= idle.TotalMilliseconds && connection.IsEstablished)
+                    {
+                        LogIdleClosed(connection.Id, (int)idle.TotalSeconds);
+                        connection.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "heartbeat idle timeout");
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+    }
+
+    /// <summary>Refuses new handshakes and closes every connection with 1001, so the graceful stop does not wait for clients to leave.</summary>
+    internal void BeginShutdown()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        foreach (var pair in _connections)
+        {
+            pair.Value.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+        }
+    }
+
+    internal void ReportOverflow(WebSocketConnection connection) => LogOverflow(connection.Id, Settings.SendQueueSize);
+
+    internal void ReportMessageTooBig(WebSocketConnection connection, int maxMessageSize) => LogMessageTooBig(connection.Id, maxMessageSize);
+
+    internal void ReportBroken(WebSocketConnection connection, Exception exception) => LogBroken(connection.Id, exception.Message);
+
+    internal void ReportHandlerFailure(string handler, string callback, long connectionId, Exception exception) =>
+        LogHandlerFailed(handler, callback, connectionId, exception);
+
+    // Called once per registration (the class and its interface); the token source has no timer, so cancelling
+    // it is all the cleanup it needs, and cancelling twice is harmless.
+    public void Dispose() => _stopping.Cancel();
+
+    [LoggerMessage(20, LogLevel.Error, "WebSocket handler {Handler} failed in {Callback} for connection {ConnectionId}; the connection stays open.")]
+    private partial void LogHandlerFailed(string handler, string callback, long connectionId, Exception exception);
+
+    [LoggerMessage(21, LogLevel.Warning, "WebSocket connection {ConnectionId} reads too slowly: its send queue passed {SendQueueSize} bytes, so it is closed with 1008.")]
+    private partial void LogOverflow(long connectionId, int sendQueueSize);
+
+    [LoggerMessage(22, LogLevel.Warning, "WebSocket connection {ConnectionId} sent a message over {MaxMessageSize} bytes, so it is closed with 1009.")]
+    private partial void LogMessageTooBig(long connectionId, int maxMessageSize);
+
+    [LoggerMessage(23, LogLevel.Information, "WebSocket connection {ConnectionId} sent nothing for {IdleSeconds} s, so it is closed (heartbeat).")]
+    private partial void LogIdleClosed(long connectionId, int idleSeconds);
+
+    [LoggerMessage(24, LogLevel.Information, "WebSocket connection {ConnectionId} ended without a close handshake: {Reason}")]
+    private partial void LogBroken(long connectionId, string reason);
+}
