@@ -11,6 +11,7 @@ builder.AddResident(options =>
 });
 builder.Services.AddSingleton<VisitCounter>();
 builder.Services.AddSingleton<MemoryProbe>();
+builder.Services.AddSingleton<ChatRoom>();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ShowcaseJson.Default));
 
 var app = builder.Build();
@@ -48,4 +49,17 @@ app.MapGet("/server", (IResidentServer server) => new ServerReport(
     server.ActiveConnections,
     [.. server.ListenAddresses]));
 
+// Push from an HTTP endpoint to one WebSocket connection of the chat (/chat.html shows its connection id):
+//   curl -X POST --data 'hello' http://127.0.0.1:5200/push/<id>
+app.MapPost("/push/{id:long}", async (long id, HttpRequest request, IWebSocketServer webSockets) =>
+{
+    using var reader = new StreamReader(request.Body);
+    var text = await reader.ReadToEndAsync();
+    var pushed = await webSockets.PushAsync(id, ChatHandler.Serialize(new ChatEvent("message", 0, "server", text)));
+    return pushed ? Results.Ok(new PushReport(id, true)) : Results.NotFound(new PushReport(id, false));
+});
+
+app.MapGet("/chat/members", (ChatRoom room) => room.Members);
+
+// RunResidentAsync maps the [WebSocketHandler] classes (ChatHandler at /ws) before it serves.
 return await app.RunResidentAsync(args);

@@ -38,10 +38,13 @@ public sealed record ClientReport(string? RemoteIp, int RemotePort, string Schem
 
 public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset StartTime, long RequestCount, long ActiveConnections, string[] ListenAddresses);
 
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Message))]
 [JsonSerializable(typeof(CounterReport))]
 [JsonSerializable(typeof(MemoryReport))]
 [JsonSerializable(typeof(ServerReport))]
 [JsonSerializable(typeof(ClientReport))]
+[JsonSerializable(typeof(ChatEvent))]
+[JsonSerializable(typeof(ChatMember[]))]
+[JsonSerializable(typeof(PushReport))]
 internal sealed partial class ShowcaseJson : JsonSerializerContext;

@@ -19,6 +19,7 @@ public sealed partial class AnalyzerGeneratorAgreementTests
     private const string CleanerBody = "public ValueTask CleanAsync(HttpContext context) => default;";
     private const string LifecycleBody = "public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default;";
     private const string ReceivedBody = "public ValueTask OnRequestReceivedAsync(HttpContext context) => default;";
+    private const string SocketBody = "public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;";
 
     // Every class name is unique, so a simple name identifies a declaration on both sides.
     private static readonly string[] Shapes =
@@ -65,6 +66,14 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         $$"""[Obsolete("gone", true)] [Cleaner] public sealed class ObsoleteErrorCleaner : ICleaner { {{CleanerBody}} }""",
         $$"""[Obsolete("old")] [Cleaner] public sealed class ObsoleteWarningCleaner : ICleaner { {{CleanerBody}} }""",
         $$"""[Cleaner] public sealed class DefaultsCleaner(IServiceProvider services, int retries = 3, int? window = null) : ICleaner { public object State { get; } = (services, retries, window); {{CleanerBody}} }""",
+        $$"""[WebSocketHandler("/ws/plain")] public sealed class PlainSocket : IWebSocketHandler { {{SocketBody}} }""",
+        $$"""[WebSocketHandler("/ws/a", SubProtocols = new[] { "v1" })] [WebSocketHandler("/ws/b")] public sealed class TwoPathSocket(IServiceProvider services) : IWebSocketHandler { public IServiceProvider Services => services; {{SocketBody}} }""",
+        $$"""[WebSocketHandler("/ws/abstract")] public abstract class AbstractSocket : IWebSocketHandler { {{SocketBody}} }""",
+        $$"""[WebSocketHandler("/ws/generic")] public sealed class GenericSocket<T> : IWebSocketHandler { {{SocketBody}} }""",
+        $$"""[WebSocketHandler("/ws/none")] public sealed class InterfacelessSocket { {{SocketBody}} }""",
+        $$"""[WebSocketHandler("/ws/cleaner")] public sealed class CleanerNotSocket : ICleaner { {{CleanerBody}} }""",
+        $$"""[WebSocketHandler("/ws/ambiguous")] public sealed class AmbiguousSocket : IWebSocketHandler { public AmbiguousSocket(int a) { } public AmbiguousSocket(long b) { } {{SocketBody}} }""",
+        $$"""[WebSocketHandler("relative-path")] public sealed class RelativePathSocket : IWebSocketHandler { {{SocketBody}} }""",
     ];
 
     [Fact]
@@ -90,12 +99,29 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         Assert.Subset(declared, flagged);
     }
 
+    [Fact]
+    public void A_websocket_handler_with_a_null_path_is_listed_so_the_runtime_rejects_it_at_start()
+    {
+        // In a file without nullable annotations the compiler says nothing about a null path. The generator lists
+        // the handler with an empty path, and the runtime fails the start naming the class, so it is never silently lost.
+        const string source = $$"""
+            #nullable disable
+            namespace App;
+
+            [WebSocketHandler(null)] public sealed class NullPathSocket : IWebSocketHandler { {{SocketBody}} }
+            """;
+        var compilation = TestReferences.Compile([source]);
+        Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning));
+
+        Assert.Contains("NullPathSocket", ListedByGenerator(compilation));
+    }
+
     /// <summary>Simple names of the classes that carry a Resident attribute.</summary>
     private static HashSet<string> DeclaredClassNames(Compilation compilation) =>
         compilation.SyntaxTrees
             .SelectMany(tree => tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
             .Where(type => type.AttributeLists.SelectMany(list => list.Attributes)
-                .Any(attribute => attribute.Name.ToString() is "Cleaner" or "RequestHook" or "LifecycleHook"))
+                .Any(attribute => attribute.Name.ToString() is "Cleaner" or "RequestHook" or "LifecycleHook" or "WebSocketHandler"))
             .Select(type => type.Identifier.ValueText)
             .ToHashSet();
 

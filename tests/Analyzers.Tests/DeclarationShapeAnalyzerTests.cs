@@ -10,6 +10,7 @@ public sealed class DeclarationShapeAnalyzerTests
 {
     private const string CleanerBody = "public ValueTask CleanAsync(HttpContext context) => default;";
     private const string LifecycleBody = "public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default;";
+    private const string SocketBody = "public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;";
 
     /// <summary>One or more flagged sources per <see cref="ShapeProblem"/>, each with the explanation RES100 must give.</summary>
     public static TheoryData<string, string, string> FlaggedShapes => new()
@@ -174,6 +175,60 @@ public sealed class DeclarationShapeAnalyzerTests
         Assert.Equal(Microsoft.CodeAnalysis.DiagnosticSeverity.Warning, Rules.DeclarationShape.DefaultSeverity);
     }
 
+    [Fact]
+    public async Task WebSocket_handler_without_IWebSocketHandler_is_flagged()
+    {
+        const string source = $$"""
+            namespace App;
+
+            [{|#0:WebSocketHandler("/ws")|}]
+            public sealed class NotAHandler
+            {
+                {{SocketBody}}
+            }
+            """;
+
+        await new ShapeAnalyzerTest(source, Res100(0, "WebSocketHandler", "NotAHandler", "does not implement Resident.IWebSocketHandler")).RunAsync();
+    }
+
+    [Fact]
+    public async Task Each_WebSocketHandler_attribute_of_a_class_that_cannot_be_built_is_flagged()
+    {
+        const string source = $$"""
+            namespace App;
+
+            [{|#0:WebSocketHandler("/ws/a")|}]
+            [{|#1:WebSocketHandler("/ws/b", SubProtocols = new[] { "v1" })|}]
+            public abstract class BaseHandler : IWebSocketHandler
+            {
+                {{SocketBody}}
+            }
+            """;
+
+        await new ShapeAnalyzerTest(
+            source,
+            Res100(0, "WebSocketHandler", "BaseHandler", "is abstract and cannot be constructed"),
+            Res100(1, "WebSocketHandler", "BaseHandler", "is abstract and cannot be constructed")).RunAsync();
+    }
+
+    [Fact]
+    public async Task Cleaner_attribute_on_a_websocket_handler_names_the_cleaner_interface()
+    {
+        // The class is a fine WebSocket handler, but [Cleaner] asks for ICleaner: only that attribute is flagged.
+        const string source = $$"""
+            namespace App;
+
+            [{|#0:Cleaner|}]
+            [WebSocketHandler("/ws")]
+            public sealed class MixedUp : IWebSocketHandler
+            {
+                {{SocketBody}}
+            }
+            """;
+
+        await new ShapeAnalyzerTest(source, Res100(0, "Cleaner", "MixedUp", "does not implement Resident.ICleaner")).RunAsync();
+    }
+
     public static TheoryData<string, string> QuietShapes => new()
     {
         {
@@ -243,6 +298,26 @@ public sealed class DeclarationShapeAnalyzerTests
         {
             "lifecycle hook with several events",
             $$"""[LifecycleHook(LifecycleEvent.ServerStart)] [LifecycleHook(LifecycleEvent.ServerStop, Order = -1)] public sealed class GoodHook : ILifecycleHook { {{LifecycleBody}} }"""
+        },
+        {
+            "websocket handler",
+            $$"""[WebSocketHandler("/ws")] public sealed class GoodHandler : IWebSocketHandler { {{SocketBody}} }"""
+        },
+        {
+            "websocket handler with two paths, sub-protocols and services",
+            $$"""
+            [WebSocketHandler("/ws/chat", SubProtocols = new[] { "chat.v2", "chat.v1" })]
+            [WebSocketHandler("/rooms/{room}")]
+            internal sealed class GoodHandler(IServiceProvider services, Uri? uri = null) : IWebSocketHandler
+            {
+                public object State { get; } = (services, uri);
+                {{SocketBody}}
+            }
+            """
+        },
+        {
+            "websocket handler implementing the interface through a base class",
+            $$"""public abstract class HandlerBase : IWebSocketHandler { {{SocketBody}} } [WebSocketHandler("/ws")] public sealed class GoodHandler : HandlerBase;"""
         },
         {
             "optional parameter and the service provider",

@@ -38,6 +38,18 @@ public sealed class IncrementalCachingTests
         {
             public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken cancellationToken) => default;
         }
+
+        [WebSocketHandler("/ws/count", SubProtocols = new[] { "count.v1" })]
+        public sealed class CountSocket(ICounter counter) : IWebSocketHandler
+        {
+            public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame)
+            {
+                var length = frame.Payload.Length;
+                return length == 0 ? default : default;
+            }
+
+            public ICounter Counter => counter;
+        }
         """;
 
     private const string Unrelated = """
@@ -54,6 +66,7 @@ public sealed class IncrementalCachingTests
         ManifestGenerator.Steps.Cleaners,
         ManifestGenerator.Steps.RequestHooks,
         ManifestGenerator.Steps.LifecycleHooks,
+        ManifestGenerator.Steps.WebSocketHandlers,
     ];
 
     [Fact]
@@ -94,6 +107,40 @@ public sealed class IncrementalCachingTests
         Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
         Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 1,", ManifestText(first), StringComparison.Ordinal);
         Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 2,", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Editing_a_method_body_inside_a_websocket_handler_keeps_every_step_cached()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "var length = frame.Payload.Length;", "var length = frame.Payload.Length + 0;"));
+
+        AssertNothingRegenerated(first, second);
+        Assert.Contains(
+            StepOutputReasons(second, ManifestGenerator.Steps.WebSocketHandlers),
+            reason => reason == IncrementalStepRunReason.Unchanged);
+    }
+
+    [Fact]
+    public void Changing_a_websocket_path_regenerates_the_manifest_with_the_new_path()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "[WebSocketHandler(\"/ws/count\"", "[WebSocketHandler(\"/ws/tally\""));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.WebSocketHandlers));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
+        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", \"/ws/count\",", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", \"/ws/tally\",", ManifestText(second), StringComparison.Ordinal);
+        Assert.DoesNotContain("/ws/count", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changing_websocket_sub_protocols_regenerates_the_manifest_with_the_new_list()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "new[] { \"count.v1\" }", "new[] { \"count.v2\", \"count.v1\" }"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.WebSocketHandlers));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
+        Assert.Contains("new string[] { \"count.v1\" },", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("new string[] { \"count.v2\", \"count.v1\" },", ManifestText(second), StringComparison.Ordinal);
     }
 
     /// <summary>Runs one driver over the compilation, then again over <paramref name="change"/>d compilation.</summary>

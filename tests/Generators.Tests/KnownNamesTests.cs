@@ -13,10 +13,12 @@ public sealed class KnownNamesTests
         Assert.Equal(KnownNames.CleanerAttribute, typeof(CleanerAttribute).FullName);
         Assert.Equal(KnownNames.LifecycleHookAttribute, typeof(LifecycleHookAttribute).FullName);
         Assert.Equal(KnownNames.RequestHookAttribute, typeof(RequestHookAttribute).FullName);
+        Assert.Equal(KnownNames.WebSocketHandlerAttribute, typeof(WebSocketHandlerAttribute).FullName);
         Assert.Equal(KnownNames.Cleaner, typeof(ICleaner).FullName);
         Assert.Equal(KnownNames.LifecycleHook, typeof(ILifecycleHook).FullName);
         Assert.Equal(KnownNames.RequestReceivedHook, typeof(IRequestReceivedHook).FullName);
         Assert.Equal(KnownNames.ResponseGeneratedHook, typeof(IResponseGeneratedHook).FullName);
+        Assert.Equal(KnownNames.WebSocketHandler, typeof(IWebSocketHandler).FullName);
         Assert.Equal(KnownNames.LifecycleEvent, typeof(LifecycleEvent).FullName);
         Assert.Equal(KnownNames.Manifest, typeof(IResidentManifest).FullName);
         Assert.Equal(KnownNames.ActivatorUtilitiesConstructor, typeof(ActivatorUtilitiesConstructorAttribute).FullName);

@@ -22,6 +22,8 @@ public sealed class MalformedCodeTests
 
     private const string CleanerBody = "public ValueTask CleanAsync(HttpContext context) => default;";
 
+    private const string SocketBody = "public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;";
+
     public static TheoryData<string, string> BadShapes => new()
     {
         {
@@ -104,6 +106,30 @@ public sealed class MalformedCodeTests
             "lifecycle event missing",
             """[LifecycleHook] public sealed class BadCleaner : ILifecycleHook { public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default; }"""
         },
+        {
+            "websocket handler without the interface",
+            $$"""[WebSocketHandler("/ws")] public sealed class BadCleaner { {{SocketBody}} }"""
+        },
+        {
+            "abstract websocket handler",
+            $$"""[WebSocketHandler("/ws")] public abstract class BadCleaner : IWebSocketHandler { {{SocketBody}} }"""
+        },
+        {
+            "generic websocket handler",
+            $$"""[WebSocketHandler("/ws")] public sealed class BadCleaner<T> : IWebSocketHandler { {{SocketBody}} }"""
+        },
+        {
+            "websocket handler attribute on a cleaner",
+            $$"""[WebSocketHandler("/ws")] public sealed class BadCleaner : ICleaner { {{CleanerBody}} }"""
+        },
+        {
+            "websocket path missing",
+            $$"""[WebSocketHandler] public sealed class BadCleaner : IWebSocketHandler { {{SocketBody}} }"""
+        },
+        {
+            "websocket path of the wrong type",
+            $$"""[WebSocketHandler(42)] public sealed class BadCleaner : IWebSocketHandler { {{SocketBody}} }"""
+        },
     };
 
     [Theory]
@@ -183,6 +209,63 @@ public sealed class MalformedCodeTests
         Assert.Equal(["LifecycleHook:App.PartlyValidHook"], outcome.DeclaredNames);
         Assert.Contains("global::Resident.LifecycleEvent.WorkerStop", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.DoesNotContain("99", outcome.ManifestSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_websocket_handler_keeps_every_path_and_drops_null_sub_protocols()
+    {
+        const string handler = """
+            namespace App;
+
+            [WebSocketHandler(null!)]
+            [WebSocketHandler("/live", SubProtocols = new[] { "a", null!, "b" })]
+            public sealed class PartlyValidHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([handler]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.Result.Diagnostics);
+        Assert.Equal(["WebSocketHandler:App.PartlyValidHandler", "WebSocketHandler:App.PartlyValidHandler"], outcome.DeclaredNames);
+        Assert.Contains("builder.AddWebSocketHandler(\"App.PartlyValidHandler\", \"/live\", new string[] { \"a\", \"b\" },", outcome.ManifestSource, StringComparison.Ordinal);
+
+        // The null path is listed as "", so the runtime refuses to start and names the class instead of never serving it.
+        Assert.Contains("builder.AddWebSocketHandler(\"App.PartlyValidHandler\", \"\", global::System.Array.Empty<string>(),", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("(null", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.DoesNotContain(", null", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Empty(outcome.ErrorsInGeneratedCode);
+    }
+
+    [Fact]
+    public void Websocket_sub_protocols_of_the_wrong_type_do_not_break_the_generator_or_its_output()
+    {
+        // The attribute does not bind; whether the handler is listed matters less than a quiet generator and
+        // generated code that compiles.
+        const string handler = """
+            namespace App;
+
+            [WebSocketHandler("/ws", SubProtocols = new[] { 1, 2 })]
+            public sealed class WrongSubProtocols : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+
+            [WebSocketHandler("/ws2", SubProtocols = "single")]
+            public sealed class SingleSubProtocol : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([GoodCleaner, handler]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.Result.Diagnostics);
+        Assert.Contains("Cleaner:App.GoodCleaner", outcome.DeclaredNames);
+        Assert.Empty(outcome.ErrorsInGeneratedCode);
     }
 
     [Fact]

@@ -282,6 +282,123 @@ public sealed class ManifestOutputTests
             """)).RunAsync();
     }
 
+    [Fact]
+    public async Task Each_WebSocketHandler_attribute_becomes_one_declaration_with_its_path_and_sub_protocols()
+    {
+        // Sorted by name, then path: "/rooms/{room}" before "/ws/chat". No sub-protocols is an empty array, not null.
+        const string source = """
+            namespace App;
+
+            public interface IRoomStore;
+            public sealed class Tracer;
+
+            [WebSocketHandler("/ws/chat", SubProtocols = new[] { "chat.v2", "chat.v1" })]
+            [WebSocketHandler("/rooms/{room}")]
+            public sealed class ChatHandler(IRoomStore rooms, IServiceProvider services, Tracer? tracer = null) : IWebSocketHandler
+            {
+                public object State { get; } = (rooms, services, tracer);
+
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
+                    builder.AddWebSocketHandler("App.ChatHandler", "/rooms/{room}", global::System.Array.Empty<string>(),
+                        static services => new global::App.ChatHandler({{GetRequiredService}}<global::App.IRoomStore>(services), services, {{GetService}}<global::App.Tracer>(services)));
+                    builder.AddWebSocketHandler("App.ChatHandler", "/ws/chat", new string[] { "chat.v2", "chat.v1" },
+                        static services => new global::App.ChatHandler({{GetRequiredService}}<global::App.IRoomStore>(services), services, {{GetService}}<global::App.Tracer>(services)));
+            """)).RunAsync();
+    }
+
+    [Fact]
+    public async Task WebSocketHandler_sub_protocols_written_as_a_collection_expression_or_left_empty_are_emitted_alike()
+    {
+        const string source = """
+            namespace App;
+
+            [WebSocketHandler("/b", SubProtocols = ["json"])]
+            [WebSocketHandler("/a", SubProtocols = [])]
+            [WebSocketHandler("/c", SubProtocols = null!)]
+            public sealed class FeedHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
+                    builder.AddWebSocketHandler("App.FeedHandler", "/a", global::System.Array.Empty<string>(),
+                        static services => new global::App.FeedHandler());
+                    builder.AddWebSocketHandler("App.FeedHandler", "/b", new string[] { "json" },
+                        static services => new global::App.FeedHandler());
+                    builder.AddWebSocketHandler("App.FeedHandler", "/c", global::System.Array.Empty<string>(),
+                        static services => new global::App.FeedHandler());
+            """)).RunAsync();
+    }
+
+    [Fact]
+    public async Task WebSocketHandler_on_a_class_without_the_interface_or_an_abstract_class_is_left_out_and_a_null_path_listed_empty()
+    {
+        // A null path is listed as "" so the runtime fails the start naming the class; the testing library fails on
+        // any generator diagnostic.
+        const string source = """
+            namespace App;
+
+            [WebSocketHandler("/no-interface")]
+            public sealed class NotAHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+
+            [WebSocketHandler("/abstract")]
+            public abstract class AbstractHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+
+            [WebSocketHandler(null!)]
+            public sealed class NullPathHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+
+            [WebSocketHandler(null!, SubProtocols = new[] { "lost" })]
+            [WebSocketHandler("/kept")]
+            public sealed class PartlyValidHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
+                    builder.AddWebSocketHandler("App.NullPathHandler", "", global::System.Array.Empty<string>(),
+                        static services => new global::App.NullPathHandler());
+                    builder.AddWebSocketHandler("App.PartlyValidHandler", "", new string[] { "lost" },
+                        static services => new global::App.PartlyValidHandler());
+                    builder.AddWebSocketHandler("App.PartlyValidHandler", "/kept", global::System.Array.Empty<string>(),
+                        static services => new global::App.PartlyValidHandler());
+            """)).RunAsync();
+    }
+
+    [Fact]
+    public async Task WebSocketHandler_path_and_sub_protocols_are_escaped_as_string_literals()
+    {
+        // Quotes, backslashes and line breaks keep their escapes; a surrogate pair is written as two \u escapes.
+        const string source = """
+            namespace App;
+
+            [WebSocketHandler("/say \"hi\"\\C:\\temp\nline 2 😀", SubProtocols = new[] { "v\"1\\", "tab\there" })]
+            public sealed class QuotingHandler : IWebSocketHandler
+            {
+                public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
+                    builder.AddWebSocketHandler("App.QuotingHandler", "/say \"hi\"\\C:\\temp\nline 2 \ud83d\ude00", new string[] { "v\"1\\", "tab\there" },
+                        static services => new global::App.QuotingHandler());
+            """)).RunAsync();
+    }
+
     /// <summary>The manifest of <see cref="ManifestGeneratorTest.AssemblyName"/> whose Describe body is <paramref name="describeBody"/>.</summary>
     /// <param name="describeBody">Lines already indented for the method body (eight spaces).</param>
     private static string Manifest(string describeBody) => $$"""

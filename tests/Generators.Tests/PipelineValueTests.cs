@@ -46,6 +46,14 @@ public sealed class PipelineValueTests
         {
             public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken cancellationToken) => default;
         }
+
+        [WebSocketHandler("/ws", SubProtocols = new[] { "chat.v1" })]
+        [WebSocketHandler("/ws/plain")]
+        public sealed class Socket(IClock clock, IServiceProvider services) : IWebSocketHandler
+        {
+            public object State { get; } = (clock, services);
+            public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
+        }
         """;
 
     private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
@@ -60,7 +68,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(5, GeneratorStepNames.Length);
+        Assert.Equal(6, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
@@ -90,6 +98,7 @@ public sealed class PipelineValueTests
             typeof(CleanerSpec),
             typeof(LifecycleHookSpec),
             typeof(RequestHookSpec),
+            typeof(WebSocketHandlerSpec),
             typeof(ManifestSpec),
             typeof(FactorySpec),
             typeof(ArgumentSpec),

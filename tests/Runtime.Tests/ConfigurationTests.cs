@@ -24,6 +24,17 @@ public sealed class ConfigurationTests
     [InlineData("Server", "bad\u0001name", "Resident:Server must be printable ASCII")]
     [InlineData("TrustedProxies:0", "not-a-network", "Resident:TrustedProxies:0 must be an IP address (10.0.0.5) or a network in CIDR form (10.0.0.0/8), but is 'not-a-network'.")]
     [InlineData("TrustedProxies:0", "10.0.0.0/99", "Resident:TrustedProxies:0 must be an IP address")]
+    [InlineData("NodeId", "40000", "Resident:NodeId must be from 0 to 32767, but is '40000'.")]
+    [InlineData("HeartbeatIdleTime", "-1", "Resident:HeartbeatIdleTime must be from 0 to 86400, but is '-1'.")]
+    [InlineData("HeartbeatCheckInterval", "soon", "Resident:HeartbeatCheckInterval must be a whole number, but is 'soon'.")]
+    [InlineData("WebSocket:MaxMessageSize", "0", "Resident:WebSocket:MaxMessageSize must be from 1 to 1073741824, but is '0'.")]
+    [InlineData("WebSocket:MaxMessageSize", "big", "Resident:WebSocket:MaxMessageSize must be a whole number, but is 'big'.")]
+    [InlineData("WebSocket:MaxConnections", "-1", "Resident:WebSocket:MaxConnections must be from 0 to 2147483647, but is '-1'.")]
+    [InlineData("WebSocket:SendQueueSize", "0", "Resident:WebSocket:SendQueueSize must be from 1 to 2147483647, but is '0'.")]
+    [InlineData("WebSocket:KeepAliveInterval", "-5", "Resident:WebSocket:KeepAliveInterval must be from 0 to 86400, but is '-5'.")]
+    [InlineData("WebSocket:CloseTimeout", "0", "Resident:WebSocket:CloseTimeout must be from 1 to 3600, but is '0'.")]
+    [InlineData("WebSocket:AllowedOrigins:0", "example.com", "Resident:WebSocket:AllowedOrigins:0 must be an origin: scheme, host and optional port, such as https://example.com, but is 'example.com'.")]
+    [InlineData("WebSocket:AllowedOrigins:0", "https://example.com/chat", "Resident:WebSocket:AllowedOrigins:0 must be an origin")]
     public async Task An_invalid_setting_fails_the_start_naming_the_key_and_the_allowed_values(string key, string value, string expected)
     {
         var error = Assert.IsType<OptionsValidationException>(await TestServer.StartFailureAsync(new() { ["Resident:" + key] = value }));

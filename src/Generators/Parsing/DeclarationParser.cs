@@ -78,10 +78,13 @@ internal static class DeclarationParser
         var handlers = new List<WebSocketHandlerSpec>();
         foreach (var attribute in context.Attributes)
         {
-            // A null path is the analyzer's to report; the runtime rejects other bad paths at start, naming the class.
-            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is string path)
+            // A path that is not a path (null included, as "") is listed all the same: the runtime rejects it at
+            // start naming the class, rather than the handler silently never serving. An argument that does not
+            // bind (a number) leaves nothing to list; the compiler reports that one.
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0] is { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
+                && (argument.Value is string || argument.IsNull))
             {
-                handlers.Add(new WebSocketHandlerSpec(Name(context.TargetSymbol), path, SubProtocols(attribute), factory));
+                handlers.Add(new WebSocketHandlerSpec(Name(context.TargetSymbol), argument.Value as string ?? "", SubProtocols(attribute), factory));
             }
         }
 
