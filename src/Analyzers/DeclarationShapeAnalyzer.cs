@@ -7,7 +7,7 @@ using Resident.Generators.Parsing;
 namespace Resident.Analyzers;
 
 /// <summary>
-/// RES100: a class marked <c>[Cleaner]</c>, <c>[RequestHook]</c> or <c>[LifecycleHook]</c> that the generator skips
+/// RES100: a class marked <c>[Cleaner]</c>, <c>[RequestHook]</c>, <c>[LifecycleHook]</c> or <c>[WebSocketHandler]</c> that the generator skips
 /// because its factory could not construct it. Uses the generator's own shape rules, so the two never disagree.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
