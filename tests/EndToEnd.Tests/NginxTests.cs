@@ -14,7 +14,7 @@ public sealed class NginxTests
     private const string Nginx = "/usr/sbin/nginx";
 
     [Fact]
-    public async Task Behind_nginx_on_a_unix_socket_the_app_sees_the_real_client_address_port_and_scheme()
+    public async Task Behind_nginx_on_a_unix_socket_the_app_sees_the_real_client_and_websockets_pass_through()
     {
         Assert.True(File.Exists(Nginx), "This test runs a real nginx: install it with `apt-get install -y nginx` (.ci/run does).");
 
@@ -44,8 +44,23 @@ public sealed class NginxTests
                         server unix:{{socket}};
                         keepalive 16;
                     }
+                    map $http_upgrade $connection_upgrade {
+                        default upgrade;
+                        ''      '';
+                    }
                     server {
                         listen 127.0.0.1:{{port}};
+                        location /ws {
+                            proxy_http_version 1.1;
+                            proxy_set_header Upgrade $http_upgrade;
+                            proxy_set_header Connection $connection_upgrade;
+                            proxy_set_header X-Real-IP $remote_addr;
+                            proxy_set_header X-Real-PORT $remote_port;
+                            proxy_set_header Scheme $scheme;
+                            proxy_set_header Host $http_host;
+                            proxy_read_timeout 600s;
+                            proxy_pass http://resident;
+                        }
                         location / {
                             proxy_http_version 1.1;
                             proxy_set_header Connection "";
@@ -80,6 +95,23 @@ public sealed class NginxTests
                 Assert.Equal("127.0.0.1", body.RootElement.GetProperty("remoteIp").GetString());
                 Assert.Equal(clientPort, body.RootElement.GetProperty("remotePort").GetInt32());
                 Assert.Equal("http", body.RootElement.GetProperty("scheme").GetString());
+
+                // The README's `location /ws` block carries the WebSocket upgrade through to the chat.
+                using var chat = new System.Net.WebSockets.ClientWebSocket();
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                await chat.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws?name=proxied"), timeout.Token);
+                await chat.SendAsync(Encoding.UTF8.GetBytes("through nginx"), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+                var received = new StringBuilder();
+                var buffer = new byte[4096];
+                while (!received.ToString().Contains("\"text\":\"through nginx\"", StringComparison.Ordinal))
+                {
+                    var result = await chat.ReceiveAsync(buffer, timeout.Token);
+                    Assert.NotEqual(System.Net.WebSockets.WebSocketMessageType.Close, result.MessageType);
+                    received.Append(Encoding.UTF8.GetString(buffer, 0, result.Count));
+                }
+
+                Assert.Contains("\"name\":\"proxied\"", received.ToString(), StringComparison.Ordinal);
+                await chat.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, null, timeout.Token);
             }
             finally
             {
