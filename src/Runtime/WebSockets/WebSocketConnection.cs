@@ -172,7 +172,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
             using var timeout = new CancellationTokenSource(_server.CloseTimeout);
             await _socket.CloseOutputAsync(_closeStatus!.Value, _closeReason, timeout.Token);
         }
-        catch (Exception exception) when (IsConnectionFailure(exception))
+        catch (Exception)
         {
             _socket.Abort();
         }
@@ -219,9 +219,15 @@ internal sealed class WebSocketConnection : IWebSocketConnection
                 }
             }
         }
-        catch (Exception exception) when (IsConnectionFailure(exception))
+        catch (Exception exception)
         {
-            // The connection broke under the send: the receive loop sees it too and ends the connection.
+            // The connection broke under the send (anything else would be a bug, but must not wedge the queue
+            // either): the receive loop sees the abort and ends the connection.
+            if (!IsConnectionFailure(exception))
+            {
+                _server.ReportBroken(this, exception);
+            }
+
             lock (_gate)
             {
                 _queue = null;
@@ -278,6 +284,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
                         break;
                     }
 
+                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
                     if (!tooBig)
                     {
                         length += result.Count;
@@ -298,7 +305,6 @@ internal sealed class WebSocketConnection : IWebSocketConnection
                     break;
                 }
 
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
                 if (!tooBig && Volatile.Read(ref _state) == Open)
                 {
                     await onMessage(new WebSocketFrame(Id, result.MessageType, buffer.AsMemory(0, length)));
@@ -312,10 +318,11 @@ internal sealed class WebSocketConnection : IWebSocketConnection
             // The client sent a close frame: answer it with its status after what is queued (or it answered ours).
             BeginClose(_socket.CloseStatus ?? WebSocketCloseStatus.Empty, _socket.CloseStatusDescription);
         }
-        catch (Exception exception) when (IsConnectionFailure(exception))
+        catch (Exception exception)
         {
-            // A malformed frame, a reset or an abort ends this connection only.
-            if (IsEstablished)
+            // A malformed frame, a reset or an abort ends this connection only; so does anything unexpected, so
+            // that OnClose still runs and the connection leaves the registry.
+            if (IsEstablished || !IsConnectionFailure(exception))
             {
                 _server.ReportBroken(this, exception);
             }

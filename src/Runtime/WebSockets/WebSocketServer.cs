@@ -138,7 +138,8 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
     /// <summary>Gives back a place taken by <see cref="TryAdmit"/>.</summary>
     internal void Release() => Interlocked.Decrement(ref _admitted);
 
-    internal long NextId() => (_ids ??= new ConnectionIds(_options.Value.NodeId, workerId: 0)).Next();
+    // One generator per server even when the first handshakes race: a second one would hand out the same ids.
+    internal long NextId() => LazyInitializer.EnsureInitialized(ref _ids, () => new ConnectionIds(_options.Value.NodeId, workerId: 0)).Next();
 
     internal void Add(WebSocketConnection connection) => _connections[connection.Id] = connection;
 
