@@ -481,14 +481,7 @@ public sealed class WebSocketTests
         await using (bystander)
         {
             using var raw = new TcpClient();
-            await raw.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
-            var stream = raw.GetStream();
-            var handshake = $"GET /ws/echo HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-                "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake));
-
-            var response = await ReadUntilAsync(stream, "\r\n\r\n");
-            Assert.StartsWith("HTTP/1.1 101", response, StringComparison.Ordinal);
+            var stream = await RawUpgradeAsync(raw, server);
 
             // A client frame must be masked; this one is not, and sets a reserved bit too.
             await stream.WriteAsync(new byte[] { 0xF1, 0x05, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o' });
@@ -540,6 +533,54 @@ public sealed class WebSocketTests
 
     private static Uri WsUri(TestServer server, string pathAndQuery) =>
         new(new Uri(server.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), pathAndQuery);
+
+    [Fact]
+    public async Task Keep_alive_drops_a_client_that_never_answers_pings()
+    {
+        await using var server = await TestServer.StartAsync(new()
+        {
+            ["Resident:WebSocket:KeepAliveInterval"] = "1",
+            ["Resident:WebSocket:KeepAliveTimeout"] = "1",
+        });
+
+        // A raw client that reads but never answers a ping with a pong.
+        using var raw = new TcpClient();
+        var stream = await RawUpgradeAsync(raw, server);
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                received.AddRange(buffer.AsSpan(0, read).ToArray());
+            }
+        }
+        catch (IOException)
+        {
+            // A reset ends it too.
+        }
+
+        // The server pinged (opcode 0x9) before it gave up on the connection.
+        Assert.Contains((byte)0x89, received);
+        await server.Recorder.WaitForAsync(all => all.Any(e => e.StartsWith("close:", StringComparison.Ordinal)));
+        Assert.Equal(0, server.Server.WebSockets.Count);
+    }
+
+    /// <summary>Opens /ws/echo by hand on a raw TCP connection and returns the stream after the 101 response.</summary>
+    private static async Task<NetworkStream> RawUpgradeAsync(TcpClient raw, TestServer server)
+    {
+        await raw.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
+        var stream = raw.GetStream();
+        var handshake = $"GET /ws/echo HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(handshake));
+
+        var response = await ReadUntilAsync(stream, "\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 101", response, StringComparison.Ordinal);
+        return stream;
+    }
 
     private static async Task<string> ReadUntilAsync(NetworkStream stream, string terminator)
     {
