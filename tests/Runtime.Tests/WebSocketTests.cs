@@ -174,6 +174,29 @@ public sealed class WebSocketTests
     }
 
     [Fact]
+    public async Task Pushing_a_control_frame_type_is_refused_and_pushing_to_an_unknown_id_is_false()
+    {
+        await using var server = await TestServer.StartAsync();
+        var webSockets = server.Server.WebSockets;
+
+        var (client, id) = await TestWebSocket.ConnectEchoAsync(server.BaseAddress);
+        await using (client)
+        {
+            Assert.True(webSockets.TryGetConnection(id, out var connection));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await webSockets.PushAsync(id, new byte[] { 1 }, WebSocketMessageType.Close));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await connection.PushAsync(new byte[] { 1 }, WebSocketMessageType.Close));
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await webSockets.BroadcastAsync(new byte[] { 1 }, WebSocketMessageType.Close));
+
+            Assert.False(await webSockets.PushAsync(id + 1000, "nobody"));
+            Assert.False(await webSockets.PushAsync(-1, new byte[] { 1 }));
+
+            // The refused pushes left the connection working.
+            Assert.True(await webSockets.PushAsync(id, "still open"));
+            Assert.Equal("still open", await client.ReceiveTextAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_background_service_pushes_to_a_connection()
     {
         var jobs = Channel.CreateUnbounded<(long Id, string Text)>();

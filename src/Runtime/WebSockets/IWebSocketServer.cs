@@ -30,6 +30,7 @@ public interface IWebSocketServer
     ValueTask<bool> PushAsync(long connectionId, string text);
 
     /// <summary>Queues a message (the bytes are copied); false if the connection is unknown, closing or closed.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="messageType"/> is not Text or Binary.</exception>
     ValueTask<bool> PushAsync(long connectionId, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary);
 
     /// <summary>

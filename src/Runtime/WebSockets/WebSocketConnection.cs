@@ -34,6 +34,9 @@ internal sealed class WebSocketConnection : IWebSocketConnection
     private WebSocketCloseStatus? _closeStatus;
     private string? _closeReason;
     private TaskCompletionSource? _closeSent;
+
+    // Cancelled when the connection ends, so a closed connection is not kept alive until the close timeout.
+    private CancellationTokenSource? _closeDeadline;
     private long _lastActivity = Environment.TickCount64;
 
     public WebSocketConnection(long id, WebSocket socket, WebSocketServer server, string path, string? subProtocol, ClaimsPrincipal user, IPAddress? remoteIpAddress)
@@ -67,13 +70,23 @@ internal sealed class WebSocketConnection : IWebSocketConnection
 
     public ValueTask<bool> PushAsync(string text) => ValueTask.FromResult(Enqueue(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
 
-    public ValueTask<bool> PushAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary) =>
-        ValueTask.FromResult(IsEstablished && IsDataType(messageType) && Enqueue(payload.ToArray(), messageType));
+    public ValueTask<bool> PushAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
+    {
+        CheckDataType(messageType);
+        return ValueTask.FromResult(IsEstablished && Enqueue(payload.ToArray(), messageType));
+    }
 
     public ValueTask<bool> DisconnectAsync(WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? reason = null) =>
         ValueTask.FromResult(BeginClose(status, reason));
 
-    internal static bool IsDataType(WebSocketMessageType type) => type is WebSocketMessageType.Text or WebSocketMessageType.Binary;
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="messageType"/> is not Text or Binary.</exception>
+    internal static void CheckDataType(WebSocketMessageType messageType)
+    {
+        if (messageType is not (WebSocketMessageType.Text or WebSocketMessageType.Binary))
+        {
+            throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "Push Text or Binary messages; close a connection with DisconnectAsync.");
+        }
+    }
 
     /// <summary>Queues a message whose payload nobody else will write to (it may be shared by a broadcast).</summary>
     internal bool Enqueue(ReadOnlyMemory<byte> payload, WebSocketMessageType type)
@@ -162,6 +175,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
         // 1005 means "no status" and can carry no reason.
         _closeReason = status == WebSocketCloseStatus.Empty ? null : reason;
         _closeSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _closeDeadline = new CancellationTokenSource();
     }
 
     private async Task CloseBehindStuckSendAsync()
@@ -242,7 +256,8 @@ internal sealed class WebSocketConnection : IWebSocketConnection
 
     private async Task DropIfNotClosedAsync()
     {
-        await Task.Delay(_server.CloseTimeout);
+        var connectionEnded = _closeDeadline?.Token ?? CancellationToken.None;
+        await Task.Delay(_server.CloseTimeout, connectionEnded).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Volatile.Read(ref _state) != Closed)
         {
             _socket.Abort();
@@ -353,6 +368,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
             _state = Closed;
             _queue = null;
             _queuedBytes = 0;
+            _closeDeadline?.Cancel();
 
             // Whoever closed first set the status; a connection that broke has none.
             return (_closeStatus, _closeReason);

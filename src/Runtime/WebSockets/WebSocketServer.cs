@@ -71,7 +71,7 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
 
     public ValueTask<bool> PushAsync(long connectionId, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
     {
-        CheckDataType(messageType);
+        WebSocketConnection.CheckDataType(messageType);
         return ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection)
             && connection.IsEstablished
             && connection.Enqueue(payload.ToArray(), messageType));
@@ -88,7 +88,7 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
 
     public ValueTask<int> BroadcastAsync(ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary, Func<IWebSocketConnection, bool>? filter = null)
     {
-        CheckDataType(messageType);
+        WebSocketConnection.CheckDataType(messageType);
         return ValueTask.FromResult(Broadcast(payload.ToArray(), messageType, filter));
     }
 
@@ -106,14 +106,6 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
         }
 
         return accepted;
-    }
-
-    private static void CheckDataType(WebSocketMessageType messageType)
-    {
-        if (!WebSocketConnection.IsDataType(messageType))
-        {
-            throw new ArgumentOutOfRangeException(nameof(messageType), messageType, "Push Text or Binary messages; close a connection with DisconnectAsync.");
-        }
     }
 
     /// <summary>Takes a place under MaxConnections for a handshake; false when the server is full or stopping.</summary>
@@ -141,9 +133,15 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
     // One generator per server even when the first handshakes race: a second one would hand out the same ids.
     internal long NextId() => LazyInitializer.EnsureInitialized(ref _ids, () => new ConnectionIds(_options.Value.NodeId, workerId: 0)).Next();
 
-    internal void Add(WebSocketConnection connection) => _connections[connection.Id] = connection;
+    internal void Add(WebSocketConnection connection)
+    {
+        if (!_connections.TryAdd(connection.Id, connection))
+        {
+            throw new InvalidOperationException($"WebSocket connection id {connection.Id} is already in use.");
+        }
+    }
 
-    internal void Remove(WebSocketConnection connection) => _connections.TryRemove(connection.Id, out _);
+    internal void Remove(WebSocketConnection connection) => _connections.TryRemove(KeyValuePair.Create(connection.Id, connection));
 
     internal bool IsStopping => _stopping.IsCancellationRequested;
 
