@@ -7,7 +7,7 @@ namespace Resident.Hosting;
 /// methods; the host reads the ordered result.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class ResidentManifestBuilder
+public sealed partial class ResidentManifestBuilder
 {
     private readonly List<Declaration<ICleaner>> _cleaners = [];
     private readonly List<LifecycleHookDeclaration> _lifecycleHooks = [];
@@ -51,7 +51,8 @@ public sealed class ResidentManifestBuilder
             .ToArray(),
         Sorted(_requestReceivedHooks),
         Sorted(_responseGeneratedHooks),
-        CheckedWebSocketHandlers());
+        CheckedWebSocketHandlers(),
+        BuildBackground());
 
     private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers()
     {
@@ -111,4 +112,5 @@ internal sealed record ResidentDeclarations(
     LifecycleHookDeclaration[] LifecycleHooks,
     Declaration<IRequestReceivedHook>[] RequestReceivedHooks,
     Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks,
-    WebSocketHandlerDeclaration[] WebSocketHandlers);
+    WebSocketHandlerDeclaration[] WebSocketHandlers,
+    BackgroundDeclarations Background);

@@ -1,0 +1,103 @@
+namespace Resident.Hosting;
+
+public sealed partial class ResidentManifestBuilder
+{
+    private readonly List<TaskDeclaration> _tasks = [];
+    private readonly List<EventDeclaration> _events = [];
+    private readonly List<ListenerDeclaration> _listeners = [];
+    private readonly List<CronJobDeclaration> _cronJobs = [];
+    private readonly List<CustomProcessDeclaration> _customProcesses = [];
+
+    /// <summary>Declares a <see cref="BackgroundTaskAttribute">[BackgroundTask]</see> type.</summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="tries">The attribute's <see cref="BackgroundTaskAttribute.Tries"/>.</param>
+    /// <param name="backoff">The attribute's <see cref="BackgroundTaskAttribute.Backoff"/>.</param>
+    /// <param name="backoffMilliseconds">The attribute's <see cref="BackgroundTaskAttribute.BackoffMilliseconds"/>.</param>
+    /// <param name="maxBackoffMilliseconds">The attribute's <see cref="BackgroundTaskAttribute.MaxBackoffMilliseconds"/>.</param>
+    /// <param name="hasFinish">Whether the type declares <see cref="IBackgroundTask.FinishAsync"/>.</param>
+    /// <param name="codec">The generated JSON codec, or null when <paramref name="payloadProblem"/> says why there is none.</param>
+    /// <param name="payloadProblem">Why the payload cannot be serialized; the start fails with it.</param>
+    public void AddBackgroundTask<TTask>(string name, int tries, TaskBackoff backoff, int backoffMilliseconds, int maxBackoffMilliseconds,
+        bool hasFinish, PayloadCodec<TTask>? codec, string? payloadProblem)
+        where TTask : class, IBackgroundTask =>
+        _tasks.Add(new TaskDeclaration<TTask>(name, new RetryPolicy(tries, backoff, backoffMilliseconds, maxBackoffMilliseconds), hasFinish, codec, payloadProblem));
+
+    /// <summary>Declares an <see cref="AsyncEventAttribute">[AsyncEvent]</see> type.</summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="codec">The generated JSON codec, or null when <paramref name="payloadProblem"/> says why there is none.</param>
+    /// <param name="payloadProblem">Why the payload cannot be serialized; the start fails with it.</param>
+    public void AddAsyncEvent<TEvent>(string name, PayloadCodec<TEvent>? codec, string? payloadProblem) where TEvent : class =>
+        _events.Add(new EventDeclaration<TEvent>(name, codec, payloadProblem));
+
+    /// <summary>Declares an <see cref="EventListenerAttribute">[EventListener]</see> class.</summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="order">The attribute's <see cref="EventListenerAttribute.Order"/>.</param>
+    /// <param name="tries">The attribute's <see cref="EventListenerAttribute.Tries"/>.</param>
+    /// <param name="backoff">The attribute's <see cref="EventListenerAttribute.Backoff"/>.</param>
+    /// <param name="backoffMilliseconds">The attribute's <see cref="EventListenerAttribute.BackoffMilliseconds"/>.</param>
+    /// <param name="maxBackoffMilliseconds">The attribute's <see cref="EventListenerAttribute.MaxBackoffMilliseconds"/>.</param>
+    /// <param name="factory">Creates a fresh listener for each firing, resolving constructor parameters from DI.</param>
+    public void AddEventListener<TEvent>(string name, int order, int tries, TaskBackoff backoff, int backoffMilliseconds, int maxBackoffMilliseconds,
+        Func<IServiceProvider, IEventListener<TEvent>> factory) where TEvent : class =>
+        _listeners.Add(new ListenerDeclaration<TEvent>(name, order, new RetryPolicy(tries, backoff, backoffMilliseconds, maxBackoffMilliseconds), factory));
+
+    /// <summary>Declares a <see cref="CronJobAttribute">[CronJob]</see> class.</summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="jobName">The attribute's <see cref="CronJobAttribute.Name"/>, or the class name.</param>
+    /// <param name="intervalMilliseconds">The interval, or 0 for a cron expression.</param>
+    /// <param name="expression">The cron expression, or null for an interval.</param>
+    /// <param name="timeZone">The attribute's <see cref="CronJobAttribute.TimeZone"/>.</param>
+    /// <param name="immediate">The attribute's <see cref="CronJobAttribute.Immediate"/>.</param>
+    /// <param name="allowOverlap">The attribute's <see cref="CronJobAttribute.AllowOverlap"/>.</param>
+    /// <param name="factory">Creates the job, resolving constructor parameters from DI.</param>
+    public void AddCronJob(string name, string jobName, int intervalMilliseconds, string? expression, string? timeZone, bool immediate, bool allowOverlap,
+        Func<IServiceProvider, ICronJob> factory) =>
+        _cronJobs.Add(new CronJobDeclaration(name, jobName, intervalMilliseconds, expression, timeZone, immediate, allowOverlap, factory));
+
+    /// <summary>Declares a <see cref="CustomProcessAttribute">[CustomProcess]</see> class.</summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="processName">The attribute's process name.</param>
+    /// <param name="num">The attribute's <see cref="CustomProcessAttribute.Num"/>.</param>
+    /// <param name="restartIntervalSeconds">The attribute's <see cref="CustomProcessAttribute.RestartInterval"/>.</param>
+    /// <param name="factory">Creates an instance (a fresh one for every start and restart), resolving constructor parameters from DI.</param>
+    public void AddCustomProcess(string name, string processName, int num, int restartIntervalSeconds, Func<IServiceProvider, ICustomProcess> factory) =>
+        _customProcesses.Add(new CustomProcessDeclaration(name, processName, num, restartIntervalSeconds, factory));
+
+    private BackgroundDeclarations BuildBackground() => new(
+        [.. _tasks.OrderBy(task => task.Name, StringComparer.Ordinal)],
+        [.. _events.OrderBy(@event => @event.Name, StringComparer.Ordinal)],
+        [.. _listeners.OrderBy(listener => listener.Order).ThenBy(listener => listener.Name, StringComparer.Ordinal)],
+        [.. _cronJobs.OrderBy(job => job.JobName, StringComparer.Ordinal)],
+        [.. _customProcesses.OrderBy(process => process.ProcessName, StringComparer.Ordinal)]);
+}
+
+/// <summary>Tries and backoff of a task type or listener.</summary>
+internal sealed record RetryPolicy(int Tries, TaskBackoff Backoff, int BackoffMilliseconds, int MaxBackoffMilliseconds);
+
+internal abstract record TaskDeclaration(string Name, Type Type, RetryPolicy Retry, bool HasFinish, string? PayloadProblem);
+
+internal sealed record TaskDeclaration<TTask>(string Name, RetryPolicy Retry, bool HasFinish, PayloadCodec<TTask>? Codec, string? PayloadProblem)
+    : TaskDeclaration(Name, typeof(TTask), Retry, HasFinish, PayloadProblem) where TTask : class, IBackgroundTask;
+
+internal abstract record EventDeclaration(string Name, Type Type, string? PayloadProblem);
+
+internal sealed record EventDeclaration<TEvent>(string Name, PayloadCodec<TEvent>? Codec, string? PayloadProblem)
+    : EventDeclaration(Name, typeof(TEvent), PayloadProblem) where TEvent : class;
+
+internal abstract record ListenerDeclaration(string Name, Type EventType, int Order, RetryPolicy Retry);
+
+internal sealed record ListenerDeclaration<TEvent>(string Name, int Order, RetryPolicy Retry, Func<IServiceProvider, IEventListener<TEvent>> Factory)
+    : ListenerDeclaration(Name, typeof(TEvent), Order, Retry) where TEvent : class;
+
+internal sealed record CronJobDeclaration(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone,
+    bool Immediate, bool AllowOverlap, Func<IServiceProvider, ICronJob> Factory);
+
+internal sealed record CustomProcessDeclaration(string Name, string ProcessName, int Num, int RestartIntervalSeconds, Func<IServiceProvider, ICustomProcess> Factory);
+
+/// <summary>The background-work declarations, each list in a stable order.</summary>
+internal sealed record BackgroundDeclarations(
+    TaskDeclaration[] Tasks,
+    EventDeclaration[] Events,
+    ListenerDeclaration[] Listeners,
+    CronJobDeclaration[] CronJobs,
+    CustomProcessDeclaration[] CustomProcesses);

@@ -1,0 +1,33 @@
+namespace Resident;
+
+/// <summary>
+/// Delivers <see cref="BackgroundTaskAttribute">[BackgroundTask]</see> instances to the task workers (LaravelS
+/// <c>Task::deliver</c>). Usable from anywhere: endpoints, handlers, timers, custom processes and other tasks.
+/// </summary>
+public interface ITaskQueue
+{
+    /// <summary>
+    /// Queues <paramref name="task"/> for a task worker. Returns false when it was not accepted: the queue stayed full
+    /// (see <c>TaskQueueFullMode</c>) or the server is stopping.
+    /// </summary>
+    /// <param name="task">The task; hand it over and do not change it afterwards.</param>
+    /// <param name="delay">Run no earlier than this from now (millisecond precision). Default: at once.</param>
+    /// <param name="tries">Tries in all, 1–100; 0 (the default) takes the type's <see cref="BackgroundTaskAttribute.Tries"/>.</param>
+    /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
+    /// <exception cref="InvalidOperationException"><typeparamref name="TTask"/> is not marked [BackgroundTask].</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A negative delay, or tries outside 0–100.</exception>
+    ValueTask<bool> DeliverAsync<TTask>(TTask task, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
+        where TTask : class, IBackgroundTask;
+
+    /// <summary>Deliveries accepted and waiting for a worker (delayed ones and retries included).</summary>
+    int Pending { get; }
+
+    /// <summary>Tasks and event dispatches running on a worker right now.</summary>
+    int Running { get; }
+
+    /// <summary>Tasks, listeners and finish callbacks completed successfully since the start.</summary>
+    long Completed { get; }
+
+    /// <summary>Tasks and listeners that failed their last try since the start.</summary>
+    long Failed { get; }
+}
