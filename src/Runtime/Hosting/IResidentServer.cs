@@ -32,6 +32,18 @@ public interface IResidentServer
 
     /// <summary>The WebSocket connections: push, broadcast, disconnect (also injectable as <see cref="IWebSocketServer"/>).</summary>
     IWebSocketServer WebSockets { get; }
+
+    /// <summary>The task queue: deliver background tasks (also injectable as <see cref="ITaskQueue"/>).</summary>
+    ITaskQueue Tasks { get; }
+
+    /// <summary>Fires async events (also injectable as <see cref="IEventDispatcher"/>).</summary>
+    IEventDispatcher Events { get; }
+
+    /// <summary>The cron jobs with their schedules and counters, known once the server has started.</summary>
+    IReadOnlyList<ICronJobInfo> CronJobs { get; }
+
+    /// <summary>The custom processes by name, with their pipes (also injectable as <see cref="ICustomProcesses"/>).</summary>
+    ICustomProcesses Processes { get; }
 }
 
 /// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>

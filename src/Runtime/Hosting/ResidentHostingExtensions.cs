@@ -62,11 +62,21 @@ public static class ResidentHostingExtensions
         services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());
         services.AddSingleton<Resident.WebSockets.WebSocketServer>();
         services.AddSingleton<IWebSocketServer>(provider => provider.GetRequiredService<Resident.WebSockets.WebSocketServer>());
+        services.AddSingleton<Resident.Tasks.TaskQueue>();
+        services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
+        services.AddSingleton<IEventDispatcher>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
+        services.AddSingleton<Resident.Timers.CronScheduler>();
+        services.AddSingleton<Resident.Processes.CustomProcessSupervisor>();
+        services.AddSingleton<ICustomProcesses>(provider => provider.GetRequiredService<Resident.Processes.CustomProcessSupervisor>());
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ResidentKestrelSetup>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ResidentStartupFilter>());
 
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
+
+        // Second, so it stops after Kestrel has drained requests (nothing delivers tasks any more) and before the
+        // WorkerStop/ServerStop hooks.
+        services.Insert(1, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
         return builder;
     }
 

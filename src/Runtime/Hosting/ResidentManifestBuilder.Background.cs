@@ -84,10 +84,18 @@ internal abstract record EventDeclaration(string Name, Type Type, string? Payloa
 internal sealed record EventDeclaration<TEvent>(string Name, PayloadCodec<TEvent>? Codec, string? PayloadProblem)
     : EventDeclaration(Name, typeof(TEvent), PayloadProblem) where TEvent : class;
 
-internal abstract record ListenerDeclaration(string Name, Type EventType, int Order, RetryPolicy Retry);
+internal abstract record ListenerDeclaration(string Name, Type EventType, int Order, RetryPolicy Retry)
+{
+    /// <summary>The typed route of <paramref name="listeners"/>, all of this one's event type (no reflection needed).</summary>
+    public abstract object CreateRoute(ListenerDeclaration[] listeners);
+}
 
 internal sealed record ListenerDeclaration<TEvent>(string Name, int Order, RetryPolicy Retry, Func<IServiceProvider, IEventListener<TEvent>> Factory)
-    : ListenerDeclaration(Name, typeof(TEvent), Order, Retry) where TEvent : class;
+    : ListenerDeclaration(Name, typeof(TEvent), Order, Retry) where TEvent : class
+{
+    public override object CreateRoute(ListenerDeclaration[] listeners) =>
+        new Resident.Tasks.ListenerRoute<TEvent>([.. listeners.Cast<ListenerDeclaration<TEvent>>()]);
+}
 
 internal sealed record CronJobDeclaration(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone,
     bool Immediate, bool AllowOverlap, Func<IServiceProvider, ICronJob> Factory);

@@ -28,6 +28,27 @@ public sealed class ResidentOptions
     /// <summary>Concurrent task workers, 1–1024. Default: the number of processors.</summary>
     public int TaskWorkerNum { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Most task deliveries and event firings accepted and not yet finished (queued, delayed, waiting to retry or
+    /// running), 1–10,000,000. Default 100,000. It bounds the memory a burst can take.
+    /// </summary>
+    public int TaskQueueCapacity { get; set; } = 100_000;
+
+    /// <summary>What a delivery does while the task queue is full. Default <see cref="Resident.TaskQueueFullMode.Wait"/>.</summary>
+    public TaskQueueFullMode TaskQueueFullMode { get; set; } = TaskQueueFullMode.Wait;
+
+    /// <summary>Milliseconds a delivery waits for room in a full queue before it is refused, 0–3,600,000. Default 1000.</summary>
+    public int TaskQueueFullTimeout { get; set; } = 1000;
+
+    /// <summary>
+    /// Per-job overrides by job name (section <c>Resident:CronJobs:{Name}</c>): <c>Enabled</c>, <c>Interval</c>
+    /// (milliseconds) or <c>Expression</c>, and <c>TimeZone</c>.
+    /// </summary>
+    public IDictionary<string, CronJobOptions> CronJobs { get; set; } = new Dictionary<string, CronJobOptions>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Per-process overrides by process name (section <c>Resident:CustomProcesses:{Name}</c>): <c>Enabled</c> and <c>Num</c>.</summary>
+    public IDictionary<string, CustomProcessOptions> CustomProcesses { get; set; } = new Dictionary<string, CustomProcessOptions>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Requests after which a worker is recycled in supervised mode; 0 (the default) never recycles.</summary>
     public int MaxRequest { get; set; }
 
@@ -75,6 +96,42 @@ public sealed class ResidentOptions
 
     /// <summary>Errors met while reading configuration, reported by validation at start.</summary>
     internal List<string> BindingErrors { get; } = [];
+}
+
+/// <summary>What a task delivery or event firing does while the task queue is full.</summary>
+public enum TaskQueueFullMode
+{
+    /// <summary>Wait up to <c>TaskQueueFullTimeout</c> for room, then refuse (the call returns false).</summary>
+    Wait,
+
+    /// <summary>Refuse at once (the call returns false).</summary>
+    Refuse,
+}
+
+/// <summary>Configuration overrides of one cron job.</summary>
+public sealed class CronJobOptions
+{
+    /// <summary>False turns the job off. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A new interval in milliseconds (makes the job an interval job).</summary>
+    public int? Interval { get; set; }
+
+    /// <summary>A new cron expression (makes the job a cron job).</summary>
+    public string? Expression { get; set; }
+
+    /// <summary>A new time zone for the cron expression.</summary>
+    public string? TimeZone { get; set; }
+}
+
+/// <summary>Configuration overrides of one custom process.</summary>
+public sealed class CustomProcessOptions
+{
+    /// <summary>False does not start the process. Default true.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>A new instance count, 1–64.</summary>
+    public int? Num { get; set; }
 }
 
 /// <summary>WebSocket settings, bound from <c>Resident:WebSocket</c>.</summary>

@@ -22,6 +22,9 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         ReadString(section, nameof(ResidentOptions.Socket), value => options.Socket = value);
         ReadInt(section, nameof(ResidentOptions.WorkerNum), errors, value => options.WorkerNum = value);
         ReadInt(section, nameof(ResidentOptions.TaskWorkerNum), errors, value => options.TaskWorkerNum = value);
+        ReadInt(section, nameof(ResidentOptions.TaskQueueCapacity), errors, value => options.TaskQueueCapacity = value);
+        ReadEnum<TaskQueueFullMode>(section, nameof(ResidentOptions.TaskQueueFullMode), errors, value => options.TaskQueueFullMode = value);
+        ReadInt(section, nameof(ResidentOptions.TaskQueueFullTimeout), errors, value => options.TaskQueueFullTimeout = value);
         ReadInt(section, nameof(ResidentOptions.MaxRequest), errors, value => options.MaxRequest = value);
         ReadInt(section, nameof(ResidentOptions.MaxWaitTime), errors, value => options.MaxWaitTime = value);
         ReadString(section, nameof(ResidentOptions.Server), value => options.Server = value);
@@ -41,6 +44,42 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         ReadInt(webSocket, nameof(ws.KeepAliveInterval), errors, value => ws.KeepAliveInterval = value, WebSocketKey);
         ReadInt(webSocket, nameof(ws.KeepAliveTimeout), errors, value => ws.KeepAliveTimeout = value, WebSocketKey);
         ReadInt(webSocket, nameof(ws.CloseTimeout), errors, value => ws.CloseTimeout = value, WebSocketKey);
+
+        foreach (var job in section.GetSection(nameof(ResidentOptions.CronJobs)).GetChildren())
+        {
+            var jobOptions = options.CronJobs.TryGetValue(job.Key, out var existing) ? existing : options.CronJobs[job.Key] = new CronJobOptions();
+            string Key(string key) => $"{nameof(ResidentOptions.CronJobs)}:{job.Key}:{key}";
+            ReadBool(job, nameof(CronJobOptions.Enabled), errors, value => jobOptions.Enabled = value, Key);
+            ReadInt(job, nameof(CronJobOptions.Interval), errors, value => jobOptions.Interval = value, Key);
+            ReadString(job, nameof(CronJobOptions.Expression), value => jobOptions.Expression = value);
+            ReadString(job, nameof(CronJobOptions.TimeZone), value => jobOptions.TimeZone = value);
+        }
+
+        foreach (var process in section.GetSection(nameof(ResidentOptions.CustomProcesses)).GetChildren())
+        {
+            var processOptions = options.CustomProcesses.TryGetValue(process.Key, out var existing) ? existing : options.CustomProcesses[process.Key] = new CustomProcessOptions();
+            string Key(string key) => $"{nameof(ResidentOptions.CustomProcesses)}:{process.Key}:{key}";
+            ReadBool(process, nameof(CustomProcessOptions.Enabled), errors, value => processOptions.Enabled = value, Key);
+            ReadInt(process, nameof(CustomProcessOptions.Num), errors, value => processOptions.Num = value, Key);
+        }
+    }
+
+    private static void ReadEnum<TEnum>(IConfigurationSection section, string key, List<string> errors, Action<TEnum> assign) where TEnum : struct, Enum
+    {
+        if (section[key] is not { } text)
+        {
+            return;
+        }
+
+        // Names only: a number would slip past Enum.TryParse as an undefined value.
+        if (Enum.TryParse<TEnum>(text.Trim(), ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(text.Trim().FirstOrDefault()))
+        {
+            assign(value);
+        }
+        else
+        {
+            errors.Add($"{ResidentOptions.SectionName}:{key} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, but is '{text}'.");
+        }
     }
 
     private static string WebSocketKey(string key) => $"{ResidentWebSocketOptions.SectionName}:{key}";
@@ -87,7 +126,7 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
     }
 
-    private static void ReadBool(IConfigurationSection section, string key, List<string> errors, Action<bool> assign)
+    private static void ReadBool(IConfigurationSection section, string key, List<string> errors, Action<bool> assign, Func<string, string>? qualify = null)
     {
         if (section[key] is not { } text)
         {
@@ -100,7 +139,7 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
         else
         {
-            errors.Add($"{ResidentOptions.SectionName}:{key} must be true or false, but is '{text}'.");
+            errors.Add($"{ResidentOptions.SectionName}:{qualify?.Invoke(key) ?? key} must be true or false, but is '{text}'.");
         }
     }
 }
@@ -130,6 +169,28 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         Range(errors, nameof(ResidentOptions.HeartbeatIdleTime), options.HeartbeatIdleTime, 0, MaxSeconds);
         Range(errors, nameof(ResidentOptions.HeartbeatCheckInterval), options.HeartbeatCheckInterval, 0, MaxSeconds);
         ValidateWebSocket(errors, options.WebSocket);
+        Range(errors, nameof(ResidentOptions.TaskQueueCapacity), options.TaskQueueCapacity, 1, 10_000_000);
+        Range(errors, nameof(ResidentOptions.TaskQueueFullTimeout), options.TaskQueueFullTimeout, 0, 3_600_000);
+        if (!Enum.IsDefined(options.TaskQueueFullMode))
+        {
+            errors.Add(Message(nameof(ResidentOptions.TaskQueueFullMode), "must be Wait or Refuse", options.TaskQueueFullMode.ToString()));
+        }
+
+        foreach (var (job, jobOptions) in options.CronJobs)
+        {
+            if (jobOptions.Interval is { } interval && interval < 1)
+            {
+                errors.Add(Message($"{nameof(ResidentOptions.CronJobs)}:{job}:{nameof(CronJobOptions.Interval)}", "must be at least 1 (milliseconds)", interval.ToString(CultureInfo.InvariantCulture)));
+            }
+        }
+
+        foreach (var (process, processOptions) in options.CustomProcesses)
+        {
+            if (processOptions.Num is { } num)
+            {
+                Range(errors, $"{nameof(ResidentOptions.CustomProcesses)}:{process}:{nameof(CustomProcessOptions.Num)}", num, 1, 64);
+            }
+        }
 
         if (!string.IsNullOrEmpty(options.Socket))
         {

@@ -36,6 +36,14 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public IWebSocketServer WebSockets => services.GetRequiredService<IWebSocketServer>();
 
+    public ITaskQueue Tasks => services.GetRequiredService<ITaskQueue>();
+
+    public IEventDispatcher Events => services.GetRequiredService<IEventDispatcher>();
+
+    public IReadOnlyList<ICronJobInfo> CronJobs => services.GetRequiredService<Resident.Timers.CronScheduler>().Jobs;
+
+    public ICustomProcesses Processes => services.GetRequiredService<ICustomProcesses>();
+
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     internal void CaptureListenAddresses()

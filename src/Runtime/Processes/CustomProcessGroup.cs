@@ -36,9 +36,13 @@ internal sealed class CustomProcessGroup(string name) : ICustomProcessPipe
 
     internal void InstanceStarted() => Interlocked.Increment(ref _running);
 
-    internal void InstanceEnded(bool crashed)
+    internal void InstanceEnded(bool crashed, bool started)
     {
-        Interlocked.Decrement(ref _running);
+        if (started)
+        {
+            Interlocked.Decrement(ref _running);
+        }
+
         if (crashed)
         {
             Interlocked.Increment(ref _crashes);

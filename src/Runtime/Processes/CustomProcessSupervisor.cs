@@ -1,0 +1,224 @@
+using System.Collections;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Resident.Hosting;
+
+namespace Resident.Processes;
+
+/// <summary>
+/// Inline mode's custom processes: each instance is a supervised loop in this process. An instance that returns
+/// or throws is logged, counted and started again — fresh from its factory — after its RestartInterval.
+/// </summary>
+internal sealed partial class CustomProcessSupervisor : ICustomProcesses
+{
+    private readonly CustomProcessDeclaration[] _declarations;
+    private readonly ResidentOptions _options;
+    private readonly IServiceProvider _services;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, CustomProcessGroup> _groups = new(StringComparer.Ordinal);
+    private readonly List<Task> _loops = [];
+    private readonly List<(ICustomProcess Instance, CustomProcessContext Context)> _running = [];
+    private (CustomProcessDeclaration Declaration, int Num)[] _plan = [];
+
+    public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<CustomProcessSupervisor> logger)
+    {
+        _declarations = runtime.Declarations.Background.CustomProcesses;
+        _options = options.Value;
+        _services = services;
+        _logger = logger;
+        foreach (var declaration in _declarations)
+        {
+            _groups.TryAdd(declaration.ProcessName, new CustomProcessGroup(declaration.ProcessName));
+        }
+    }
+
+    public int Count => _groups.Count;
+
+    public ICustomProcessPipe this[string name] =>
+        _groups.TryGetValue(name, out var group)
+            ? group
+            : throw new KeyNotFoundException($"No [CustomProcess] is named '{name}'; the processes are: {(_groups.Count == 0 ? "(none)" : string.Join(", ", _groups.Keys))}.");
+
+    public IEnumerator<ICustomProcessPipe> GetEnumerator() => _groups.Values.Cast<ICustomProcessPipe>().GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Checks names, counts and configuration; throws naming the class or key at fault.</summary>
+    public void Prepare()
+    {
+        var byName = new Dictionary<string, CustomProcessDeclaration>(StringComparer.Ordinal);
+        var plan = new List<(CustomProcessDeclaration, int)>();
+        foreach (var declaration in _declarations)
+        {
+            if (string.IsNullOrWhiteSpace(declaration.ProcessName))
+            {
+                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} has an empty name; name it, such as [CustomProcess(\"worker\")].");
+            }
+
+            if (!byName.TryAdd(declaration.ProcessName, declaration))
+            {
+                throw new InvalidOperationException(
+                    $"The custom processes {byName[declaration.ProcessName].Name} and {declaration.Name} are both named '{declaration.ProcessName}'; give each its own name.");
+            }
+
+            if (declaration.Num is < 1 or > 64)
+            {
+                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} sets Num = {declaration.Num}; use 1 to 64.");
+            }
+
+            if (declaration.RestartIntervalSeconds is < 0 or > 3600)
+            {
+                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} sets RestartInterval = {declaration.RestartIntervalSeconds}; use 0 to 3600 seconds.");
+            }
+
+            _options.CustomProcesses.TryGetValue(declaration.ProcessName, out var overrides);
+            if (overrides is not { Enabled: false })
+            {
+                plan.Add((declaration, overrides?.Num ?? declaration.Num));
+            }
+        }
+
+        foreach (var configured in _options.CustomProcesses.Keys)
+        {
+            if (!byName.ContainsKey(configured))
+            {
+                throw new InvalidOperationException(
+                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.CustomProcesses)}:{configured} names no custom process; the processes are: {(byName.Count == 0 ? "(none)" : string.Join(", ", byName.Keys))}.");
+            }
+        }
+
+        _plan = [.. plan];
+    }
+
+    public void Start()
+    {
+        foreach (var (declaration, num) in _plan)
+        {
+            var group = _groups[declaration.ProcessName];
+            for (var index = 0; index < num; index++)
+            {
+                var instanceIndex = index;
+                _loops.Add(Task.Run(() => SuperviseAsync(declaration, group, instanceIndex)));
+            }
+        }
+    }
+
+    private async Task SuperviseAsync(CustomProcessDeclaration declaration, CustomProcessGroup group, int index)
+    {
+        var stopping = _stopping.Token;
+        var restartInterval = TimeSpan.FromSeconds(declaration.RestartIntervalSeconds);
+        for (var restarts = 0; !stopping.IsCancellationRequested; restarts++)
+        {
+            if (restarts > 0)
+            {
+                try
+                {
+                    await Task.Delay(restartInterval, stopping).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            var context = new CustomProcessContext(group, index, restarts, _services, stopping);
+            ICustomProcess instance;
+            try
+            {
+                instance = declaration.Factory(_services);
+            }
+            catch (Exception exception)
+            {
+                group.InstanceEnded(crashed: true, started: false);
+                Log.CouldNotCreate(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
+                continue;
+            }
+
+            lock (_running)
+            {
+                _running.Add((instance, context));
+            }
+
+            group.InstanceStarted();
+            var crashed = false;
+            try
+            {
+                await Task.Run(() => instance.RunAsync(context), CancellationToken.None).ConfigureAwait(false);
+                if (!stopping.IsCancellationRequested)
+                {
+                    crashed = true;
+                    Log.Returned(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds);
+                }
+            }
+            catch (Exception exception) when (!stopping.IsCancellationRequested || exception is not OperationCanceledException)
+            {
+                crashed = !stopping.IsCancellationRequested;
+                Log.Threw(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping: the expected way out.
+            }
+            finally
+            {
+                lock (_running)
+                {
+                    _running.RemoveAll(entry => ReferenceEquals(entry.Context, context));
+                }
+
+                group.InstanceEnded(crashed, started: true);
+            }
+        }
+    }
+
+    /// <summary>Calls every running instance's <see cref="ICustomProcess.OnReloadAsync"/>.</summary>
+    public Task ReloadAsync() => ForEachRunningAsync((instance, context) => instance.OnReloadAsync(context), "OnReload");
+
+    /// <summary>Calls OnStop on every running instance, signals their token and waits for them to return.</summary>
+    public async Task StopAsync()
+    {
+        await ForEachRunningAsync((instance, context) => instance.OnStopAsync(context), "OnStop").ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <summary>Instances still running.</summary>
+    public int Unfinished => _loops.Count(loop => !loop.IsCompleted);
+
+    private async Task ForEachRunningAsync(Func<ICustomProcess, CustomProcessContext, ValueTask> hook, string hookName)
+    {
+        (ICustomProcess Instance, CustomProcessContext Context)[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        foreach (var (instance, context) in running)
+        {
+            try
+            {
+                await hook(instance, context).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Log.HookFailed(_logger, context.Name, context.Index, hookName, exception);
+            }
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(60, LogLevel.Error, "Custom process {Name}#{Index} returned while the server runs; restarting it in {RestartInterval} s.")]
+        public static partial void Returned(ILogger logger, string name, int index, int restartInterval);
+
+        [LoggerMessage(61, LogLevel.Error, "Custom process {Name}#{Index} failed; restarting it in {RestartInterval} s.")]
+        public static partial void Threw(ILogger logger, string name, int index, int restartInterval, Exception exception);
+
+        [LoggerMessage(62, LogLevel.Error, "Custom process {Name}#{Index} could not be created; trying again in {RestartInterval} s.")]
+        public static partial void CouldNotCreate(ILogger logger, string name, int index, int restartInterval, Exception exception);
+
+        [LoggerMessage(63, LogLevel.Error, "{Hook} of custom process {Name}#{Index} failed.")]
+        public static partial void HookFailed(ILogger logger, string name, int index, string hook, Exception exception);
+    }
+}

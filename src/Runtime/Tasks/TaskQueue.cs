@@ -1,0 +1,377 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Resident.Hosting;
+
+namespace Resident.Tasks;
+
+/// <summary>
+/// The task workers: a bounded number of accepted-but-unfinished deliveries (tasks and event firings), served by
+/// <c>TaskWorkerNum</c> worker loops. Delayed deliveries and retries wait on timers and keep their place in the
+/// bound, so memory never grows with a burst.
+/// </summary>
+internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposable
+{
+    private const int MaxTries = 100;
+
+    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly SemaphoreSlim _places;
+    private readonly Dictionary<Type, TaskDeclaration> _tasks;
+    private readonly Dictionary<Type, object> _listeners;
+    private readonly HashSet<Type> _events;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly IServiceProvider _services;
+    private readonly ILogger _logger;
+    private readonly int _workerCount;
+    private readonly bool _waitWhenFull;
+    private readonly TimeSpan _fullTimeout;
+    private Task[] _workers = [];
+    private int _accepting = 1;
+    private int _queued;
+    private int _delayed;
+    private int _running;
+    private int _finishing;
+    private long _completed;
+    private long _failed;
+
+    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<TaskQueue> logger)
+    {
+        var settings = options.Value;
+        var background = runtime.Declarations.Background;
+        _services = services;
+        _logger = logger;
+        _workerCount = settings.TaskWorkerNum;
+        _places = new SemaphoreSlim(settings.TaskQueueCapacity, settings.TaskQueueCapacity);
+        _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
+        _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
+        _tasks = background.Tasks.ToDictionary(task => task.Type);
+        _events = [.. background.Events.Select(@event => @event.Type)];
+        _listeners = background.Listeners
+            .GroupBy(listener => listener.EventType)
+            .ToDictionary(group => group.Key, group => ListenerRoute.Create(group.ToArray()));
+    }
+
+    public int Pending => Volatile.Read(ref _queued) + Volatile.Read(ref _delayed);
+
+    public int Running => Volatile.Read(ref _running);
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    public long Failed => Interlocked.Read(ref _failed);
+
+    internal CancellationToken Aborted => _abort.Token;
+
+    /// <summary>Starts the worker loops (deliveries made before are queued and wait for them).</summary>
+    public void Start()
+    {
+        if (_workers.Length == 0)
+        {
+            _workers = [.. Enumerable.Range(0, _workerCount).Select(_ => Task.Run(WorkAsync))];
+        }
+    }
+
+    public ValueTask<bool> DeliverAsync<TTask>(TTask task, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
+        where TTask : class, IBackgroundTask
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        CheckDelivery(delay, tries);
+        if (!_tasks.TryGetValue(typeof(TTask), out var declaration))
+        {
+            throw new InvalidOperationException(
+                $"{typeof(TTask).FullName} is not a background task: mark the class [BackgroundTask] so Resident generates its registration and payload codec.");
+        }
+
+        var item = new TaskItem<TTask>(task, (TaskDeclaration<TTask>)declaration, tries > 0 ? tries : declaration.Retry.Tries);
+        return AcceptAsync(item, delay, cancellationToken);
+    }
+
+    public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
+        where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        CheckDelivery(delay, tries);
+        if (!_events.Contains(typeof(TEvent)))
+        {
+            throw new InvalidOperationException(
+                $"{typeof(TEvent).FullName} is not an async event: mark the class [AsyncEvent] so Resident generates its registration and payload codec.");
+        }
+
+        if (!_listeners.TryGetValue(typeof(TEvent), out var route))
+        {
+            return ValueTask.FromResult(Volatile.Read(ref _accepting) == 1);
+        }
+
+        return AcceptAsync(new EventItem<TEvent>(@event, (ListenerRoute<TEvent>)route, tries), delay, cancellationToken);
+    }
+
+    private static void CheckDelivery(TimeSpan delay, int tries)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(tries);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tries, MaxTries);
+    }
+
+    private async ValueTask<bool> AcceptAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _accepting) == 0)
+        {
+            return false;
+        }
+
+        if (!_places.Wait(0))
+        {
+            if (!_waitWhenFull)
+            {
+                Log.QueueFull(_logger, item.Name);
+                return false;
+            }
+
+            try
+            {
+                if (!await _places.WaitAsync(_fullTimeout, cancellationToken))
+                {
+                    Log.QueueFull(_logger, item.Name);
+                    return false;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+
+            if (Volatile.Read(ref _accepting) == 0)
+            {
+                _places.Release();
+                return false;
+            }
+        }
+
+        Schedule(item, delay);
+        return true;
+    }
+
+    private void Schedule(WorkItem item, TimeSpan delay)
+    {
+        if (delay <= TimeSpan.Zero)
+        {
+            Enqueue(item);
+            return;
+        }
+
+        Interlocked.Increment(ref _delayed);
+        _ = EnqueueLaterAsync(item, delay);
+    }
+
+    private async Task EnqueueLaterAsync(WorkItem item, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, _abort.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // Stopped at the deadline: counted as left over (the supervised mode will hand it over).
+        }
+
+        Interlocked.Decrement(ref _delayed);
+        Enqueue(item);
+    }
+
+    private void Enqueue(WorkItem item)
+    {
+        Interlocked.Increment(ref _queued);
+        item.EnqueuedAt = Stopwatch.GetTimestamp();
+        _ready.Writer.TryWrite(item); // Unbounded: the places semaphore is the bound.
+    }
+
+    private async Task WorkAsync()
+    {
+        var reader = _ready.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (!_abort.IsCancellationRequested && reader.TryRead(out var item))
+            {
+                Interlocked.Decrement(ref _queued);
+                Interlocked.Increment(ref _running);
+                try
+                {
+                    await item.RunAsync(this).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
+                    Log.WorkerFault(_logger, item.Name, exception);
+                    Release();
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _running);
+                }
+            }
+
+            if (_abort.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    internal TaskContext NewContext(string name, int attempt, int tries) => new(name, attempt, tries, _services, _abort.Token);
+
+    /// <summary>A try failed: schedules the next one after the backoff, or logs the last failure and frees the place.</summary>
+    internal void TryFailed(WorkItem item, string name, int attempt, int tries, RetryPolicy retry, Exception exception, Action nextTry)
+    {
+        if (attempt < tries && !_abort.IsCancellationRequested)
+        {
+            var delay = Backoff(retry, attempt);
+            Log.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
+            nextTry();
+            Schedule(item, delay);
+            return;
+        }
+
+        Interlocked.Increment(ref _failed);
+        Log.GaveUp(_logger, name, attempt, exception);
+    }
+
+    internal void Succeeded() => Interlocked.Increment(ref _completed);
+
+    /// <summary>Frees the delivery's place in the bound; the item is done.</summary>
+    internal void Release() => _places.Release();
+
+    /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
+    internal void Finish<TTask>(TTask task, string name) where TTask : class, IBackgroundTask
+    {
+        Interlocked.Increment(ref _finishing);
+        _ = Task.Run(async () =>
+        {
+            var context = NewContext(name, 1, 1);
+            try
+            {
+                await task.FinishAsync(context).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Log.FinishFailed(_logger, name, exception);
+            }
+            finally
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+                Interlocked.Decrement(ref _finishing);
+            }
+        });
+    }
+
+    internal static TimeSpan Backoff(RetryPolicy retry, int failedAttempt)
+    {
+        switch (retry.Backoff)
+        {
+            case TaskBackoff.Immediate:
+                return TimeSpan.Zero;
+            case TaskBackoff.Fixed:
+                return TimeSpan.FromMilliseconds(retry.BackoffMilliseconds);
+            default:
+                var full = Math.Min((double)retry.MaxBackoffMilliseconds, retry.BackoffMilliseconds * Math.Pow(2, failedAttempt - 1));
+                return TimeSpan.FromMilliseconds(full * (0.5 + (Random.Shared.NextDouble() * 0.5)));
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting deliveries, runs what is queued until nothing is left or <paramref name="deadline"/> passes,
+    /// then signals the cancellation token of what still runs and logs what is left by count.
+    /// </summary>
+    public async Task StopAsync(DateTimeOffset deadline)
+    {
+        Volatile.Write(ref _accepting, 0);
+        while (Volatile.Read(ref _queued) + Volatile.Read(ref _running) + Volatile.Read(ref _finishing) > 0 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(10).ConfigureAwait(false);
+        }
+
+        var queued = Volatile.Read(ref _queued);
+        var running = Volatile.Read(ref _running);
+        var delayed = Volatile.Read(ref _delayed);
+        _abort.Cancel();
+        _ready.Writer.TryComplete();
+        if (queued + running + delayed > 0)
+        {
+            Log.LeftAtStop(_logger, queued, delayed, running);
+        }
+    }
+
+    public void Dispose()
+    {
+        _abort.Cancel();
+        _ready.Writer.TryComplete();
+    }
+
+    /// <summary>Validates the declarations; called at start so a bad one fails it naming the type.</summary>
+    internal static void Validate(BackgroundDeclarations background)
+    {
+        foreach (var task in background.Tasks)
+        {
+            if (task.PayloadProblem is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
+            CheckRetry(task.Name, "[BackgroundTask]", task.Retry);
+        }
+
+        foreach (var @event in background.Events)
+        {
+            if (@event.PayloadProblem is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+        }
+
+        var events = background.Events.Select(@event => @event.Type).ToHashSet();
+        foreach (var listener in background.Listeners)
+        {
+            CheckRetry(listener.Name, "[EventListener]", listener.Retry);
+            if (!events.Contains(listener.EventType))
+            {
+                throw new InvalidOperationException(
+                    $"The listener {listener.Name} listens to {listener.EventType.FullName}, which is not marked [AsyncEvent]; mark the event class [AsyncEvent].");
+            }
+        }
+    }
+
+    private static void CheckRetry(string name, string attribute, RetryPolicy retry)
+    {
+        if (retry.Tries is < 1 or > MaxTries)
+        {
+            throw new InvalidOperationException($"{attribute} {name} sets Tries = {retry.Tries}; use 1 to {MaxTries}.");
+        }
+
+        if (retry.BackoffMilliseconds < 0 || retry.MaxBackoffMilliseconds < retry.BackoffMilliseconds)
+        {
+            throw new InvalidOperationException(
+                $"{attribute} {name} sets BackoffMilliseconds = {retry.BackoffMilliseconds} and MaxBackoffMilliseconds = {retry.MaxBackoffMilliseconds}; " +
+                "use 0 or more, with MaxBackoffMilliseconds at least BackoffMilliseconds.");
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(40, LogLevel.Warning, "The task queue is full (TaskQueueCapacity); {Name} was not accepted.")]
+        public static partial void QueueFull(ILogger logger, string name);
+
+        [LoggerMessage(41, LogLevel.Warning, "{Name} failed try {Attempt} of {Tries}; retrying in {DelayMilliseconds} ms.")]
+        public static partial void TryFailed(ILogger logger, string name, int attempt, int tries, long delayMilliseconds, Exception exception);
+
+        [LoggerMessage(42, LogLevel.Error, "{Name} failed its last try ({Attempt}); it is dropped.")]
+        public static partial void GaveUp(ILogger logger, string name, int attempt, Exception exception);
+
+        [LoggerMessage(43, LogLevel.Error, "The finish callback of {Name} failed.")]
+        public static partial void FinishFailed(ILogger logger, string name, Exception exception);
+
+        [LoggerMessage(44, LogLevel.Warning, "Stopped with background work left after MaxWaitTime: {Queued} queued, {Delayed} delayed or waiting to retry, {Running} still running (cancelled).")]
+        public static partial void LeftAtStop(ILogger logger, int queued, int delayed, int running);
+
+        [LoggerMessage(45, LogLevel.Critical, "A task worker failed on {Name}; the worker goes on.")]
+        public static partial void WorkerFault(ILogger logger, string name, Exception exception);
+    }
+}

@@ -1,0 +1,127 @@
+using Resident.Hosting;
+
+namespace Resident.Tasks;
+
+/// <summary>One accepted delivery: a task, or an event on its way through its listeners.</summary>
+internal abstract class WorkItem
+{
+    /// <summary>The task or event type's name, for logs.</summary>
+    public abstract string Name { get; }
+
+    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last time it was queued for a worker.</summary>
+    public long EnqueuedAt { get; set; }
+
+    /// <summary>Runs one step on a worker. Either frees its place (<see cref="TaskQueue.Release"/>) or schedules a retry.</summary>
+    public abstract Task RunAsync(TaskQueue queue);
+}
+
+internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declaration, int tries) : WorkItem
+    where TTask : class, IBackgroundTask
+{
+    private int _attempt = 1;
+
+    public override string Name => declaration.Name;
+
+    public override async Task RunAsync(TaskQueue queue)
+    {
+        var context = queue.NewContext(declaration.Name, _attempt, tries);
+        try
+        {
+            await task.HandleAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            await context.DisposeAsync().ConfigureAwait(false);
+            var retrying = false;
+            queue.TryFailed(this, declaration.Name, _attempt, tries, declaration.Retry, exception, () =>
+            {
+                _attempt++;
+                retrying = true;
+            });
+            if (!retrying)
+            {
+                queue.Release();
+            }
+
+            return;
+        }
+
+        await context.DisposeAsync().ConfigureAwait(false);
+        queue.Succeeded();
+        queue.Release();
+        if (declaration.HasFinish)
+        {
+            queue.Finish(task, declaration.Name);
+        }
+    }
+}
+
+/// <summary>The listeners of one event type, in run order.</summary>
+internal abstract class ListenerRoute
+{
+    public static object Create(ListenerDeclaration[] listeners) => listeners[0].CreateRoute(listeners);
+}
+
+internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : ListenerRoute where TEvent : class
+{
+    public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
+}
+
+internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> route, int tries) : WorkItem where TEvent : class
+{
+    private int _next;
+    private int _attempt = 1;
+
+    public override string Name => route.Listeners[Math.Min(_next, route.Listeners.Length - 1)].Name;
+
+    /// <summary>
+    /// Runs the listeners from the next one on, in order, each built fresh. A listener that fails with tries left
+    /// is retried after its backoff, and the ones after it run after that; one that fails its last try is skipped.
+    /// </summary>
+    public override async Task RunAsync(TaskQueue queue)
+    {
+        var listeners = route.Listeners;
+        while (_next < listeners.Length && !queue.Aborted.IsCancellationRequested)
+        {
+            var declaration = listeners[_next];
+            var listenerTries = tries > 0 ? tries : declaration.Retry.Tries;
+            var context = queue.NewContext(declaration.Name, _attempt, listenerTries);
+            Propagation propagation;
+            try
+            {
+                var listener = declaration.Factory(context.Services);
+                propagation = await listener.HandleAsync(@event, context).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+                var retrying = false;
+                queue.TryFailed(this, declaration.Name, _attempt, listenerTries, declaration.Retry, exception, () =>
+                {
+                    _attempt++;
+                    retrying = true;
+                });
+                if (retrying)
+                {
+                    return;
+                }
+
+                _next++;
+                _attempt = 1;
+                continue;
+            }
+
+            await context.DisposeAsync().ConfigureAwait(false);
+            queue.Succeeded();
+            if (propagation == Propagation.Stop)
+            {
+                break;
+            }
+
+            _next++;
+            _attempt = 1;
+        }
+
+        queue.Release();
+    }
+}

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Cronos;
+using Microsoft.Extensions.Logging;
+
+namespace Resident.Timers;
+
+/// <summary>
+/// Runs one cron job on its schedule. Interval ticks are planned as multiples of the interval from the start on the
+/// monotonic clock, so lateness never accumulates; cron occurrences are read in their time zone (Cronos handles DST).
+/// </summary>
+internal sealed partial class CronJobRunner : ICronJobInfo
+{
+    private readonly CronJobState _state;
+    private readonly ICronJob _job;
+    private readonly int _intervalMilliseconds;
+    private readonly CronExpression? _expression;
+    private readonly TimeZoneInfo _timeZone;
+    private readonly bool _immediate;
+    private readonly bool _allowOverlap;
+    private readonly ILogger _logger;
+    private readonly Histogram<double> _lagHistogram;
+    private readonly KeyValuePair<string, object?> _tag;
+    private readonly List<Task> _overlapping = [];
+    private long _runs;
+    private long _failures;
+    private long _skipped;
+    private long _lastLagTicks;
+    private long _nextRunTicks;
+
+    public CronJobRunner(string name, string schedule, int intervalMilliseconds, CronExpression? expression, TimeZoneInfo timeZone,
+        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, Histogram<double> lagHistogram)
+    {
+        _state = new CronJobState(name);
+        Schedule = schedule;
+        _intervalMilliseconds = intervalMilliseconds;
+        _expression = expression;
+        _timeZone = timeZone;
+        _immediate = immediate;
+        _allowOverlap = allowOverlap;
+        _job = job;
+        _logger = logger;
+        _lagHistogram = lagHistogram;
+        _tag = new("job", name);
+    }
+
+    public string Name => _state.Name;
+
+    public string Schedule { get; }
+
+    public bool Enabled => true;
+
+    public bool Stopped => _state.StopRequested;
+
+    public long Runs => Interlocked.Read(ref _runs);
+
+    public long Failures => Interlocked.Read(ref _failures);
+
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    public TimeSpan LastLag => TimeSpan.FromTicks(Interlocked.Read(ref _lastLagTicks));
+
+    public DateTimeOffset? NextRun => Interlocked.Read(ref _nextRunTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>Schedules runs until <paramref name="stopScheduling"/> or the job stops itself; waits for its runs to end.</summary>
+    public async Task RunAsync(CancellationToken stopScheduling, CancellationToken abort)
+    {
+        // One origin for both clocks: planned monotonic times map to wall-clock times for the context.
+        var originTimestamp = Stopwatch.GetTimestamp();
+        var originWall = DateTimeOffset.UtcNow;
+        long tick = 0;
+        try
+        {
+            if (_immediate)
+            {
+                await StartRunAsync(originTimestamp, originWall, abort).ConfigureAwait(false);
+            }
+
+            DateTimeOffset? lastOccurrence = null;
+            while (!stopScheduling.IsCancellationRequested && !_state.StopRequested)
+            {
+                long dueTimestamp;
+                DateTimeOffset dueWall;
+                if (_expression is null)
+                {
+                    var interval = Stopwatch.Frequency * _intervalMilliseconds / 1000;
+                    var next = tick + 1;
+                    var now = Stopwatch.GetTimestamp();
+                    if (originTimestamp + (next * interval) <= now)
+                    {
+                        // The previous run covered this tick (or more): skip to the first one still ahead.
+                        var first = ((now - originTimestamp) / interval) + 1;
+                        Interlocked.Add(ref _skipped, first - next);
+                        next = first;
+                    }
+
+                    tick = next;
+                    dueTimestamp = originTimestamp + (tick * interval);
+                    dueWall = originWall + Stopwatch.GetElapsedTime(originTimestamp, dueTimestamp);
+                }
+                else
+                {
+                    var nowWall = DateTimeOffset.UtcNow;
+                    var from = lastOccurrence is { } last && last > nowWall ? last : nowWall;
+                    if (_expression.GetNextOccurrence(from, _timeZone) is not { } occurrence)
+                    {
+                        break; // The expression has no later occurrence (a fixed date in the past).
+                    }
+
+                    if (lastOccurrence is { } previous)
+                    {
+                        Interlocked.Add(ref _skipped, CountBetween(previous, from));
+                    }
+
+                    lastOccurrence = occurrence;
+                    dueWall = occurrence;
+                    dueTimestamp = Stopwatch.GetTimestamp() + (long)((occurrence - nowWall).TotalSeconds * Stopwatch.Frequency);
+                }
+
+                Interlocked.Exchange(ref _nextRunTicks, dueWall.UtcTicks);
+                if (!await WaitUntilAsync(dueTimestamp, stopScheduling).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                await StartRunAsync(dueTimestamp, dueWall, abort).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _nextRunTicks, 0);
+            Task[] overlapping;
+            lock (_overlapping)
+            {
+                overlapping = [.. _overlapping];
+            }
+
+            await Task.WhenAll(overlapping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    // Occurrences strictly after previous and up to now that no run started for.
+    private long CountBetween(DateTimeOffset previous, DateTimeOffset now)
+    {
+        long count = 0;
+        var cursor = previous;
+        while (count < 1000 && _expression!.GetNextOccurrence(cursor, _timeZone) is { } next && next <= now)
+        {
+            count++;
+            cursor = next;
+        }
+
+        return count;
+    }
+
+    private static async Task<bool> WaitUntilAsync(long dueTimestamp, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueTimestamp);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return !cancellationToken.IsCancellationRequested;
+            }
+
+            // Timers fire on whole milliseconds: round up so the run never starts early.
+            var milliseconds = Math.Ceiling(remaining.TotalMilliseconds);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue - 1)), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+    }
+
+    private Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)
+    {
+        var lag = Stopwatch.GetElapsedTime(plannedTimestamp);
+        Interlocked.Exchange(ref _lastLagTicks, lag.Ticks);
+        _lagHistogram.Record(lag.TotalMilliseconds, _tag);
+        var run = Interlocked.Increment(ref _runs);
+        var context = new CronJobContext(_state, plannedWall, lag, run, abort);
+        if (!_allowOverlap)
+        {
+            return RunOnceAsync(context);
+        }
+
+        var running = Task.Run(() => RunOnceAsync(context), CancellationToken.None);
+        lock (_overlapping)
+        {
+            _overlapping.RemoveAll(task => task.IsCompleted);
+            _overlapping.Add(running);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task RunOnceAsync(CronJobContext context)
+    {
+        try
+        {
+            await _job.RunAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Interlocked.Increment(ref _failures);
+            Log.RunFailed(_logger, Name, context.Run, exception);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(50, LogLevel.Error, "Cron job {Name} failed in run {Run}; it keeps its schedule.")]
+        public static partial void RunFailed(ILogger logger, string name, long run, Exception exception);
+    }
+}
