@@ -244,6 +244,7 @@ public sealed class LagJob(BackgroundProbe? probe = null) : ProbedJob(probe)
 {
     protected override ValueTask RunProbedAsync(CronJobContext context)
     {
+        Probe.Ticks.Enqueue((context.PlannedAt, context.Lag));
         Probe.Add("lag");
         return ValueTask.CompletedTask;
     }
@@ -285,13 +286,21 @@ public sealed class EchoProcess(BackgroundProbe? probe = null) : ProbedProcess(p
 
     public ValueTask OnReloadAsync(CustomProcessContext context)
     {
-        OptionalProbe?.Add("echo-reload");
+        if (OptionalProbe?.Enables("echo") == true)
+        {
+            OptionalProbe.Add("echo-reload");
+        }
+
         return ValueTask.CompletedTask;
     }
 
     public ValueTask OnStopAsync(CustomProcessContext context)
     {
-        OptionalProbe?.Add("echo-stop");
+        if (OptionalProbe?.Enables("echo") == true)
+        {
+            OptionalProbe.Add("echo-stop");
+        }
+
         return ValueTask.CompletedTask;
     }
 }

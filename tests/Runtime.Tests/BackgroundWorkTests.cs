@@ -338,19 +338,27 @@ public sealed class BackgroundWorkTests
     }
 
     [Fact]
-    public async Task Interval_ticks_follow_the_monotonic_grid_without_accumulating_drift()
+    public async Task Interval_runs_are_planned_on_a_fixed_grid_so_lateness_never_accumulates()
     {
         var probe = new BackgroundProbe(nameof(LagJob));
         await using var server = await StartAsync(probe);
 
         await probe.WaitForCountAsync("lag", 21);
-        var starts = probe.TimestampsOf("lag");
+        var ticks = probe.Ticks.ToArray();
 
-        // Twenty intervals of 25 ms take 500 ms on the grid; per-tick lateness must not add up.
-        var span = Elapsed.Between(starts[0], starts[20]).TotalMilliseconds;
+        // Every planned start is a whole number of 25 ms intervals after the first, however late earlier runs were;
+        // a run never starts before it is due.
+        for (var i = 1; i < ticks.Length; i++)
+        {
+            var offset = ticks[i].Planned - ticks[0].Planned;
+            Assert.Equal(0, offset.Ticks % TimeSpan.FromMilliseconds(25).Ticks);
+            Assert.True(ticks[i].Planned > ticks[i - 1].Planned);
+        }
+
+        Assert.All(ticks, tick => Assert.True(tick.Lag >= TimeSpan.Zero));
         var job = server.Server.CronJobs.Single(j => j.Name == nameof(LagJob));
-        Assert.InRange(span + job.Skipped * 25, 500 - 30, 500 + 30 + (job.Skipped * 25));
         Assert.True(job.Runs >= 21);
+        Assert.True(job.LastLag >= TimeSpan.Zero);
     }
 
     [Fact]
@@ -391,15 +399,16 @@ public sealed class BackgroundWorkTests
         var probe = new BackgroundProbe("pair", "echo");
         var server = await StartAsync(probe);
         await probe.WaitForAsync(events => events.Contains("pair:0") && events.Contains("pair:1") && events.Contains("echo-start:0"));
-        Assert.Equal(2, server.Server.Processes["pair"].Running);
+        var pair = server.Server.Processes["pair"];
+        Assert.Equal(2, pair.Running);
 
         await server.App.Services.GetRequiredService<Resident.Processes.CustomProcessSupervisor>().ReloadAsync();
         Assert.Contains("echo-reload", probe.Events);
 
         await server.DisposeAsync();
         Assert.Contains("echo-stop", probe.Events);
-        Assert.Equal(0, server.Server.Processes["pair"].Running);
-        Assert.Equal(0, server.Server.Processes["pair"].Crashes);
+        Assert.Equal(0, pair.Running);
+        Assert.Equal(0, pair.Crashes);
     }
 
     [Fact]

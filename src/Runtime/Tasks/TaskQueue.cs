@@ -160,16 +160,12 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
 
         Interlocked.Increment(ref _delayed);
-        _ = EnqueueLaterAsync(item, delay);
+        _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
     }
 
-    private async Task EnqueueLaterAsync(WorkItem item, TimeSpan delay)
+    private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
     {
-        try
-        {
-            await Task.Delay(delay, _abort.Token);
-        }
-        catch (OperationCanceledException)
+        if (!await Resident.Timers.PreciseDelay.UntilAsync(dueTimestamp, _abort.Token).ConfigureAwait(false))
         {
             return; // Stopped at the deadline: counted as left over (the supervised mode will hand it over).
         }
@@ -231,8 +227,8 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             return;
         }
 
-        Interlocked.Increment(ref _failed);
         Log.GaveUp(_logger, name, attempt, exception);
+        Interlocked.Increment(ref _failed);
     }
 
     internal void Succeeded() => Interlocked.Increment(ref _completed);

@@ -118,7 +118,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
                 }
 
                 Interlocked.Exchange(ref _nextRunTicks, dueWall.UtcTicks);
-                if (!await WaitUntilAsync(dueTimestamp, stopScheduling).ConfigureAwait(false))
+                if (!await PreciseDelay.UntilAsync(dueTimestamp, stopScheduling).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -151,29 +151,6 @@ internal sealed partial class CronJobRunner : ICronJobInfo
         }
 
         return count;
-    }
-
-    private static async Task<bool> WaitUntilAsync(long dueTimestamp, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), dueTimestamp);
-            if (remaining <= TimeSpan.Zero)
-            {
-                return !cancellationToken.IsCancellationRequested;
-            }
-
-            // Timers fire on whole milliseconds: round up so the run never starts early.
-            var milliseconds = Math.Ceiling(remaining.TotalMilliseconds);
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue - 1)), cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
     }
 
     private Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)

@@ -21,6 +21,9 @@ public sealed class BackgroundProbe(params string[] enabled)
 
     public int MaxConcurrent;
 
+    /// <summary>Planned start and lag of each run of the lag job.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<(DateTimeOffset Planned, TimeSpan Lag)> Ticks { get; } = new();
+
     public bool Enables(string declaration) => _enabled.Contains(declaration);
 
     public IReadOnlyList<string> Events
