@@ -12,6 +12,7 @@ builder.AddResident(options =>
 builder.Services.AddSingleton<VisitCounter>();
 builder.Services.AddSingleton<MemoryProbe>();
 builder.Services.AddSingleton<ChatRoom>();
+builder.Services.AddSingleton<BackgroundLedger>();
 builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, ShowcaseJson.Default));
 
 var app = builder.Build();
@@ -60,6 +61,49 @@ app.MapPost("/push/{id:long}", async (long id, HttpRequest request, IWebSocketSe
 });
 
 app.MapGet("/chat/members", (ChatRoom room) => room.Members);
+
+// Background work: deliver a task, fire an event, talk to a custom process, and see what the cron jobs did.
+//   curl -X POST 'http://127.0.0.1:5200/task?name=alice'; curl -X POST 'http://127.0.0.1:5200/event?name=bob'
+//   curl 'http://127.0.0.1:5200/process?message=hello'; curl http://127.0.0.1:5200/background
+app.MapPost("/task", async (string name, ITaskQueue tasks) =>
+{
+    var accepted = await tasks.DeliverAsync(new WelcomeTask { Name = name });
+    return accepted ? Results.Accepted(value: new DeliveryReport(name, true)) : Results.Json(new DeliveryReport(name, false), ShowcaseJson.Default.DeliveryReport, statusCode: 503);
+});
+
+app.MapPost("/event", async (string name, IEventDispatcher events) =>
+{
+    var accepted = await events.FireAsync(new UserSignedUp { Name = name });
+    return accepted ? Results.Accepted(value: new DeliveryReport(name, true)) : Results.Json(new DeliveryReport(name, false), ShowcaseJson.Default.DeliveryReport, statusCode: 503);
+});
+
+// The pipe is one conversation: a lock keeps concurrent requests from reading each other's answers.
+var pipeLock = new SemaphoreSlim(1, 1);
+app.MapGet("/process", async (string message, IResidentServer server, CancellationToken aborted) =>
+{
+    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+    timeout.CancelAfter(TimeSpan.FromSeconds(5));
+    await pipeLock.WaitAsync(timeout.Token);
+    try
+    {
+        var pipe = server.Processes["reverser"];
+        await pipe.WriteAsync(message, timeout.Token);
+        return new ProcessReport(pipe.Name, message, await pipe.ReadAsync(timeout.Token));
+    }
+    finally
+    {
+        pipeLock.Release();
+    }
+});
+
+app.MapGet("/background", (IResidentServer server, BackgroundLedger ledger) => new BackgroundReport(
+    ledger.Ticks,
+    [.. server.CronJobs.Select(job => new CronJobReport(job.Name, job.Schedule, job.Enabled, job.Runs, job.Skipped, job.Failures, job.LastLag.TotalMilliseconds, job.NextRun))],
+    server.Tasks.Pending,
+    server.Tasks.Running,
+    server.Tasks.Completed,
+    server.Tasks.Failed,
+    ledger.Recent));
 
 // RunResidentAsync maps the [WebSocketHandler] classes (ChatHandler at /ws) before it serves.
 return await app.RunResidentAsync(args);

@@ -47,4 +47,7 @@ public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset St
 [JsonSerializable(typeof(ChatEvent))]
 [JsonSerializable(typeof(ChatMember[]))]
 [JsonSerializable(typeof(PushReport))]
+[JsonSerializable(typeof(DeliveryReport))]
+[JsonSerializable(typeof(BackgroundReport))]
+[JsonSerializable(typeof(ProcessReport))]
 internal sealed partial class ShowcaseJson : JsonSerializerContext;
