@@ -16,7 +16,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     private const int MaxTries = 100;
 
     private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-    private readonly SemaphoreSlim _places;
+    private readonly int _capacity;
+
+    // Signalled when a place frees up while deliveries wait for one; extra signals only cause a recheck.
+    private readonly SemaphoreSlim _placeFreed = new(0);
     private readonly Dictionary<Type, TaskDeclaration> _tasks;
     private readonly Dictionary<Type, object> _listeners;
     private readonly HashSet<Type> _events;
@@ -27,12 +30,12 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     private readonly bool _waitWhenFull;
     private readonly TimeSpan _fullTimeout;
     private Task[] _workers = [];
+    private WorkerCounters[] _counters = [];
     private int _accepting = 1;
-    private int _queued;
+    private int _placesTaken;
+    private int _waitingForPlace;
     private int _delayed;
-    private int _running;
     private int _finishing;
-    private long _completed;
     private long _failed;
 
     public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<TaskQueue> logger)
@@ -42,7 +45,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _services = services;
         _logger = logger;
         _workerCount = settings.TaskWorkerNum;
-        _places = new SemaphoreSlim(settings.TaskQueueCapacity, settings.TaskQueueCapacity);
+        _capacity = settings.TaskQueueCapacity;
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
         _tasks = background.Tasks.ToDictionary(task => task.Type);
@@ -52,11 +55,11 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             .ToDictionary(group => group.Key, group => ListenerRoute.Create(group.ToArray()));
     }
 
-    public int Pending => Volatile.Read(ref _queued) + Volatile.Read(ref _delayed);
+    public int Pending => _ready.Reader.Count + Volatile.Read(ref _delayed);
 
-    public int Running => Volatile.Read(ref _running);
+    public int Running => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Running));
 
-    public long Completed => Interlocked.Read(ref _completed);
+    public long Completed => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Completed));
 
     public long Failed => Interlocked.Read(ref _failed);
 
@@ -67,7 +70,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     {
         if (_workers.Length == 0)
         {
-            _workers = [.. Enumerable.Range(0, _workerCount).Select(_ => Task.Run(WorkAsync))];
+            // Counters per worker: each is written by its own worker only, so the hot path shares no cache line.
+            var counters = Enumerable.Range(0, _workerCount).Select(_ => new WorkerCounters()).ToArray();
+            Volatile.Write(ref _counters, counters);
+            _workers = [.. counters.Select(worker => Task.Run(() => WorkAsync(worker)))];
         }
     }
 
@@ -76,13 +82,8 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     {
         ArgumentNullException.ThrowIfNull(task);
         CheckDelivery(delay, tries);
-        if (!_tasks.TryGetValue(typeof(TTask), out var declaration))
-        {
-            throw new InvalidOperationException(
-                $"{typeof(TTask).FullName} is not a background task: mark the class [BackgroundTask] so Resident generates its registration and payload codec.");
-        }
-
-        var item = new TaskItem<TTask>(task, (TaskDeclaration<TTask>)declaration, tries > 0 ? tries : declaration.Retry.Tries);
+        var declaration = Declaration<TTask>();
+        var item = new TaskItem<TTask>(task, declaration, tries > 0 ? tries : declaration.Retry.Tries);
         return AcceptAsync(item, delay, cancellationToken);
     }
 
@@ -105,6 +106,32 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         return AcceptAsync(new EventItem<TEvent>(@event, (ListenerRoute<TEvent>)route, tries), delay, cancellationToken);
     }
 
+    private TaskDeclaration<TTask> Declaration<TTask>() where TTask : class, IBackgroundTask
+    {
+        // A per-type static remembers the last queue's answer, sparing the dictionary on the hot path.
+        if (DeclarationCache<TTask>.Entry is { } cached && ReferenceEquals(cached.Queue, this))
+        {
+            return cached.Declaration;
+        }
+
+        if (!_tasks.TryGetValue(typeof(TTask), out var declaration))
+        {
+            throw new InvalidOperationException(
+                $"{typeof(TTask).FullName} is not a background task: mark the class [BackgroundTask] so Resident generates its registration and payload codec.");
+        }
+
+        var typed = (TaskDeclaration<TTask>)declaration;
+        DeclarationCache<TTask>.Entry = new(this, typed);
+        return typed;
+    }
+
+    private static class DeclarationCache<TTask> where TTask : class, IBackgroundTask
+    {
+        public static CacheEntry<TTask>? Entry;
+    }
+
+    private sealed record CacheEntry<TTask>(TaskQueue Queue, TaskDeclaration<TTask> Declaration) where TTask : class, IBackgroundTask;
+
     private static void CheckDelivery(TimeSpan delay, int tries)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
@@ -112,43 +139,80 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         ArgumentOutOfRangeException.ThrowIfGreaterThan(tries, MaxTries);
     }
 
-    private async ValueTask<bool> AcceptAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
+    private ValueTask<bool> AcceptAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _accepting) == 0)
         {
-            return false;
+            return ValueTask.FromResult(false);
         }
 
-        if (!_places.Wait(0))
+        if (TryTakePlace())
         {
-            if (!_waitWhenFull)
-            {
-                Log.QueueFull(_logger, item.Name);
-                return false;
-            }
+            Schedule(item, delay);
+            return ValueTask.FromResult(true);
+        }
 
-            try
+        if (!_waitWhenFull)
+        {
+            Log.QueueFull(_logger, item.Name);
+            return ValueTask.FromResult(false);
+        }
+
+        return WaitForPlaceAsync(item, delay, cancellationToken);
+    }
+
+    private async ValueTask<bool> WaitForPlaceAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        // Counted as waiting before looking again, so a place freed in between always signals.
+        Interlocked.Increment(ref _waitingForPlace);
+        try
+        {
+            var deadline = Stopwatch.GetTimestamp() + (long)(_fullTimeout.TotalSeconds * Stopwatch.Frequency);
+            while (true)
             {
-                if (!await _places.WaitAsync(_fullTimeout, cancellationToken))
+                if (Volatile.Read(ref _accepting) == 0)
+                {
+                    return false;
+                }
+
+                if (TryTakePlace())
+                {
+                    Schedule(item, delay);
+                    return true;
+                }
+
+                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
+                if (remaining <= TimeSpan.Zero)
                 {
                     Log.QueueFull(_logger, item.Name);
                     return false;
                 }
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
 
-            if (Volatile.Read(ref _accepting) == 0)
-            {
-                _places.Release();
-                return false;
+                try
+                {
+                    await _placeFreed.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
             }
         }
+        finally
+        {
+            Interlocked.Decrement(ref _waitingForPlace);
+        }
+    }
 
-        Schedule(item, delay);
-        return true;
+    private bool TryTakePlace()
+    {
+        if (Interlocked.Increment(ref _placesTaken) <= _capacity)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _placesTaken);
+        return false;
     }
 
     private void Schedule(WorkItem item, TimeSpan delay)
@@ -176,23 +240,20 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private void Enqueue(WorkItem item)
     {
-        Interlocked.Increment(ref _queued);
-        item.EnqueuedAt = Stopwatch.GetTimestamp();
-        _ready.Writer.TryWrite(item); // Unbounded: the places semaphore is the bound.
+        _ready.Writer.TryWrite(item); // Unbounded: the places are the bound.
     }
 
-    private async Task WorkAsync()
+    private async Task WorkAsync(WorkerCounters counters)
     {
         var reader = _ready.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             while (!_abort.IsCancellationRequested && reader.TryRead(out var item))
             {
-                Interlocked.Decrement(ref _queued);
-                Interlocked.Increment(ref _running);
+                Volatile.Write(ref counters.Running, 1);
                 try
                 {
-                    await item.RunAsync(this).ConfigureAwait(false);
+                    await item.RunAsync(this, counters).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
@@ -202,7 +263,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _running);
+                    Volatile.Write(ref counters.Running, 0);
                 }
             }
 
@@ -231,10 +292,15 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         Interlocked.Increment(ref _failed);
     }
 
-    internal void Succeeded() => Interlocked.Increment(ref _completed);
-
     /// <summary>Frees the delivery's place in the bound; the item is done.</summary>
-    internal void Release() => _places.Release();
+    internal void Release()
+    {
+        Interlocked.Decrement(ref _placesTaken);
+        if (Volatile.Read(ref _waitingForPlace) > 0)
+        {
+            _placeFreed.Release();
+        }
+    }
 
     /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
     internal void Finish<TTask>(TTask task, string name) where TTask : class, IBackgroundTask
@@ -280,13 +346,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     public async Task StopAsync(DateTimeOffset deadline)
     {
         Volatile.Write(ref _accepting, 0);
-        while (Volatile.Read(ref _queued) + Volatile.Read(ref _running) + Volatile.Read(ref _finishing) > 0 && DateTimeOffset.UtcNow < deadline)
+        while (_ready.Reader.Count + Running + Volatile.Read(ref _finishing) > 0 && DateTimeOffset.UtcNow < deadline)
         {
             await Task.Delay(10).ConfigureAwait(false);
         }
 
-        var queued = Volatile.Read(ref _queued);
-        var running = Volatile.Read(ref _running);
+        var queued = _ready.Reader.Count;
+        var running = Running;
         var delayed = Volatile.Read(ref _delayed);
         _abort.Cancel();
         _ready.Writer.TryComplete();

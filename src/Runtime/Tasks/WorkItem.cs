@@ -8,11 +8,8 @@ internal abstract class WorkItem
     /// <summary>The task or event type's name, for logs.</summary>
     public abstract string Name { get; }
 
-    /// <summary><see cref="System.Diagnostics.Stopwatch"/> timestamp of the last time it was queued for a worker.</summary>
-    public long EnqueuedAt { get; set; }
-
     /// <summary>Runs one step on a worker. Either frees its place (<see cref="TaskQueue.Release"/>) or schedules a retry.</summary>
-    public abstract Task RunAsync(TaskQueue queue);
+    public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters counters);
 }
 
 internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declaration, int tries) : WorkItem
@@ -22,7 +19,7 @@ internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declara
 
     public override string Name => declaration.Name;
 
-    public override async Task RunAsync(TaskQueue queue)
+    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters counters)
     {
         var context = queue.NewContext(declaration.Name, _attempt, tries);
         try
@@ -47,13 +44,32 @@ internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declara
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
-        queue.Succeeded();
+        Volatile.Write(ref counters.Completed, counters.Completed + 1);
         queue.Release();
         if (declaration.HasFinish)
         {
             queue.Finish(task, declaration.Name);
         }
     }
+}
+
+/// <summary>
+/// One worker's counters, written only by that worker. Padded so two workers' counters never share a cache line.
+/// </summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
+internal sealed class WorkerCounters
+{
+#pragma warning disable CS0169, IDE0051 // Padding: keeps the hot fields off the neighbouring object's cache line.
+    private readonly long _padBefore0, _padBefore1, _padBefore2, _padBefore3, _padBefore4, _padBefore5, _padBefore6;
+#pragma warning restore CS0169, IDE0051
+
+    public long Completed;
+
+    public int Running;
+
+#pragma warning disable CS0169, IDE0051
+    private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6;
+#pragma warning restore CS0169, IDE0051
 }
 
 /// <summary>The listeners of one event type, in run order.</summary>
@@ -78,7 +94,7 @@ internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> rou
     /// Runs the listeners from the next one on, in order, each built fresh. A listener that fails with tries left
     /// is retried after its backoff, and the ones after it run after that; one that fails its last try is skipped.
     /// </summary>
-    public override async Task RunAsync(TaskQueue queue)
+    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters counters)
     {
         var listeners = route.Listeners;
         while (_next < listeners.Length && !queue.Aborted.IsCancellationRequested)
@@ -112,7 +128,7 @@ internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> rou
             }
 
             await context.DisposeAsync().ConfigureAwait(false);
-            queue.Succeeded();
+            Volatile.Write(ref counters.Completed, counters.Completed + 1);
             if (propagation == Propagation.Stop)
             {
                 break;
