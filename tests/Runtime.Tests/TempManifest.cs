@@ -35,3 +35,20 @@ file sealed class TempManifest : IResidentManifest
         b.AddCustomProcess("Resident.Tests.PairProcess", "pair", 2, 5, s => new PairProcess(s.GetService<BackgroundProbe>()));
     }
 }
+
+file sealed class TempSocketManifest : IResidentManifest
+{
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void Register() => ResidentManifests.Register(new TempSocketManifest());
+
+    public string AssemblyName => "TempSocketManifest";
+
+    public void Describe(ResidentManifestBuilder b)
+    {
+        b.AddSocketHandler("Resident.Tests.LineHandler", new SocketHandlerAttribute("lines") { Enabled = false, Port = 0, Framing = SocketFraming.Eof, PackageEof = "\r\n", PackageMaxLength = 64 }, true, false, s => new LineHandler(s.GetRequiredService<ITaskQueue>(), s.GetService<BackgroundProbe>()));
+        b.AddSocketHandler("Resident.Tests.LengthHandler", new SocketHandlerAttribute("length") { Enabled = false, Port = 0, Framing = SocketFraming.Length, LengthOffset = 2, LengthSize = 4, BodyOffset = 6, PackageMaxLength = 1024 }, true, false, s => new LengthHandler());
+        b.AddSocketHandler("Resident.Tests.FixedHandler", new SocketHandlerAttribute("fixed") { Enabled = false, Port = 0, Framing = SocketFraming.FixedSize, FixedSize = 8 }, true, false, s => new FixedHandler());
+        b.AddSocketHandler("Resident.Tests.RawHandler", new SocketHandlerAttribute("raw") { Enabled = false, Port = 0 }, true, false, s => new RawHandler(s.GetService<BackgroundProbe>()));
+        b.AddSocketHandler("Resident.Tests.UdpEchoHandler", new SocketHandlerAttribute("udp") { Enabled = false, Port = 0, Type = PortType.Udp, PackageMaxLength = 512 }, false, true, s => new UdpEchoHandler());
+    }
+}

@@ -44,6 +44,9 @@ public interface IResidentServer
 
     /// <summary>The custom processes by name, with their pipes (also injectable as <see cref="ICustomProcesses"/>).</summary>
     ICustomProcesses Processes { get; }
+
+    /// <summary>The extra TCP, UDP and Unix-socket ports by name (also injectable as <see cref="ISocketPorts"/>).</summary>
+    ISocketPorts Sockets { get; }
 }
 
 /// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>

@@ -77,6 +77,11 @@ public static class ResidentHostingExtensions
         // Second, so it stops after Kestrel has drained requests (nothing delivers tasks any more) and before the
         // WorkerStop/ServerStop hooks.
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
+
+        // Third: ports bind before Kestrel listens (so a port that cannot bind fails the start) and close after it.
+        services.AddSingleton<Resident.Sockets.SocketServer>();
+        services.AddSingleton<ISocketPorts>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>());
+        services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
         return builder;
     }
 

@@ -52,7 +52,8 @@ public sealed partial class ResidentManifestBuilder
         Sorted(_requestReceivedHooks),
         Sorted(_responseGeneratedHooks),
         CheckedWebSocketHandlers(),
-        BuildBackground());
+        BuildBackground(),
+        BuildSockets());
 
     private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers()
     {
@@ -113,4 +114,5 @@ internal sealed record ResidentDeclarations(
     Declaration<IRequestReceivedHook>[] RequestReceivedHooks,
     Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks,
     WebSocketHandlerDeclaration[] WebSocketHandlers,
-    BackgroundDeclarations Background);
+    BackgroundDeclarations Background,
+    SocketHandlerDeclaration[] Sockets);

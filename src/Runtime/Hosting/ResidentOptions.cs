@@ -49,6 +49,12 @@ public sealed class ResidentOptions
     /// <summary>Per-process overrides by process name (section <c>Resident:CustomProcesses:{Name}</c>): <c>Enabled</c> and <c>Num</c>.</summary>
     public IDictionary<string, CustomProcessOptions> CustomProcesses { get; set; } = new Dictionary<string, CustomProcessOptions>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Per-port overrides by [SocketHandler] name (section <c>Resident:Sockets:{Name}</c>): <c>Enabled</c>, <c>Host</c>,
+    /// <c>Port</c>, <c>Type</c> and the framing settings, over what the attribute says.
+    /// </summary>
+    public IDictionary<string, SocketOptions> Sockets { get; set; } = new Dictionary<string, SocketOptions>(StringComparer.Ordinal);
+
     /// <summary>Requests after which a worker is recycled in supervised mode; 0 (the default) never recycles.</summary>
     public int MaxRequest { get; set; }
 
@@ -132,6 +138,46 @@ public sealed class CustomProcessOptions
 
     /// <summary>A new instance count, 1–64.</summary>
     public int? Num { get; set; }
+}
+
+/// <summary>Configuration overrides of one extra port; unset values keep the <see cref="SocketHandlerAttribute"/>'s.</summary>
+public sealed class SocketOptions
+{
+    /// <summary>Opens (true) or leaves closed (false) the port; unset keeps the attribute's <see cref="SocketHandlerAttribute.Enabled"/>.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.Host"/>.</summary>
+    public string? Host { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.Port"/>.</summary>
+    public int? Port { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.Type"/>.</summary>
+    public PortType? Type { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.Framing"/>.</summary>
+    public SocketFraming? Framing { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.PackageEof"/>.</summary>
+    public string? PackageEof { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.LengthOffset"/>.</summary>
+    public int? LengthOffset { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.LengthSize"/>.</summary>
+    public int? LengthSize { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.LengthBigEndian"/>.</summary>
+    public bool? LengthBigEndian { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.BodyOffset"/>.</summary>
+    public int? BodyOffset { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.FixedSize"/>.</summary>
+    public int? FixedSize { get; set; }
+
+    /// <summary>See <see cref="SocketHandlerAttribute.PackageMaxLength"/>.</summary>
+    public int? PackageMaxLength { get; set; }
 }
 
 /// <summary>WebSocket settings, bound from <c>Resident:WebSocket</c>.</summary>

@@ -55,6 +55,8 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
             ReadString(job, nameof(CronJobOptions.TimeZone), value => jobOptions.TimeZone = value);
         }
 
+        BindSockets(section, options, errors);
+
         foreach (var process in section.GetSection(nameof(ResidentOptions.CustomProcesses)).GetChildren())
         {
             var processOptions = options.CustomProcesses.TryGetValue(process.Key, out var existing) ? existing : options.CustomProcesses[process.Key] = new CustomProcessOptions();
@@ -64,7 +66,28 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
     }
 
-    private static void ReadEnum<TEnum>(IConfigurationSection section, string key, List<string> errors, Action<TEnum> assign) where TEnum : struct, Enum
+    private static void BindSockets(IConfigurationSection section, ResidentOptions options, List<string> errors)
+    {
+        foreach (var port in section.GetSection(nameof(ResidentOptions.Sockets)).GetChildren())
+        {
+            var socket = options.Sockets.TryGetValue(port.Key, out var existing) ? existing : options.Sockets[port.Key] = new SocketOptions();
+            string Key(string key) => $"{nameof(ResidentOptions.Sockets)}:{port.Key}:{key}";
+            ReadBool(port, nameof(SocketOptions.Enabled), errors, value => socket.Enabled = value, Key);
+            ReadString(port, nameof(SocketOptions.Host), value => socket.Host = value);
+            ReadInt(port, nameof(SocketOptions.Port), errors, value => socket.Port = value, Key);
+            ReadEnum<PortType>(port, nameof(SocketOptions.Type), errors, value => socket.Type = value, Key);
+            ReadEnum<SocketFraming>(port, nameof(SocketOptions.Framing), errors, value => socket.Framing = value, Key);
+            ReadString(port, nameof(SocketOptions.PackageEof), value => socket.PackageEof = value);
+            ReadInt(port, nameof(SocketOptions.LengthOffset), errors, value => socket.LengthOffset = value, Key);
+            ReadInt(port, nameof(SocketOptions.LengthSize), errors, value => socket.LengthSize = value, Key);
+            ReadBool(port, nameof(SocketOptions.LengthBigEndian), errors, value => socket.LengthBigEndian = value, Key);
+            ReadInt(port, nameof(SocketOptions.BodyOffset), errors, value => socket.BodyOffset = value, Key);
+            ReadInt(port, nameof(SocketOptions.FixedSize), errors, value => socket.FixedSize = value, Key);
+            ReadInt(port, nameof(SocketOptions.PackageMaxLength), errors, value => socket.PackageMaxLength = value, Key);
+        }
+    }
+
+    private static void ReadEnum<TEnum>(IConfigurationSection section, string key, List<string> errors, Action<TEnum> assign, Func<string, string>? qualify = null) where TEnum : struct, Enum
     {
         if (section[key] is not { } text)
         {
@@ -78,7 +101,7 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         }
         else
         {
-            errors.Add($"{ResidentOptions.SectionName}:{key} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, but is '{text}'.");
+            errors.Add($"{ResidentOptions.SectionName}:{qualify?.Invoke(key) ?? key} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, but is '{text}'.");
         }
     }
 

@@ -44,6 +44,8 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public ICustomProcesses Processes => services.GetRequiredService<ICustomProcesses>();
 
+    public ISocketPorts Sockets => services.GetRequiredService<ISocketPorts>();
+
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     internal void CaptureListenAddresses()

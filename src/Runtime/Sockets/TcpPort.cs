@@ -1,0 +1,262 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+
+namespace Resident.Sockets;
+
+/// <summary>A TCP or Unix-socket port: accepts connections and hands their framed messages to the handler.</summary>
+internal sealed partial class TcpPort(string name, PortType type, ITcpHandler handler, MessageFramer framer, SocketServer server, ILogger logger) : ITcpPort
+{
+    private readonly ConcurrentDictionary<long, TcpConnection> _connections = new();
+    private readonly ConcurrentDictionary<Task, byte> _serving = new();
+    private IConnectionListener? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+
+    public string Name { get; } = name;
+
+    public PortType Type { get; } = type;
+
+    public EndPoint? LocalEndPoint => _listener?.EndPoint;
+
+    public IReadOnlyCollection<ITcpConnection> Connections => [.. _connections.Values];
+
+    public async Task BindAsync(IConnectionListenerFactory transport, EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        _listener = await transport.BindAsync(endPoint, cancellationToken).ConfigureAwait(false);
+        _acceptLoop = AcceptAsync(_listener);
+    }
+
+    private async Task AcceptAsync(IConnectionListener listener)
+    {
+        while (true)
+        {
+            ConnectionContext? context;
+            try
+            {
+                context = await listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                Log.AcceptFailed(logger, Name, exception);
+                continue;
+            }
+
+            if (context is null)
+            {
+                return; // Unbound: the server is stopping.
+            }
+
+            var serving = ServeAsync(context);
+            _serving.TryAdd(serving, 0);
+            _ = serving.ContinueWith(static (task, state) => ((ConcurrentDictionary<Task, byte>)state!).TryRemove(task, out _), _serving, TaskScheduler.Default);
+        }
+    }
+
+    private async Task ServeAsync(ConnectionContext context)
+    {
+        var connection = new TcpConnection(server.NextConnectionId(), Name, context, handler, logger);
+        _connections.TryAdd(connection.Id, connection);
+        var input = context.Transport.Input;
+        try
+        {
+            await Contained(handler.OnConnectAsync(connection), connection, "OnConnect").ConfigureAwait(false);
+            while (connection.IsOpen)
+            {
+                var result = await input.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                string? violation = null;
+                while (framer.TryRead(ref buffer, out var message, out violation))
+                {
+                    await Contained(handler.OnReceiveAsync(connection, message), connection, "OnReceive").ConfigureAwait(false);
+                }
+
+                if (violation is not null)
+                {
+                    Log.FramingViolated(logger, Name, connection.Id, violation);
+                    input.AdvanceTo(buffer.Start);
+                    context.Abort(new ConnectionAbortedException(violation));
+                    break;
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    break; // The client finished sending (or closed), or CloseAsync cancelled the read.
+                }
+            }
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or ConnectionAbortedException or IOException or OperationCanceledException)
+        {
+            // The client went away abruptly: an ordinary end for a connection.
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Id, out _);
+            await connection.EndAsync().ConfigureAwait(false);
+            await Contained(handler.OnCloseAsync(connection), connection, "OnClose").ConfigureAwait(false);
+            await context.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask Contained(ValueTask call, TcpConnection connection, string callback)
+    {
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            Log.HandlerFailed(logger, Name, callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
+        }
+    }
+
+    /// <summary>Stops accepting, closes every connection and waits for them to end, up to <paramref name="deadline"/>.</summary>
+    public async Task StopAsync(DateTimeOffset deadline)
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        await _listener.UnbindAsync().ConfigureAwait(false);
+        foreach (var connection in _connections.Values)
+        {
+            await connection.CloseAsync().ConfigureAwait(false);
+        }
+
+        var left = deadline - DateTimeOffset.UtcNow;
+        await Task.WhenAll([.. _serving.Keys, _acceptLoop]).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort();
+        }
+
+        await _listener.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(70, LogLevel.Warning, "Port {Port}: connection {ConnectionId} closed: {Violation}.")]
+        public static partial void FramingViolated(ILogger logger, string port, long connectionId, string violation);
+
+        [LoggerMessage(71, LogLevel.Error, "Port {Port}: {Callback} failed for connection {ConnectionId} ({Remote}); the connection stays open.")]
+        public static partial void HandlerFailed(ILogger logger, string port, string callback, long connectionId, string remote, Exception exception);
+
+        [LoggerMessage(72, LogLevel.Error, "Port {Port}: accepting a connection failed.")]
+        public static partial void AcceptFailed(ILogger logger, string port, Exception exception);
+    }
+}
+
+/// <summary>One connection of a TCP port: sends are serialized, back-pressure is reported to the handler.</summary>
+internal sealed class TcpConnection(long id, string port, ConnectionContext context, ITcpHandler handler, ILogger logger) : ITcpConnection
+{
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private int _open = 1;
+
+    public long Id { get; } = id;
+
+    public string Port { get; } = port;
+
+    public EndPoint? RemoteEndPoint { get; } = context.RemoteEndPoint;
+
+    public bool IsOpen => Volatile.Read(ref _open) == 1;
+
+    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> data)
+    {
+        if (!IsOpen)
+        {
+            return false;
+        }
+
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!IsOpen)
+            {
+                return false;
+            }
+
+            var flush = context.Transport.Output.WriteAsync(data);
+            if (!flush.IsCompleted)
+            {
+                Notify(static (h, c) => h.OnBufferFull(c));
+                var waited = await flush.ConfigureAwait(false);
+                Notify(static (h, c) => h.OnBufferEmpty(c));
+                return !waited.IsCompleted && !waited.IsCanceled;
+            }
+
+            var result = flush.Result;
+            return !result.IsCompleted && !result.IsCanceled;
+        }
+        catch (Exception exception) when (exception is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or ObjectDisposedException)
+        {
+            return false; // The connection broke or ended under the send.
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private void Notify(Action<ITcpHandler, ITcpConnection> notification)
+    {
+        try
+        {
+            notification(handler, this);
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Port {Port}: a buffer notification failed for connection {ConnectionId}.", Port, Id);
+        }
+    }
+
+    public async ValueTask CloseAsync()
+    {
+        if (Interlocked.Exchange(ref _open, 0) == 0)
+        {
+            return;
+        }
+
+        // After the sends in flight: the client gets everything, then the end of the stream.
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        context.Transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>The receive loop ended: no more sends.</summary>
+    public async ValueTask EndAsync()
+    {
+        Volatile.Write(ref _open, 0);
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await context.Transport.Output.CompleteAsync().ConfigureAwait(false);
+            await context.Transport.Input.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public void Abort()
+    {
+        Volatile.Write(ref _open, 0);
+        context.Abort();
+    }
+}

@@ -1,0 +1,115 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace Resident.Sockets;
+
+/// <summary>A UDP port: one receive loop hands each datagram to the handler.</summary>
+internal sealed partial class UdpPort(string name, PortType type, IUdpHandler handler, int maxLength, ILogger logger) : IUdpPort
+{
+    // The largest UDP payload over IPv4 and (without jumbograms) IPv6.
+    private const int MaxDatagram = 65_527;
+
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _socket;
+    private Task _receiveLoop = Task.CompletedTask;
+
+    public string Name { get; } = name;
+
+    public PortType Type { get; } = type;
+
+    public EndPoint? LocalEndPoint => _socket?.LocalEndPoint;
+
+    public void Bind(IPEndPoint endPoint)
+    {
+        var socket = new Socket(endPoint.AddressFamily, System.Net.Sockets.SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            socket.Bind(endPoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        _socket = socket;
+        _receiveLoop = ReceiveAsync(socket);
+    }
+
+    private async Task ReceiveAsync(Socket socket)
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxDatagram + 1, pinned: true);
+        EndPoint any = socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (!_stopping.IsCancellationRequested)
+        {
+            SocketReceiveFromResult received;
+            try
+            {
+                received = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException exception)
+            {
+                // A datagram that could not be read (e.g. truncated) ends nothing but itself.
+                Log.ReceiveFailed(logger, Name, exception.SocketErrorCode.ToString());
+                continue;
+            }
+
+            if (received.ReceivedBytes > maxLength)
+            {
+                Log.Oversized(logger, Name, received.ReceivedBytes, maxLength, received.RemoteEndPoint.ToString() ?? "");
+                continue;
+            }
+
+            try
+            {
+                await handler.OnPacketAsync(this, buffer.AsMemory(0, received.ReceivedBytes), received.RemoteEndPoint).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                Log.HandlerFailed(logger, Name, received.RemoteEndPoint.ToString() ?? "", exception);
+            }
+        }
+    }
+
+    public async ValueTask<bool> SendToAsync(ReadOnlyMemory<byte> data, EndPoint remote)
+    {
+        ArgumentNullException.ThrowIfNull(remote);
+        if (_socket is not { } socket || _stopping.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        try
+        {
+            return await socket.SendToAsync(data, SocketFlags.None, remote).ConfigureAwait(false) == data.Length;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _socket?.Dispose();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(73, LogLevel.Warning, "Port {Port}: dropped a datagram of {Length} bytes from {Remote}, over PackageMaxLength ({MaxLength}).")]
+        public static partial void Oversized(ILogger logger, string port, int length, int maxLength, string remote);
+
+        [LoggerMessage(74, LogLevel.Error, "Port {Port}: OnPacket failed for a datagram from {Remote}; the port goes on.")]
+        public static partial void HandlerFailed(ILogger logger, string port, string remote, Exception exception);
+
+        [LoggerMessage(75, LogLevel.Warning, "Port {Port}: receiving a datagram failed ({Error}).")]
+        public static partial void ReceiveFailed(ILogger logger, string port, string error);
+    }
+}
