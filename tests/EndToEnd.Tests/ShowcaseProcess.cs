@@ -53,6 +53,10 @@ internal sealed partial class ShowcaseProcess : IAsyncDisposable
         }
 
         start.ArgumentList.Add("--Resident:ListenPort=0");
+
+        // The Showcase's extra ports too: showcases run side by side in the tests.
+        start.ArgumentList.Add("--Resident:Sockets:tcp-echo:Port=0");
+        start.ArgumentList.Add("--Resident:Sockets:udp-echo:Port=0");
         foreach (var arg in extraArgs)
         {
             start.ArgumentList.Add(arg);
@@ -125,6 +129,15 @@ internal sealed partial class ShowcaseProcess : IAsyncDisposable
         {
             _listening.TrySetResult(new Uri(match.Groups["address"].Value));
         }
+    }
+
+    /// <summary>The endpoint an extra port reported in its "listens on" log line.</summary>
+    public System.Net.IPEndPoint SocketEndPoint(string port)
+    {
+        var match = Regex.Match(Output, $@"Port {Regex.Escape(port)} \((Tcp|Udp)\) listens on (?<endpoint>[0-9.]+:\d+)");
+        return match.Success
+            ? System.Net.IPEndPoint.Parse(match.Groups["endpoint"].Value)
+            : throw new InvalidOperationException($"The Showcase did not report port {port}. Output:\n{Output}");
     }
 
     [GeneratedRegex(@"Resident server started in inline mode \(pid \d+\) on (?<address>http://[0-9.]+:\d+)")]
