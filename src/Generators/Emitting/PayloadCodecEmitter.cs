@@ -74,7 +74,7 @@ internal static class PayloadCodecEmitter
     {
         var type = codec.TypeName;
         writer.Line()
-            .Line($"/// <summary>Writes and reads a {Escape(codec.DisplayName)} payload as JSON, without reflection.</summary>")
+            .Line($"/// <summary>Writes and reads the payload of {Escape(codec.DisplayName)} as JSON, without reflection.</summary>")
             .Line(GeneratedCode)
             .Open($"file sealed class {className} : global::Resident.Hosting.PayloadCodec<{type}>")
             .Open($"public override void Write({Json}.Utf8JsonWriter writer, {type} value)")

@@ -98,7 +98,7 @@ internal static class PayloadParser
             if (!TryValue(property.Type, out var collection, out var value))
             {
                 return new PayloadSpec(null, Problem(
-                    $"member '{property.Name}' is of type {property.Type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}, which generated JSON does not support ({Supported})"));
+                    $"member '{property.Name}' is of type {property.Type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}, which generated JSON does not support ({Supported})"));
             }
 
             var jsonName = JsonName(property.Name);
