@@ -76,7 +76,7 @@ internal static class PayloadCodecEmitter
         writer.Line()
             .Line($"/// <summary>Writes and reads the payload of {Escape(codec.DisplayName)} as JSON, without reflection.</summary>")
             .Line(GeneratedCode)
-            .Open($"file sealed class {className} : global::Resident.Hosting.PayloadCodec<{type}>")
+            .Open($"file sealed class {className} : global::{KnownNames.PayloadCodec.Substring(0, KnownNames.PayloadCodec.IndexOf('`'))}<{type}>")
             .Open($"public override void Write({Json}.Utf8JsonWriter writer, {type} value)")
             .Line("global::System.ArgumentNullException.ThrowIfNull(writer);")
             .Line("global::System.ArgumentNullException.ThrowIfNull(value);")
@@ -269,7 +269,8 @@ internal static class PayloadCodecEmitter
 
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static void EmitHelper(SourceWriter writer)
+    /// <summary>The helper class every codec of the file uses.</summary>
+    public static void EmitHelper(SourceWriter writer)
     {
         writer.Line()
             .Line("/// <summary>Moves through payload JSON and reads its values for the generated codecs; any mismatch is a JsonException.</summary>")
