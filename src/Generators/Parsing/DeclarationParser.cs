@@ -131,7 +131,7 @@ internal static class DeclarationParser
         var listened = type.AllInterfaces.Where(candidate => DeclarationShape.IsInterface(candidate, KnownNames.EventListener)).ToArray();
         if (listened.Length != 1
             || listened[0].TypeArguments.Length != 1
-            || listened[0].TypeArguments[0] is not INamedTypeSymbol { TypeKind: TypeKind.Class } eventType
+            || listened[0].TypeArguments[0] is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Interface } eventType
             || !DeclarationShape.IsReachableFromGeneratedCode(eventType))
         {
             return null;
