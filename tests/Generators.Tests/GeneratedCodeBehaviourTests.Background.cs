@@ -169,6 +169,31 @@ public sealed partial class GeneratedCodeBehaviourTests
             public override ValueTask HandleAsync(TaskContext context) => default;
         }
 
+        [BackgroundTask]
+        public sealed record Defaults(
+            Color Color = Color.Green, Huge Huge = Huge.Max, long Long = long.MinValue, double Double = 0.1, float Float = float.NaN,
+            decimal Decimal = 1.5m, char Char = 'x', string? Text = "say \"hi\"\n", bool Flag = true, int? Maybe = null, int? Seven = 7,
+            byte Byte = 255, DateTime When = default) : IBackgroundTask
+        {
+            public ValueTask HandleAsync(TaskContext context) => default;
+        }
+
+        public abstract class MailBase : IBackgroundTask
+        {
+            public string From { get; set; } = "noreply";
+            public virtual int Priority { get; set; } = 1;
+            public abstract ValueTask HandleAsync(TaskContext context);
+        }
+
+        [BackgroundTask]
+        public sealed class Newsletter : MailBase
+        {
+            public override int Priority => base.Priority;
+            public string Subject { get; init; } = "none";
+            public new string From { get => base.From; set => base.From = value; }
+            public override ValueTask HandleAsync(TaskContext context) => default;
+        }
+
         [EventListener(Order = -1, Tries = 2, Backoff = TaskBackoff.Immediate)]
         public sealed class OrderMailer(List<string> journal) : IEventListener<OrderPlaced>
         {
@@ -212,12 +237,12 @@ public sealed partial class GeneratedCodeBehaviourTests
         var declarations = BackgroundDeclarations.Value;
         var background = declarations.Background;
         Assert.Equal(
-            ["PayloadApp.Everything", "PayloadApp.Finishing", "PayloadApp.InheritsFinish", "PayloadApp.Upload"],
+            ["PayloadApp.Defaults", "PayloadApp.Everything", "PayloadApp.Finishing", "PayloadApp.InheritsFinish", "PayloadApp.Newsletter", "PayloadApp.Upload"],
             background.Tasks.Select(task => task.Name));
-        var everything = background.Tasks[0];
+        var everything = TaskNamed("Everything");
         Assert.Equal(new RetryPolicy(3, TaskBackoff.Fixed, 250, 1000), everything.Retry);
-        Assert.Equal(new RetryPolicy(1, TaskBackoff.Exponential, 100, 60_000), background.Tasks[1].Retry);
-        Assert.Equal([false, true, true, false], background.Tasks.Select(task => task.HasFinish));
+        Assert.Equal(new RetryPolicy(1, TaskBackoff.Exponential, 100, 60_000), TaskNamed("Finishing").Retry);
+        Assert.Equal([false, false, true, true, false, false], background.Tasks.Select(task => task.HasFinish));
         Assert.Equal("PayloadApp.Everything", everything.Type.FullName);
 
         Assert.Equal(["PayloadApp.OrderPlaced", "PayloadApp.SendMail"], background.Events.Select(@event => @event.Name));
@@ -253,8 +278,7 @@ public sealed partial class GeneratedCodeBehaviourTests
     [Fact]
     public void Every_supported_member_type_round_trips_through_the_generated_codec()
     {
-        var declarations = BackgroundDeclarations.Value;
-        var task = declarations.Background.Tasks[0];
+        var task = TaskNamed("Everything");
         Assert.Null(task.PayloadProblem);
         var codec = Codec(task);
         var samples = task.Type.Assembly.GetType("PayloadApp.Samples")!;
@@ -311,6 +335,36 @@ public sealed partial class GeneratedCodeBehaviourTests
     }
 
     [Fact]
+    public void Constructor_parameters_missing_from_the_JSON_take_their_declared_defaults()
+    {
+        var task = TaskNamed("Defaults");
+        var codec = Codec(task);
+        var defaults = Activator.CreateInstance(task.Type, BindingFlags.OptionalParamBinding | BindingFlags.Public | BindingFlags.Instance | BindingFlags.CreateInstance, null, Enumerable.Repeat(Type.Missing, 13).ToArray(), null)!;
+
+        AssertSameMembers(defaults, Deserialize(codec, task.Type, "{}"), "Defaults");
+        AssertSameMembers(defaults, Deserialize(codec, task.Type, Serialize(codec, task.Type, defaults)), "Defaults");
+        Assert.Equal("say \"hi\"\n", task.Type.GetProperty("Text")!.GetValue(defaults));
+        Assert.Equal(7, task.Type.GetProperty("Seven")!.GetValue(Deserialize(codec, task.Type, "{}")));
+        Assert.Null(task.Type.GetProperty("Seven")!.GetValue(Deserialize(codec, task.Type, """{"seven":null}""")));
+    }
+
+    [Fact]
+    public void Inherited_overridden_and_hidden_members_are_written_once_in_declaration_order()
+    {
+        var task = TaskNamed("Newsletter");
+        var codec = Codec(task);
+        var mail = Activator.CreateInstance(task.Type)!;
+        task.Type.GetProperty("From", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly)!.SetValue(mail, "me");
+        task.Type.BaseType!.GetProperty("Priority")!.SetValue(mail, 3);
+
+        var json = Encoding.UTF8.GetString(Serialize(codec, task.Type, mail));
+        Assert.Equal("""{"priority":3,"subject":"none","from":"me"}""", json);
+
+        var back = Deserialize(codec, task.Type, """{"from":"you","priority":9,"subject":"news"}""");
+        Assert.Equal("""{"priority":9,"subject":"news","from":"you"}""", Encoding.UTF8.GetString(Serialize(codec, task.Type, back)));
+    }
+
+    [Fact]
     public void Unknown_JSON_properties_are_skipped_whatever_their_value()
     {
         var declarations = BackgroundDeclarations.Value;
@@ -355,8 +409,7 @@ public sealed partial class GeneratedCodeBehaviourTests
     [InlineData("""{"int":}""")]
     public void Malformed_or_mistyped_JSON_throws_JsonException(string json)
     {
-        var declarations = BackgroundDeclarations.Value;
-        var task = declarations.Background.Tasks[0];
+        var task = TaskNamed("Everything");
         Assert.ThrowsAny<JsonException>(() => Deserialize(Codec(task), task.Type, json));
     }
 
@@ -372,13 +425,13 @@ public sealed partial class GeneratedCodeBehaviourTests
             + "does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).",
             sendMail.PayloadProblem);
 
-        var upload = declarations.Background.Tasks[3];
+        var upload = TaskNamed("Upload");
         Assert.Equal("PayloadApp.Upload", upload.Name);
         Assert.Null(upload.GetType().GetProperty("Codec")!.GetValue(upload));
         Assert.Contains("member 'Sizes' is of type System.Collections.Generic.Dictionary<string, int>", upload.PayloadProblem, StringComparison.Ordinal);
 
         // A task without members still has a codec: an empty object.
-        var finishing = declarations.Background.Tasks[1];
+        var finishing = TaskNamed("Finishing");
         Assert.Null(finishing.PayloadProblem);
         Assert.Equal("{}", Encoding.UTF8.GetString(Serialize(Codec(finishing), finishing.Type, Activator.CreateInstance(finishing.Type)!)));
         Assert.IsType(finishing.Type, Deserialize(Codec(finishing), finishing.Type, """{"anything":[1]}"""));
@@ -403,6 +456,9 @@ public sealed partial class GeneratedCodeBehaviourTests
         manifest.Describe(builder);
         return builder.Build();
     }
+
+    private static TaskDeclaration TaskNamed(string name) =>
+        Assert.Single(BackgroundDeclarations.Value.Background.Tasks, task => task.Name == "PayloadApp." + name);
 
     private static object Codec(object declaration) =>
         declaration.GetType().GetProperty("Codec")!.GetValue(declaration) ?? throw new Xunit.Sdk.XunitException("No codec.");

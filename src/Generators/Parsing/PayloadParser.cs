@@ -33,15 +33,16 @@ internal static class PayloadParser
         var display = DeclarationParser.Name(type);
         string Problem(string reason) => $"The payload of {display} cannot be serialized: {reason}.";
 
-        // Public instance properties with a public getter, the most derived declaration of each name first seen.
-        var properties = new List<IPropertySymbol>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        // Public instance properties with a public getter; of several with one name (an override, a `new` one), the
+        // most derived. Written base class first, each class's in declaration order.
         var chain = new List<INamedTypeSymbol>();
         for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
         {
             chain.Add(current);
         }
 
+        var chosen = new HashSet<IPropertySymbol>(SymbolEqualityComparer.Default);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var declaring in chain)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -54,16 +55,14 @@ internal static class PayloadParser
                     && !DeclarationShape.IsObsoleteAsError(property)
                     && !IsIgnored(property))
                 {
-                    properties.Add(property);
+                    chosen.Add(property);
                 }
             }
         }
 
-        // Base classes' members first, each type's in declaration order.
-        properties.Reverse();
-        properties = properties
-            .GroupBy(property => property.ContainingType, SymbolEqualityComparer.Default)
-            .SelectMany(group => group.Reverse())
+        var properties = Enumerable.Reverse(chain)
+            .SelectMany(declaring => declaring.GetMembers().OfType<IPropertySymbol>())
+            .Where(chosen.Contains)
             .ToList();
 
         if (!ChooseConstructor(type, properties, out var constructor, out var parameterProperties))
