@@ -221,6 +221,37 @@ public sealed class IncrementalCachingTests
         Assert.Contains("\"note\"u8", ManifestText(second), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Changing_a_payload_base_class_in_another_file_regenerates_the_codec()
+    {
+        const string task = """
+            namespace App;
+
+            [BackgroundTask]
+            public sealed class Resize : ResizeBase, IBackgroundTask
+            {
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+            """;
+        const string baseClass = """
+            namespace App;
+
+            public abstract class ResizeBase
+            {
+                public int Width { get; set; }
+            }
+            """;
+        Compilation compilation = TestReferences.Compile([task, baseClass]);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        driver = driver.RunGenerators(Edit(compilation, "public int Width { get; set; }", "public int Width { get; set; }\n    public long Height { get; set; }"));
+        var second = driver.GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.BackgroundTasks));
+        Assert.DoesNotContain("\"height\"u8", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("\"height\"u8", ManifestText(second), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", \"tick\", 0, \"*/5 * * * * *\", null,")]
     [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", \"pusher\", 3, 5,")]

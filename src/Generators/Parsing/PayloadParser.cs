@@ -30,6 +30,20 @@ internal static class PayloadParser
 
     public static PayloadSpec Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
+        // Code too broken for the rules above still declares the type, so the start names it rather than a delivery
+        // failing later with "not a [BackgroundTask]".
+        try
+        {
+            return ParseMembers(type, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return new PayloadSpec(null, $"The payload of {DeclarationParser.Name(type)} cannot be serialized: the generator could not read it ({exception.GetType().Name}).");
+        }
+    }
+
+    private static PayloadSpec ParseMembers(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
         var display = DeclarationParser.Name(type);
         string Problem(string reason) => $"The payload of {display} cannot be serialized: {reason}.";
 
