@@ -413,6 +413,18 @@ public sealed partial class GeneratedCodeBehaviourTests
         Assert.ThrowsAny<JsonException>(() => Deserialize(Codec(task), task.Type, json));
     }
 
+    [Theory]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'e', (byte)'x', (byte)'t', (byte)'"', (byte)':', (byte)'"', 0xFF, (byte)'"', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'c', (byte)'h', (byte)'a', (byte)'r', (byte)'"', (byte)':', (byte)'"', 0xC3, (byte)'"', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'t', (byte)'i', (byte)'m', (byte)'e', (byte)'S', (byte)'p', (byte)'a', (byte)'n', (byte)'"', (byte)':', (byte)'"', 0xED, 0xA0, 0x80, (byte)'"', (byte)'}' })]
+    [InlineData(new byte[] { (byte)'{', (byte)'"', (byte)'n', (byte)'a', (byte)'m', (byte)'e', (byte)'s', (byte)'"', (byte)':', (byte)'[', (byte)'"', 0xFE, (byte)'"', (byte)']', (byte)'}' })]
+    [InlineData(new byte[] { })]
+    public void Invalid_UTF8_or_empty_input_throws_JsonException(byte[] json)
+    {
+        var task = TaskNamed("Everything");
+        Assert.ThrowsAny<JsonException>(() => Deserialize(Codec(task), task.Type, json));
+    }
+
     [Fact]
     public void An_unsupported_member_leaves_no_codec_and_a_problem_naming_type_member_and_member_type()
     {
