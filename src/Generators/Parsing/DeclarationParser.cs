@@ -161,7 +161,7 @@ internal static class DeclarationParser
             interval = milliseconds;
             expression = null;
         }
-        else if (argument.Value is string text || argument.IsNull)
+        else if (argument.Value is string || argument.IsNull)
         {
             interval = 0;
             expression = argument.Value as string;
@@ -171,10 +171,9 @@ internal static class DeclarationParser
             return null;
         }
 
-        var jobName = Named<string>(attribute, "Name") is { } name ? name : type.Name;
         return new CronJobSpec(
             Name(type),
-            jobName,
+            Named<string>(attribute, "Name") ?? type.Name,
             interval,
             expression,
             Named<string>(attribute, "TimeZone"),
