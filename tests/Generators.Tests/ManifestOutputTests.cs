@@ -603,6 +603,35 @@ public sealed class ManifestOutputTests
     }
 
     [Fact]
+    public void Codec_class_names_stay_unique_when_type_names_are_written_alike()
+    {
+        // App.A.B (nested) and App.A_B both become ResidentPayloadCodec_App_A_B; the second gets a suffix.
+        const string source = """
+            namespace App;
+
+            public static class A
+            {
+                [AsyncEvent]
+                public sealed class B { public int X { get; set; } }
+            }
+
+            [AsyncEvent]
+            public sealed class A_B { public string? Y { get; set; } }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([source]));
+
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        Assert.Contains("""
+                    builder.AddAsyncEvent<global::App.A.B>("App.A.B",
+                        new ResidentPayloadCodec_App_A_B(), null);
+                    builder.AddAsyncEvent<global::App.A_B>("App.A_B",
+                        new ResidentPayloadCodec_App_A_B_2(), null);
+            """.ReplaceLineEndings("\n"), outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("file sealed class ResidentPayloadCodec_App_A_B_2 : global::Resident.Hosting.PayloadCodec<global::App.A_B>", outcome.ManifestSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Payload_codec_writes_camelCase_members_and_reads_them_back_through_the_constructor_and_setters()
     {
         const string source = """
