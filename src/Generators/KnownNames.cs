@@ -7,6 +7,11 @@ internal static class KnownNames
     public const string LifecycleHookAttribute = "Resident.LifecycleHookAttribute";
     public const string RequestHookAttribute = "Resident.RequestHookAttribute";
     public const string WebSocketHandlerAttribute = "Resident.WebSocketHandlerAttribute";
+    public const string BackgroundTaskAttribute = "Resident.BackgroundTaskAttribute";
+    public const string AsyncEventAttribute = "Resident.AsyncEventAttribute";
+    public const string EventListenerAttribute = "Resident.EventListenerAttribute";
+    public const string CronJobAttribute = "Resident.CronJobAttribute";
+    public const string CustomProcessAttribute = "Resident.CustomProcessAttribute";
 
     public const string Cleaner = "Resident.ICleaner";
     public const string LifecycleHook = "Resident.ILifecycleHook";
@@ -14,6 +19,16 @@ internal static class KnownNames
     public const string ResponseGeneratedHook = "Resident.IResponseGeneratedHook";
     public const string LifecycleEvent = "Resident.LifecycleEvent";
     public const string WebSocketHandler = "Resident.IWebSocketHandler";
+    public const string BackgroundTask = "Resident.IBackgroundTask";
+    public const string TaskContext = "Resident.TaskContext";
+    public const string TaskBackoff = "Resident.TaskBackoff";
+
+    /// <summary>The generic <c>IEventListener&lt;TEvent&gt;</c>, by metadata name.</summary>
+    public const string EventListener = "Resident.IEventListener`1";
+    public const string CronJob = "Resident.ICronJob";
+    public const string CustomProcess = "Resident.ICustomProcess";
+    public const string PayloadCodec = "Resident.Hosting.PayloadCodec`1";
+    public const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
 
     public const string Manifest = "Resident.Hosting.IResidentManifest";
 
@@ -38,4 +53,7 @@ internal static class KnownNames
 
     /// <summary>The names of <c>Resident.LifecycleEvent</c>'s members, by value.</summary>
     public static readonly string[] LifecycleEvents = { "ServerStart", "ServerStop", "WorkerStart", "WorkerStop", "WorkerError" };
+
+    /// <summary>The names of <c>Resident.TaskBackoff</c>'s members, by value.</summary>
+    public static readonly string[] TaskBackoffs = { "Immediate", "Fixed", "Exponential" };
 }

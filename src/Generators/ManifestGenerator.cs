@@ -10,7 +10,9 @@ namespace Resident.Generators;
 
 /// <summary>
 /// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c>,
-/// <c>[LifecycleHook]</c> and <c>[WebSocketHandler]</c> classes, each with a generated factory. One <c>ForAttributeWithMetadataName</c> pipeline
+/// <c>[LifecycleHook]</c>, <c>[WebSocketHandler]</c>, <c>[EventListener]</c>, <c>[CronJob]</c> and <c>[CustomProcess]</c>
+/// classes, each with a generated factory, and its <c>[BackgroundTask]</c> and <c>[AsyncEvent]</c> types, each with a
+/// generated JSON payload codec. One <c>ForAttributeWithMetadataName</c> pipeline
 /// per attribute; each yields equatable specs, so edits that do not touch a declaration keep the output cached.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -33,6 +35,21 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 
         /// <summary>Specs per <c>[WebSocketHandler]</c> class.</summary>
         public const string WebSocketHandlers = nameof(WebSocketHandlers);
+
+        /// <summary>One spec per <c>[BackgroundTask]</c> class.</summary>
+        public const string BackgroundTasks = nameof(BackgroundTasks);
+
+        /// <summary>One spec per <c>[AsyncEvent]</c> class.</summary>
+        public const string AsyncEvents = nameof(AsyncEvents);
+
+        /// <summary>One spec per <c>[EventListener]</c> class.</summary>
+        public const string EventListeners = nameof(EventListeners);
+
+        /// <summary>One spec per <c>[CronJob]</c> class.</summary>
+        public const string CronJobs = nameof(CronJobs);
+
+        /// <summary>One spec per <c>[CustomProcess]</c> class.</summary>
+        public const string CustomProcesses = nameof(CustomProcesses);
 
         /// <summary>The whole manifest spec.</summary>
         public const string Manifest = nameof(Manifest);
@@ -73,14 +90,46 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.WebSocketHandlers)
             .Collect();
 
+        var backgroundTasks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.BackgroundTaskAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, BackgroundTaskSpec?>(DeclarationParser.ParseBackgroundTask, null))
+            .WithTrackingName(Steps.BackgroundTasks)
+            .Collect();
+
+        var asyncEvents = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.AsyncEventAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, AsyncEventSpec?>(DeclarationParser.ParseAsyncEvent, null))
+            .WithTrackingName(Steps.AsyncEvents)
+            .Collect();
+
+        var eventListeners = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.EventListenerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, EventListenerSpec?>(DeclarationParser.ParseEventListener, null))
+            .WithTrackingName(Steps.EventListeners)
+            .Collect();
+
+        var cronJobs = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.CronJobAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CronJobSpec?>(DeclarationParser.ParseCronJob, null))
+            .WithTrackingName(Steps.CronJobs)
+            .Collect();
+
+        var customProcesses = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.CustomProcessAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CustomProcessSpec?>(DeclarationParser.ParseCustomProcess, null))
+            .WithTrackingName(Steps.CustomProcesses)
+            .Collect();
+
+        var background = backgroundTasks
+            .Combine(asyncEvents)
+            .Combine(eventListeners)
+            .Combine(cronJobs)
+            .Combine(customProcesses);
+
         var manifest = compilation
             .Combine(cleaners)
             .Combine(lifecycleHooks)
             .Combine(requestHooks)
             .Combine(webSocketHandlers)
+            .Combine(background)
             .Select(static (input, _) =>
             {
-                var ((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs) = input;
+                var (((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs), ((((taskSpecs, eventSpecs), listenerSpecs), cronJobSpecs), processSpecs)) = input;
                 return facts.ReferencesRuntime
                     ? new ManifestSpec(
                         facts.AssemblyName,
@@ -88,7 +137,12 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                         cleanerSpecs.OfType<CleanerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         hookSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.EventName, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        webSocketSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.Path, StringComparer.Ordinal).ToImmutableEquatableArray())
+                        webSocketSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.Path, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        taskSpecs.OfType<BackgroundTaskSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        eventSpecs.OfType<AsyncEventSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        listenerSpecs.OfType<EventListenerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        cronJobSpecs.OfType<CronJobSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        processSpecs.OfType<CustomProcessSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
                     : null;
             })
             .WithTrackingName(Steps.Manifest);
@@ -114,6 +168,11 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                     LifecycleHooks = ImmutableEquatableArray<LifecycleHookSpec>.Empty,
                     RequestHooks = ImmutableEquatableArray<RequestHookSpec>.Empty,
                     WebSocketHandlers = ImmutableEquatableArray<WebSocketHandlerSpec>.Empty,
+                    BackgroundTasks = ImmutableEquatableArray<BackgroundTaskSpec>.Empty,
+                    AsyncEvents = ImmutableEquatableArray<AsyncEventSpec>.Empty,
+                    EventListeners = ImmutableEquatableArray<EventListenerSpec>.Empty,
+                    CronJobs = ImmutableEquatableArray<CronJobSpec>.Empty,
+                    CustomProcesses = ImmutableEquatableArray<CustomProcessSpec>.Empty,
                 });
             }
 

@@ -15,7 +15,7 @@ namespace Resident.Generators.Tests;
 /// Compiles an app with its generated manifest, loads it, and runs what the manifest describes: the module
 /// initializer registers the manifest and the factories build the declared classes with their dependencies.
 /// </summary>
-public sealed class GeneratedCodeBehaviourTests
+public sealed partial class GeneratedCodeBehaviourTests
 {
     private const string App = """
         using System.Collections.Generic;

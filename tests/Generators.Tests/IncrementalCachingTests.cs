@@ -50,6 +50,47 @@ public sealed class IncrementalCachingTests
 
             public ICounter Counter => counter;
         }
+
+        [BackgroundTask(Tries = 2)]
+        public sealed class SendMail : IBackgroundTask
+        {
+            public string To { get; set; } = "";
+
+            public ValueTask HandleAsync(TaskContext context)
+            {
+                var length = To.Length;
+                return length == 0 ? default : default;
+            }
+        }
+
+        [AsyncEvent]
+        public sealed record OrderPlaced(Guid OrderId, decimal Total);
+
+        [EventListener(Order = 1)]
+        public sealed class MailOnOrder(ICounter counter) : IEventListener<OrderPlaced>
+        {
+            public ValueTask<Propagation> HandleAsync(OrderPlaced @event, TaskContext context)
+            {
+                counter.Reset();
+                return new(Propagation.Continue);
+            }
+        }
+
+        [CronJob(1000, Name = "tick")]
+        public sealed class Tick(ICounter counter) : ICronJob
+        {
+            public ValueTask RunAsync(CronJobContext context)
+            {
+                counter.Reset();
+                return default;
+            }
+        }
+
+        [CustomProcess("pusher", Num = 2)]
+        public sealed class Pusher : ICustomProcess
+        {
+            public Task RunAsync(CustomProcessContext context) => Task.Delay(-1, context.CancellationToken);
+        }
         """;
 
     private const string Unrelated = """
@@ -67,6 +108,11 @@ public sealed class IncrementalCachingTests
         ManifestGenerator.Steps.RequestHooks,
         ManifestGenerator.Steps.LifecycleHooks,
         ManifestGenerator.Steps.WebSocketHandlers,
+        ManifestGenerator.Steps.BackgroundTasks,
+        ManifestGenerator.Steps.AsyncEvents,
+        ManifestGenerator.Steps.EventListeners,
+        ManifestGenerator.Steps.CronJobs,
+        ManifestGenerator.Steps.CustomProcesses,
     ];
 
     [Fact]
@@ -141,6 +187,84 @@ public sealed class IncrementalCachingTests
         Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
         Assert.Contains("new string[] { \"count.v1\" },", ManifestText(first), StringComparison.Ordinal);
         Assert.Contains("new string[] { \"count.v2\", \"count.v1\" },", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Editing_a_method_body_inside_a_background_task_keeps_every_step_cached()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "var length = To.Length;", "var length = To.Length + 0;"));
+
+        AssertNothingRegenerated(first, second);
+        Assert.Contains(
+            StepOutputReasons(second, ManifestGenerator.Steps.BackgroundTasks),
+            reason => reason == IncrementalStepRunReason.Unchanged);
+    }
+
+    [Fact]
+    public void Changing_a_payload_member_type_regenerates_the_codec()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "public string To { get; set; } = \"\";", "public int To { get; set; }"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.BackgroundTasks));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
+        Assert.Contains("ResidentPayloadJson.WriteString(writer, value.To);", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("writer.WriteNumberValue(value.To);", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changing_a_record_event_member_regenerates_the_codec()
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, "OrderPlaced(Guid OrderId, decimal Total)", "OrderPlaced(Guid OrderId, decimal Total, string Note)"));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.AsyncEvents));
+        Assert.DoesNotContain("\"note\"u8", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("\"note\"u8", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Changing_a_payload_base_class_in_another_file_regenerates_the_codec()
+    {
+        const string task = """
+            namespace App;
+
+            [BackgroundTask]
+            public sealed class Resize : ResizeBase, IBackgroundTask
+            {
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+            """;
+        const string baseClass = """
+            namespace App;
+
+            public abstract class ResizeBase
+            {
+                public int Width { get; set; }
+            }
+            """;
+        Compilation compilation = TestReferences.Compile([task, baseClass]);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        driver = driver.RunGenerators(Edit(compilation, "public int Width { get; set; }", "public int Width { get; set; }\n    public long Height { get; set; }"));
+        var second = driver.GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.BackgroundTasks));
+        Assert.DoesNotContain("\"height\"u8", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("\"height\"u8", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", \"tick\", 0, \"*/5 * * * * *\", null,")]
+    [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", \"pusher\", 3, 5,")]
+    [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", 1, 4,")]
+    [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Backoff = TaskBackoff.Fixed)]", "BackgroundTasks", "global::Resident.TaskBackoff.Fixed, 100, 60000, false,")]
+    public void Changing_an_attribute_argument_regenerates_the_manifest(string before, string after, string step, string expected)
+    {
+        var (first, second) = RunTwice(compilation => Edit(compilation, before, after));
+
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, step));
+        Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
+        Assert.DoesNotContain(expected, ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains(expected, ManifestText(second), StringComparison.Ordinal);
     }
 
     /// <summary>Runs one driver over the compilation, then again over <paramref name="change"/>d compilation.</summary>

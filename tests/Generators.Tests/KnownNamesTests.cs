@@ -22,6 +22,28 @@ public sealed class KnownNamesTests
         Assert.Equal(KnownNames.LifecycleEvent, typeof(LifecycleEvent).FullName);
         Assert.Equal(KnownNames.Manifest, typeof(IResidentManifest).FullName);
         Assert.Equal(KnownNames.ActivatorUtilitiesConstructor, typeof(ActivatorUtilitiesConstructorAttribute).FullName);
+        Assert.Equal(KnownNames.BackgroundTaskAttribute, typeof(BackgroundTaskAttribute).FullName);
+        Assert.Equal(KnownNames.AsyncEventAttribute, typeof(AsyncEventAttribute).FullName);
+        Assert.Equal(KnownNames.EventListenerAttribute, typeof(EventListenerAttribute).FullName);
+        Assert.Equal(KnownNames.CronJobAttribute, typeof(CronJobAttribute).FullName);
+        Assert.Equal(KnownNames.CustomProcessAttribute, typeof(CustomProcessAttribute).FullName);
+        Assert.Equal(KnownNames.BackgroundTask, typeof(IBackgroundTask).FullName);
+        Assert.Equal(KnownNames.TaskContext, typeof(TaskContext).FullName);
+        Assert.Equal(KnownNames.TaskBackoff, typeof(TaskBackoff).FullName);
+        Assert.Equal(KnownNames.EventListener, typeof(IEventListener<>).FullName);
+        Assert.Equal(KnownNames.CronJob, typeof(ICronJob).FullName);
+        Assert.Equal(KnownNames.CustomProcess, typeof(ICustomProcess).FullName);
+        Assert.Equal(KnownNames.PayloadCodec, typeof(PayloadCodec<>).FullName);
+        Assert.Equal(KnownNames.JsonIgnoreAttribute, typeof(System.Text.Json.Serialization.JsonIgnoreAttribute).FullName);
+    }
+
+    [Fact]
+    public void Task_backoff_names_are_indexed_by_the_enum_values()
+    {
+        var byValue = Enum.GetValues<TaskBackoff>().OrderBy(value => (int)value).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, byValue.Length), byValue.Select(value => (int)value));
+        Assert.Equal(byValue.Select(value => value.ToString()), KnownNames.TaskBackoffs);
     }
 
     [Fact]

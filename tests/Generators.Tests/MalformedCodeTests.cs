@@ -24,6 +24,14 @@ public sealed class MalformedCodeTests
 
     private const string SocketBody = "public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;";
 
+    private const string TaskBody = "public ValueTask HandleAsync(TaskContext context) => default;";
+
+    private const string ListenerBody = "public ValueTask<Propagation> HandleAsync(Ev e, TaskContext context) => new(Propagation.Continue);";
+
+    private const string CronBody = "public ValueTask RunAsync(CronJobContext context) => default;";
+
+    private const string ProcessBody = "public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;";
+
     public static TheoryData<string, string> BadShapes => new()
     {
         {
@@ -130,13 +138,118 @@ public sealed class MalformedCodeTests
             "websocket path of the wrong type",
             $$"""[WebSocketHandler(42)] public sealed class BadCleaner : IWebSocketHandler { {{SocketBody}} }"""
         },
+        {
+            "background task without the interface",
+            $$"""[BackgroundTask] public sealed class BadCleaner { {{TaskBody}} }"""
+        },
+        {
+            "abstract background task",
+            $$"""[BackgroundTask] public abstract class BadCleaner : IBackgroundTask { {{TaskBody}} }"""
+        },
+        {
+            "generic background task",
+            $$"""[BackgroundTask] public sealed class BadCleaner<T> : IBackgroundTask { public T? Value { get; set; } {{TaskBody}} }"""
+        },
+        {
+            "static background task",
+            """[BackgroundTask] public static class BadCleaner { }"""
+        },
+        {
+            "background task struct",
+            $$"""[BackgroundTask] public struct BadCleaner : IBackgroundTask { {{TaskBody}} }"""
+        },
+        {
+            "file-local background task",
+            $$"""[BackgroundTask] file sealed class BadCleaner : IBackgroundTask { {{TaskBody}} }"""
+        },
+        {
+            "background task nested in a private class",
+            $$"""public sealed class Outer { [BackgroundTask] private sealed class BadCleaner : IBackgroundTask { {{TaskBody}} } }"""
+        },
+        {
+            "async event on a record struct",
+            """[AsyncEvent] public record struct BadCleaner(int Id);"""
+        },
+        {
+            "abstract async event",
+            """[AsyncEvent] public abstract class BadCleaner { public int Id { get; set; } }"""
+        },
+        {
+            "generic async event",
+            """[AsyncEvent] public sealed class BadCleaner<T> { public int Id { get; set; } }"""
+        },
+        {
+            "listener without the interface",
+            $$"""[EventListener] public sealed class BadCleaner { {{ListenerBody}} }"""
+        },
+        {
+            "listener of two events",
+            $$"""[EventListener] public sealed class BadCleaner : IEventListener<Ev>, IEventListener<string> { {{ListenerBody}} public ValueTask<Propagation> HandleAsync(string e, TaskContext context) => default; }"""
+        },
+        {
+            "abstract listener",
+            $$"""[EventListener] public abstract class BadCleaner : IEventListener<Ev> { {{ListenerBody}} }"""
+        },
+        {
+            "listener with only a private constructor",
+            $$"""[EventListener] public sealed class BadCleaner : IEventListener<Ev> { private BadCleaner() { } {{ListenerBody}} }"""
+        },
+        {
+            "listener of an unknown event type",
+            """[EventListener] public sealed class BadCleaner : IEventListener<NoSuchEvent> { public ValueTask<Propagation> HandleAsync(NoSuchEvent e, TaskContext context) => default; }"""
+        },
+        {
+            "cron job without the interface",
+            $$"""[CronJob(1000)] public sealed class BadCleaner { {{CronBody}} }"""
+        },
+        {
+            "cron job attribute on a cleaner",
+            $$"""[CronJob(1000)] public sealed class BadCleaner : ICleaner { {{CleanerBody}} }"""
+        },
+        {
+            "generic cron job",
+            $$"""[CronJob("* * * * *")] public sealed class BadCleaner<T> : ICronJob { {{CronBody}} }"""
+        },
+        {
+            "cron job with two widest constructors",
+            $$"""[CronJob(5)] public sealed class BadCleaner : ICronJob { public BadCleaner(string a) { } public BadCleaner(Uri b) { } {{CronBody}} }"""
+        },
+        {
+            "cron job without a schedule",
+            $$"""[CronJob] public sealed class BadCleaner : ICronJob { {{CronBody}} }"""
+        },
+        {
+            "cron job schedule of the wrong type",
+            $$"""[CronJob(1.5)] public sealed class BadCleaner : ICronJob { {{CronBody}} }"""
+        },
+        {
+            "custom process without the interface",
+            $$"""[CustomProcess("p")] public sealed class BadCleaner { {{ProcessBody}} }"""
+        },
+        {
+            "abstract custom process",
+            $$"""[CustomProcess("p")] public abstract class BadCleaner : ICustomProcess { {{ProcessBody}} }"""
+        },
+        {
+            "custom process without a name",
+            $$"""[CustomProcess] public sealed class BadCleaner : ICustomProcess { {{ProcessBody}} }"""
+        },
+        {
+            "custom process name of the wrong type",
+            $$"""[CustomProcess(7)] public sealed class BadCleaner : ICustomProcess { {{ProcessBody}} }"""
+        },
+        {
+            "custom process with a ref struct parameter",
+            $$"""[CustomProcess("p")] public sealed class BadCleaner : ICustomProcess { public BadCleaner(Span<int> span) { } {{ProcessBody}} }"""
+        },
     };
 
     [Theory]
     [MemberData(nameof(BadShapes))]
     public void Bad_shape_is_left_out_of_the_manifest_without_an_exception_or_diagnostic(string shape, string badDeclaration)
     {
-        var outcome = GeneratorHarness.Run(TestReferences.Compile([GoodCleaner, "namespace App;\n" + badDeclaration]));
+        // Ev: an event type the listener cases may name. It has no [AsyncEvent], so it adds no declaration.
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([GoodCleaner, "namespace App;\npublic sealed class Ev;\n" + badDeclaration]));
 
         Assert.Null(outcome.Result.Exception);
         Assert.Empty(outcome.Result.Diagnostics);
@@ -265,6 +378,89 @@ public sealed class MalformedCodeTests
         Assert.Null(outcome.Result.Exception);
         Assert.Empty(outcome.Result.Diagnostics);
         Assert.Contains("Cleaner:App.GoodCleaner", outcome.DeclaredNames);
+        Assert.Empty(outcome.ErrorsInGeneratedCode);
+    }
+
+    [Fact]
+    public void Payload_types_the_codec_cannot_handle_are_listed_with_a_problem_and_never_break_the_generated_code()
+    {
+        // Each is a valid [BackgroundTask] whose payload the generated JSON cannot carry: it is still declared (the
+        // start fails naming the member), with a null codec, and the generated code compiles without warnings.
+        const string tasks = """
+            using System.Collections.Generic;
+            using System.Text.Json.Serialization;
+
+            namespace App;
+
+            public abstract class TaskBase : IBackgroundTask
+            {
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+
+            public sealed class Nested { public int X { get; set; } }
+
+            [BackgroundTask] public sealed class WithNested : TaskBase { public Nested? Inner { get; set; } }
+            [BackgroundTask] public sealed class WithDictionary : TaskBase { public Dictionary<string, string>? Map { get; set; } }
+            [BackgroundTask] public sealed class WithObject : TaskBase { public object? Anything { get; set; } }
+            [BackgroundTask] public sealed class WithInterface : TaskBase { public IDisposable? Resource { get; set; } }
+            [BackgroundTask] public sealed class WithGrid : TaskBase { public int[,]? Grid { get; set; } }
+            [BackgroundTask] public sealed class WithJagged : TaskBase { public int[][]? Jagged { get; set; } }
+            [BackgroundTask] public sealed class WithListOfLists : TaskBase { public List<List<int>>? Lists { get; set; } }
+            [BackgroundTask] public sealed class WithHashSet : TaskBase { public HashSet<int>? Set { get; set; } }
+            [BackgroundTask] public sealed class WithNullableStruct : TaskBase { public KeyValuePair<int, int>? Pair { get; set; } }
+            [BackgroundTask] public sealed class WithUri : TaskBase { public Uri? Link { get; set; } }
+            [BackgroundTask] public sealed class WithRequiredField : TaskBase { public required int Count; }
+            [BackgroundTask] public sealed class WithIgnoredRequired : TaskBase { [JsonIgnore] public required string Secret { get; set; } }
+            [BackgroundTask] public sealed class WithSameJsonName : TaskBase { public int Name { get; set; } public int name { get; set; } }
+            [BackgroundTask] public sealed class WithoutUsableConstructor : TaskBase { public WithoutUsableConstructor(int other) { } public int Value { get; set; } }
+            [BackgroundTask] public sealed class WithMismatchedParameter : TaskBase { public WithMismatchedParameter(long value) { } public int Value { get; set; } }
+            [BackgroundTask] public sealed class WithPrivateConstructor : TaskBase { private WithPrivateConstructor() { } public int Value { get; set; } }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([tasks]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.Result.Diagnostics);
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        Assert.Equal(16, outcome.DeclaredNames.Count);
+        Assert.DoesNotContain("file sealed class ResidentPayloadCodec_", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Equal(16, System.Text.RegularExpressions.Regex.Matches(outcome.ManifestSource!, "null, \"The payload of App\\.With\\w+ cannot be serialized: ").Count);
+        Assert.Contains("member 'Inner' is of type App.Nested,", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("member 'Grid' is of type int[*,*],", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("its required member 'Count' cannot be set by the generated code", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("members 'Name' and 'name' would both be written as \\\"name\\\"", outcome.ManifestSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_listener_of_one_event_is_kept_beside_one_that_listens_to_two()
+    {
+        const string listeners = """
+            namespace App;
+
+            public sealed class Ev;
+            public sealed class Other;
+
+            [EventListener]
+            public sealed class Twice : IEventListener<Ev>, IEventListener<Other>
+            {
+                public ValueTask<Propagation> HandleAsync(Ev e, TaskContext context) => default;
+                public ValueTask<Propagation> HandleAsync(Other e, TaskContext context) => default;
+            }
+
+            public class BaseListener : IEventListener<Ev>
+            {
+                public ValueTask<Propagation> HandleAsync(Ev e, TaskContext context) => default;
+            }
+
+            [EventListener]
+            public sealed class Inherited : BaseListener;
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([listeners]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Equal(["EventListener:App.Inherited"], outcome.DeclaredNames);
+        Assert.Contains("builder.AddEventListener<global::App.Ev>(\"App.Inherited\"", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Empty(outcome.ErrorsInGeneratedCode);
     }
 

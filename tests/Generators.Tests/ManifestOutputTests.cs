@@ -1,4 +1,5 @@
 using Resident.Generators.Tests.Infrastructure;
+using Resident.TestSupport;
 using Xunit;
 
 namespace Resident.Generators.Tests;
@@ -399,9 +400,325 @@ public sealed class ManifestOutputTests
             """)).RunAsync();
     }
 
+    [Fact]
+    public async Task EventListener_CronJob_and_CustomProcess_are_declared_with_their_attribute_values_and_factories()
+    {
+        const string source = """
+            namespace App;
+
+            public interface IMailer;
+            public sealed class Tracer;
+
+            [AsyncEvent]
+            public sealed class OrderPlaced;
+
+            [EventListener(Order = 3, Tries = 5, Backoff = TaskBackoff.Fixed, BackoffMilliseconds = 250, MaxBackoffMilliseconds = 5000)]
+            public sealed class MailOnOrder(IMailer mailer, Tracer? tracer = null) : IEventListener<OrderPlaced>
+            {
+                public object State { get; } = (mailer, tracer);
+
+                public ValueTask<Propagation> HandleAsync(OrderPlaced @event, TaskContext context) => new(Propagation.Continue);
+            }
+
+            [EventListener]
+            public sealed class AuditOrder : IEventListener<OrderPlaced>
+            {
+                public ValueTask<Propagation> HandleAsync(OrderPlaced @event, TaskContext context) => new(Propagation.Stop);
+            }
+
+            [CronJob(1000)]
+            public sealed class Heartbeat : ICronJob
+            {
+                public ValueTask RunAsync(CronJobContext context) => default;
+            }
+
+            [CronJob("0 */5 * * * *", Name = "nightly-report", TimeZone = "Europe/Paris", Immediate = true, AllowOverlap = true)]
+            public sealed class Report(IServiceProvider services) : ICronJob
+            {
+                public IServiceProvider Services { get; } = services;
+
+                public ValueTask RunAsync(CronJobContext context) => default;
+            }
+
+            [CustomProcess("pusher", Num = 4, RestartInterval = 30)]
+            public sealed class Pusher(IMailer mailer) : ICustomProcess
+            {
+                public IMailer Mailer { get; } = mailer;
+
+                public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;
+            }
+
+            [CustomProcess("watcher")]
+            public sealed class Watcher : ICustomProcess
+            {
+                public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
+                    builder.AddAsyncEvent<global::App.OrderPlaced>("App.OrderPlaced",
+                        new ResidentPayloadCodec_App_OrderPlaced(), null);
+                    builder.AddEventListener<global::App.OrderPlaced>("App.AuditOrder", 0, 1, global::Resident.TaskBackoff.Exponential, 100, 60000,
+                        static services => new global::App.AuditOrder());
+                    builder.AddEventListener<global::App.OrderPlaced>("App.MailOnOrder", 3, 5, global::Resident.TaskBackoff.Fixed, 250, 5000,
+                        static services => new global::App.MailOnOrder({{GetRequiredService}}<global::App.IMailer>(services), {{GetService}}<global::App.Tracer>(services)));
+                    builder.AddCronJob("App.Heartbeat", "Heartbeat", 1000, null, null, false, false,
+                        static services => new global::App.Heartbeat());
+                    builder.AddCronJob("App.Report", "nightly-report", 0, "0 */5 * * * *", "Europe/Paris", true, true,
+                        static services => new global::App.Report(services));
+                    builder.AddCustomProcess("App.Pusher", "pusher", 4, 30,
+                        static services => new global::App.Pusher({{GetRequiredService}}<global::App.IMailer>(services)));
+                    builder.AddCustomProcess("App.Watcher", "watcher", 1, 5,
+                        static services => new global::App.Watcher());
+            """, codecs: [EmptyCodec("App.OrderPlaced")])).RunAsync();
+    }
+
+    [Fact]
+    public async Task Cron_and_process_values_are_passed_as_written_escaped_and_unvalidated()
+    {
+        // No validation here: the runtime rejects a bad expression, interval, zone or name at start, naming the class.
+        const string source = """
+            namespace App;
+
+            public static class Jobs
+            {
+                [CronJob("not a \"cron\"\n", Name = null, TimeZone = "Mars/Olympus")]
+                public sealed class Odd : ICronJob
+                {
+                    public ValueTask RunAsync(CronJobContext context) => default;
+                }
+
+                [CronJob(-5, Name = "tab\there")]
+                public sealed class Negative : ICronJob
+                {
+                    public ValueTask RunAsync(CronJobContext context) => default;
+                }
+
+                [CronJob(null!)]
+                public sealed class Nothing : ICronJob
+                {
+                    public ValueTask RunAsync(CronJobContext context) => default;
+                }
+            }
+
+            [CustomProcess(null!, Num = 0, RestartInterval = -1)]
+            public sealed class Unnamed : ICustomProcess
+            {
+                public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
+                    builder.AddCronJob("App.Jobs.Negative", "tab\there", -5, null, null, false, false,
+                        static services => new global::App.Jobs.Negative());
+                    builder.AddCronJob("App.Jobs.Nothing", "Nothing", 0, null, null, false, false,
+                        static services => new global::App.Jobs.Nothing());
+                    builder.AddCronJob("App.Jobs.Odd", "Odd", 0, "not a \"cron\"\n", "Mars/Olympus", false, false,
+                        static services => new global::App.Jobs.Odd());
+                    builder.AddCustomProcess("App.Unnamed", "", 0, -1,
+                        static services => new global::App.Unnamed());
+            """)).RunAsync();
+    }
+
+    [Fact]
+    public void BackgroundTask_and_AsyncEvent_declarations_carry_retry_finish_and_codec_or_problem()
+    {
+        const string source = """
+            using System.Collections.Generic;
+
+            namespace App;
+
+            [BackgroundTask(Tries = 3, Backoff = TaskBackoff.Immediate, BackoffMilliseconds = 0, MaxBackoffMilliseconds = 10)]
+            public sealed class SendMail : IBackgroundTask
+            {
+                public string To { get; set; } = "";
+
+                public ValueTask HandleAsync(TaskContext context) => default;
+
+                public ValueTask FinishAsync(TaskContext context) => default;
+            }
+
+            [BackgroundTask(Backoff = (TaskBackoff)9)]
+            public sealed class Resize : IBackgroundTask
+            {
+                public Dictionary<string, object>? Options { get; set; }
+
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+
+            [AsyncEvent]
+            [BackgroundTask]
+            public sealed class Both : IBackgroundTask
+            {
+                public int Id { get; set; }
+
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+
+            [AsyncEvent]
+            public sealed class Posted
+            {
+                public Posted(int id) => Id = id;
+
+                public int Id { get; }
+
+                public object? Extra { get; set; }
+            }
+
+            [AsyncEvent]
+            public sealed class Unbuildable
+            {
+                public Unbuildable(string title) { }
+
+                public string Name { get; set; } = "";
+            }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([source]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.Result.Diagnostics);
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        Assert.Equal(
+            ["BackgroundTask:App.Both", "BackgroundTask:App.Resize", "BackgroundTask:App.SendMail", "AsyncEvent:App.Both", "AsyncEvent:App.Posted", "AsyncEvent:App.Unbuildable"],
+            outcome.DeclaredNames);
+        Assert.Contains("""
+                    builder.AddBackgroundTask<global::App.Both>("App.Both", 1, global::Resident.TaskBackoff.Exponential, 100, 60000, false,
+                        new ResidentPayloadCodec_App_Both(), null);
+                    builder.AddBackgroundTask<global::App.Resize>("App.Resize", 1, (global::Resident.TaskBackoff)(9), 100, 60000, false,
+                        null, "The payload of App.Resize cannot be serialized: member 'Options' is of type System.Collections.Generic.Dictionary<string, object>, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");
+                    builder.AddBackgroundTask<global::App.SendMail>("App.SendMail", 3, global::Resident.TaskBackoff.Immediate, 0, 10, true,
+                        new ResidentPayloadCodec_App_SendMail(), null);
+                    builder.AddAsyncEvent<global::App.Both>("App.Both",
+                        new ResidentPayloadCodec_App_Both(), null);
+                    builder.AddAsyncEvent<global::App.Posted>("App.Posted",
+                        null, "The payload of App.Posted cannot be serialized: member 'Extra' is of type object, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");
+                    builder.AddAsyncEvent<global::App.Unbuildable>("App.Unbuildable",
+                        null, "The payload of App.Unbuildable cannot be serialized: it has no public parameterless constructor, and no public constructor whose parameters all match properties by name and type.");
+
+            """.ReplaceLineEndings("\n"), outcome.ManifestSource, StringComparison.Ordinal);
+
+        // A type that is both a task and an event shares one codec.
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(outcome.ManifestSource!, "file sealed class ResidentPayloadCodec_App_Both "));
+    }
+
+    [Fact]
+    public void Codec_class_names_stay_unique_when_type_names_are_written_alike()
+    {
+        // App.A.B (nested) and App.A_B both become ResidentPayloadCodec_App_A_B; the second gets a suffix.
+        const string source = """
+            namespace App;
+
+            public static class A
+            {
+                [AsyncEvent]
+                public sealed class B { public int X { get; set; } }
+            }
+
+            [AsyncEvent]
+            public sealed class A_B { public string? Y { get; set; } }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([source]));
+
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        Assert.Contains("""
+                    builder.AddAsyncEvent<global::App.A.B>("App.A.B",
+                        new ResidentPayloadCodec_App_A_B(), null);
+                    builder.AddAsyncEvent<global::App.A_B>("App.A_B",
+                        new ResidentPayloadCodec_App_A_B_2(), null);
+            """.ReplaceLineEndings("\n"), outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("file sealed class ResidentPayloadCodec_App_A_B_2 : global::Resident.Hosting.PayloadCodec<global::App.A_B>", outcome.ManifestSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Payload_codec_writes_camelCase_members_and_reads_them_back_through_the_constructor_and_setters()
+    {
+        const string source = """
+            namespace App;
+
+            [BackgroundTask]
+            public sealed record Ping(string Host, int Port = 80) : IBackgroundTask
+            {
+                public bool Secure { get; set; }
+
+                public int Computed => Port + 1;
+
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([source]));
+
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        var manifest = outcome.ManifestSource!;
+        var start = manifest.IndexOf("/// <summary>Writes and reads the payload of App.Ping", StringComparison.Ordinal);
+        Assert.True(start > 0, manifest);
+        Assert.Equal("""
+            /// <summary>Writes and reads the payload of App.Ping as JSON, without reflection.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
+            file sealed class ResidentPayloadCodec_App_Ping : global::Resident.Hosting.PayloadCodec<global::App.Ping>
+            {
+                public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::App.Ping value)
+                {
+                    global::System.ArgumentNullException.ThrowIfNull(writer);
+                    global::System.ArgumentNullException.ThrowIfNull(value);
+                    writer.WriteStartObject();
+                    writer.WritePropertyName("host"u8);
+                    ResidentPayloadJson.WriteString(writer, value.Host);
+                    writer.WritePropertyName("port"u8);
+                    writer.WriteNumberValue(value.Port);
+                    writer.WritePropertyName("secure"u8);
+                    writer.WriteBooleanValue(value.Secure);
+                    writer.WriteEndObject();
+                }
+
+                public override global::App.Ping Read(ref global::System.Text.Json.Utf8JsonReader reader)
+                {
+                    ResidentPayloadJson.ExpectObject(ref reader, "App.Ping");
+                    string p0 = default;
+                    int p1 = (int)(80);
+                    bool p2 = default;
+                    bool has2 = false;
+                    while (ResidentPayloadJson.NextProperty(ref reader))
+                    {
+                        if (reader.ValueTextEquals("host"u8))
+                        {
+                            ResidentPayloadJson.NextValue(ref reader);
+                            p0 = ResidentPayloadJson.ReadString(ref reader, "host");
+                        }
+                        else if (reader.ValueTextEquals("port"u8))
+                        {
+                            ResidentPayloadJson.NextValue(ref reader);
+                            p1 = ResidentPayloadJson.ReadInt32(ref reader, "port");
+                        }
+                        else if (reader.ValueTextEquals("secure"u8))
+                        {
+                            ResidentPayloadJson.NextValue(ref reader);
+                            p2 = ResidentPayloadJson.ReadBoolean(ref reader, "secure");
+                            has2 = true;
+                        }
+                        else
+                        {
+                            ResidentPayloadJson.Skip(ref reader);
+                        }
+                    }
+
+                    var result = new global::App.Ping(p0, p1);
+                    if (has2)
+                    {
+                        result.Secure = p2;
+                    }
+                    return result;
+                }
+            }
+
+            """.ReplaceLineEndings("\n"), manifest.Substring(start));
+    }
+
     /// <summary>The manifest of <see cref="ManifestGeneratorTest.AssemblyName"/> whose Describe body is <paramref name="describeBody"/>.</summary>
     /// <param name="describeBody">Lines already indented for the method body (eight spaces).</param>
-    private static string Manifest(string describeBody) => $$"""
+    private static string Manifest(string describeBody, string[]? codecs = null) => $$"""
         // <auto-generated/>
         #nullable enable
         #pragma warning disable CS0612, CS0618 // A declaration may be [Obsolete]; building it is still the app's wish.
@@ -431,6 +748,45 @@ public sealed class ManifestOutputTests
         {{describeBody}}
             }
         }
+        {{(codecs is null ? "" : PayloadHelper() + string.Concat(codecs))}}
+        """;
+
+    // The codec of a payload type without members: it writes {} and skips whatever it reads.
+    private static string EmptyCodec(string type) => $$"""
+
+        /// <summary>Writes and reads the payload of {{type}} as JSON, without reflection.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
+        file sealed class ResidentPayloadCodec_{{type.Replace('.', '_')}} : global::Resident.Hosting.PayloadCodec<global::{{type}}>
+        {
+            public override void Write(global::System.Text.Json.Utf8JsonWriter writer, global::{{type}} value)
+            {
+                global::System.ArgumentNullException.ThrowIfNull(writer);
+                global::System.ArgumentNullException.ThrowIfNull(value);
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
+
+            public override global::{{type}} Read(ref global::System.Text.Json.Utf8JsonReader reader)
+            {
+                ResidentPayloadJson.ExpectObject(ref reader, "{{type}}");
+                while (ResidentPayloadJson.NextProperty(ref reader))
+                {
+                    ResidentPayloadJson.Skip(ref reader);
+                }
+
+                var result = new global::{{type}}();
+                return result;
+            }
+        }
 
         """;
+
+    // The shared reading and writing helpers, emitted once when there is any codec: their text is taken from the
+    // emitter here; GeneratedCodeBehaviourTests runs them.
+    private static string PayloadHelper()
+    {
+        var writer = new Resident.Generators.Emitting.SourceWriter();
+        Resident.Generators.Emitting.PayloadCodecEmitter.EmitHelper(writer);
+        return "\n#nullable disable\n" + writer;
+    }
 }

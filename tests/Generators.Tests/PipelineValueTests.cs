@@ -54,6 +54,41 @@ public sealed class PipelineValueTests
             public object State { get; } = (clock, services);
             public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
         }
+
+        public enum Priority : long { Low, High }
+
+        [BackgroundTask(Tries = 3)]
+        public sealed record SendMail(string To, Priority Priority = Priority.High) : IBackgroundTask
+        {
+            public int[]? Attachments { get; init; }
+            public DateTimeOffset? At { get; set; }
+            public required Guid Id { get; set; }
+            public ValueTask HandleAsync(TaskContext context) => default;
+            public ValueTask FinishAsync(TaskContext context) => default;
+        }
+
+        [AsyncEvent]
+        public sealed class Broken { public System.IO.Stream? Body { get; set; } }
+
+        [EventListener(Order = 1)]
+        public sealed class OnBroken(IClock clock) : IEventListener<Broken>
+        {
+            public object State { get; } = clock;
+            public ValueTask<Propagation> HandleAsync(Broken @event, TaskContext context) => default;
+        }
+
+        [CronJob("* * * * *", TimeZone = "UTC")]
+        public sealed class Job(IClock clock) : ICronJob
+        {
+            public object State { get; } = clock;
+            public ValueTask RunAsync(CronJobContext context) => default;
+        }
+
+        [CustomProcess("p")]
+        public sealed class Process : ICustomProcess
+        {
+            public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;
+        }
         """;
 
     private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
@@ -68,7 +103,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(6, GeneratorStepNames.Length);
+        Assert.Equal(11, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
@@ -102,6 +137,16 @@ public sealed class PipelineValueTests
             typeof(ManifestSpec),
             typeof(FactorySpec),
             typeof(ArgumentSpec),
+            typeof(BackgroundTaskSpec),
+            typeof(AsyncEventSpec),
+            typeof(EventListenerSpec),
+            typeof(CronJobSpec),
+            typeof(CustomProcessSpec),
+            typeof(RetrySpec),
+            typeof(PayloadSpec),
+            typeof(PayloadCodecSpec),
+            typeof(PayloadMemberSpec),
+            typeof(PayloadValueSpec),
         });
     }
 

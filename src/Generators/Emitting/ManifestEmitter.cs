@@ -50,6 +50,12 @@ internal static class ManifestEmitter
             .Line()
             .Open($"public void Describe(global::Resident.Hosting.ResidentManifestBuilder {Builder})");
 
+        var codecs = manifest.BackgroundTasks.Select(task => task.Payload.Codec)
+            .Concat(manifest.AsyncEvents.Select(@event => @event.Payload.Codec))
+            .OfType<PayloadCodecSpec>()
+            .ToList();
+        var codecNames = PayloadCodecEmitter.ClassNames(codecs);
+
         foreach (var cleaner in manifest.Cleaners)
         {
             Add(writer, "AddCleaner", cleaner.Name, null, cleaner.Order, cleaner.Factory);
@@ -82,7 +88,40 @@ internal static class ManifestEmitter
             writer.Indent().Line($"static {Services} => {Construction(handler.Factory)});").Outdent();
         }
 
+        foreach (var task in manifest.BackgroundTasks)
+        {
+            var retry = Retry(task.Retry);
+            writer.Line($"{Builder}.AddBackgroundTask<{task.TypeName}>({Literal(task.Name)}, {retry}, {(task.HasFinish ? "true" : "false")},");
+            writer.Indent().Line($"{Payload(task.Payload, codecNames)});").Outdent();
+        }
+
+        foreach (var @event in manifest.AsyncEvents)
+        {
+            writer.Line($"{Builder}.AddAsyncEvent<{@event.TypeName}>({Literal(@event.Name)},");
+            writer.Indent().Line($"{Payload(@event.Payload, codecNames)});").Outdent();
+        }
+
+        foreach (var listener in manifest.EventListeners)
+        {
+            writer.Line($"{Builder}.AddEventListener<{listener.EventTypeName}>({Literal(listener.Name)}, {Number(listener.Order)}, {Retry(listener.Retry)},");
+            writer.Indent().Line($"static {Services} => {Construction(listener.Factory)});").Outdent();
+        }
+
+        foreach (var job in manifest.CronJobs)
+        {
+            writer.Line($"{Builder}.AddCronJob({Literal(job.Name)}, {Literal(job.JobName)}, {Number(job.IntervalMilliseconds)}, {OptionalLiteral(job.Expression)}, "
+                        + $"{OptionalLiteral(job.TimeZone)}, {Boolean(job.Immediate)}, {Boolean(job.AllowOverlap)},");
+            writer.Indent().Line($"static {Services} => {Construction(job.Factory)});").Outdent();
+        }
+
+        foreach (var process in manifest.CustomProcesses)
+        {
+            writer.Line($"{Builder}.AddCustomProcess({Literal(process.Name)}, {Literal(process.ProcessName)}, {Number(process.Num)}, {Number(process.RestartIntervalSeconds)},");
+            writer.Indent().Line($"static {Services} => {Construction(process.Factory)});").Outdent();
+        }
+
         writer.Close().Close();
+        PayloadCodecEmitter.Emit(writer, codecs, codecNames);
         return writer.ToString();
     }
 
@@ -98,6 +137,26 @@ internal static class ManifestEmitter
         writer.Line($"{Builder}.{method}({string.Join(", ", arguments)},");
         writer.Indent().Line($"static {Services} => {Construction(factory)});").Outdent();
     }
+
+    // Tries, backoff, its delay and its cap; a backoff value without a name is passed as a cast, for the runtime to reject.
+    private static string Retry(RetrySpec retry)
+    {
+        var backoff = retry.Backoff >= 0 && retry.Backoff < KnownNames.TaskBackoffs.Length
+            ? $"global::{KnownNames.TaskBackoff}.{KnownNames.TaskBackoffs[retry.Backoff]}"
+            : $"(global::{KnownNames.TaskBackoff})({Number(retry.Backoff)})";
+        return $"{Number(retry.Tries)}, {backoff}, {Number(retry.BackoffMilliseconds)}, {Number(retry.MaxBackoffMilliseconds)}";
+    }
+
+    private static string Payload(PayloadSpec payload, Dictionary<string, string> codecNames) =>
+        payload.Codec is { } codec
+            ? $"new {codecNames[codec.TypeName]}(), null"
+            : $"null, {OptionalLiteral(payload.Problem)}";
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string Boolean(bool value) => value ? "true" : "false";
+
+    private static string OptionalLiteral(string? value) => value is null ? "null" : Literal(value);
 
     private static string Construction(FactorySpec factory)
     {
@@ -124,33 +183,5 @@ internal static class ManifestEmitter
         return $"new {factory.TypeName}({string.Join(", ", arguments)})";
     }
 
-    // Any string an attribute can hold, as a C# literal: quotes, backslashes and control characters escaped.
-    private static string Literal(string value)
-    {
-        var literal = new System.Text.StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '"': literal.Append("\\\""); break;
-                case '\\': literal.Append("\\\\"); break;
-                case '\n': literal.Append("\\n"); break;
-                case '\r': literal.Append("\\r"); break;
-                case '\t': literal.Append("\\t"); break;
-                default:
-                    if (c < ' ' || c == '\u2028' || c == '\u2029' || c == '\u0085' || char.IsSurrogate(c))
-                    {
-                        literal.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
-                    }
-                    else
-                    {
-                        literal.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return literal.Append('"').ToString();
-    }
+    private static string Literal(string value) => CSharpLiteral.String(value);
 }

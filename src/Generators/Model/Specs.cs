@@ -50,4 +50,108 @@ internal sealed record ManifestSpec(
     ImmutableEquatableArray<CleanerSpec> Cleaners,
     ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
     ImmutableEquatableArray<RequestHookSpec> RequestHooks,
-    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers);
+    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers,
+    ImmutableEquatableArray<BackgroundTaskSpec> BackgroundTasks,
+    ImmutableEquatableArray<AsyncEventSpec> AsyncEvents,
+    ImmutableEquatableArray<EventListenerSpec> EventListeners,
+    ImmutableEquatableArray<CronJobSpec> CronJobs,
+    ImmutableEquatableArray<CustomProcessSpec> CustomProcesses);
+
+/// <summary>Tries and backoff of a task type or listener, as the attribute gives them (the runtime validates).</summary>
+/// <param name="Backoff">The <c>TaskBackoff</c> value, possibly one without a name.</param>
+internal sealed record RetrySpec(int Tries, int Backoff, int BackoffMilliseconds, int MaxBackoffMilliseconds);
+
+/// <summary>A <c>[BackgroundTask]</c> class: its retry policy, whether it overrides <c>FinishAsync</c>, and its payload.</summary>
+internal sealed record BackgroundTaskSpec(string Name, string TypeName, RetrySpec Retry, bool HasFinish, PayloadSpec Payload);
+
+/// <summary>An <c>[AsyncEvent]</c> class and its payload.</summary>
+internal sealed record AsyncEventSpec(string Name, string TypeName, PayloadSpec Payload);
+
+/// <summary>An <c>[EventListener]</c> class, the event type of the one <c>IEventListener&lt;TEvent&gt;</c> it implements, and its factory.</summary>
+internal sealed record EventListenerSpec(string Name, string EventTypeName, int Order, RetrySpec Retry, FactorySpec Factory);
+
+/// <summary>A <c>[CronJob]</c> class: an interval (expression null) or a cron expression (interval 0), passed on unvalidated.</summary>
+internal sealed record CronJobSpec(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone, bool Immediate, bool AllowOverlap, FactorySpec Factory);
+
+/// <summary>A <c>[CustomProcess(name)]</c> class; a null name is listed as "" so the runtime rejects it naming the class.</summary>
+internal sealed record CustomProcessSpec(string Name, string ProcessName, int Num, int RestartIntervalSeconds, FactorySpec Factory);
+
+/// <summary>How a payload type is written and read: a codec, or the sentence saying why there is none.</summary>
+internal sealed record PayloadSpec(PayloadCodecSpec? Codec, string? Problem);
+
+/// <summary>
+/// The generated JSON codec of a payload type: its members in writing order, and how an instance is built from them.
+/// </summary>
+/// <param name="TypeName">The payload type, fully qualified (<c>global::…</c>).</param>
+/// <param name="DisplayName">The payload type as messages name it.</param>
+/// <param name="Members">Every member written and read back.</param>
+/// <param name="ConstructorArguments">Indexes into <paramref name="Members"/>, in the order of the constructor's parameters.</param>
+internal sealed record PayloadCodecSpec(string TypeName, string DisplayName, ImmutableEquatableArray<PayloadMemberSpec> Members, ImmutableEquatableArray<int> ConstructorArguments);
+
+/// <summary>One payload member: a public property written as <paramref name="JsonName"/> and read back by <paramref name="Assignment"/>.</summary>
+/// <param name="Name">The property name, escaped with '@' when a keyword.</param>
+/// <param name="JsonName">The property name in camelCase.</param>
+/// <param name="TypeName">The member type, fully qualified.</param>
+/// <param name="Collection">Whether the member is a list of <paramref name="Value"/>, and which.</param>
+/// <param name="Value">The member's value (or its elements').</param>
+/// <param name="DefaultValue">For a constructor parameter with a default, that default as a C# expression; otherwise null.</param>
+internal sealed record PayloadMemberSpec(string Name, string JsonName, string TypeName, PayloadCollection Collection, PayloadValueSpec Value, PayloadAssignment Assignment, string? DefaultValue);
+
+/// <summary>A value the generated JSON supports.</summary>
+/// <param name="TypeName">The value type, fully qualified; for a nullable value type the <c>T?</c> form.</param>
+/// <param name="Nullable">A <c>Nullable&lt;T&gt;</c> of <paramref name="Kind"/>.</param>
+/// <param name="EnumUnderlying">For an enum, the kind of its underlying integer type.</param>
+internal sealed record PayloadValueSpec(PayloadValueKind Kind, string TypeName, bool Nullable, PayloadValueKind EnumUnderlying);
+
+internal enum PayloadValueKind
+{
+    String,
+    Boolean,
+    Byte,
+    SByte,
+    Int16,
+    UInt16,
+    Int32,
+    UInt32,
+    Int64,
+    UInt64,
+    Single,
+    Double,
+    Decimal,
+    Char,
+    Guid,
+    DateTime,
+    DateTimeOffset,
+    TimeSpan,
+    Enum,
+    Bytes,
+}
+
+/// <summary>Whether a member is a single value or a JSON array read into a list.</summary>
+internal enum PayloadCollection
+{
+    /// <summary>A single value.</summary>
+    None,
+
+    /// <summary><c>T[]</c>: read into a list, then <c>ToArray()</c>.</summary>
+    Array,
+
+    /// <summary><c>List&lt;T&gt;</c> or an interface it implements: the list itself.</summary>
+    List,
+}
+
+/// <summary>How the codec gives a member its value when reading.</summary>
+internal enum PayloadAssignment
+{
+    /// <summary>A constructor argument.</summary>
+    Constructor,
+
+    /// <summary>A <c>required</c> member: always in the object initializer.</summary>
+    Required,
+
+    /// <summary>An <c>init</c> accessor: in the object initializer, keeping the instance's own default when the JSON lacks it.</summary>
+    Init,
+
+    /// <summary>A public setter: assigned after construction when the JSON has it.</summary>
+    Setter,
+}

@@ -17,6 +17,11 @@ internal static class DeclarationParser
     private static readonly string[] LifecycleHookInterfaces = { KnownNames.LifecycleHook };
     private static readonly string[] RequestHookInterfaces = { KnownNames.RequestReceivedHook, KnownNames.ResponseGeneratedHook };
     private static readonly string[] WebSocketHandlerInterfaces = { KnownNames.WebSocketHandler };
+    private static readonly string[] BackgroundTaskInterfaces = { KnownNames.BackgroundTask };
+    private static readonly string[] EventListenerInterfaces = { KnownNames.EventListener };
+    private static readonly string[] CronJobInterfaces = { KnownNames.CronJob };
+    private static readonly string[] CustomProcessInterfaces = { KnownNames.CustomProcess };
+    private static readonly string[] NoInterfaces = { };
 
     public static CleanerSpec? ParseCleaner(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -91,6 +96,160 @@ internal static class DeclarationParser
         return handlers.ToImmutableEquatableArray();
     }
 
+    public static BackgroundTaskSpec? ParseBackgroundTask(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (context.TargetSymbol is not INamedTypeSymbol type || DeclarationShape.CheckType(type, BackgroundTaskInterfaces) != ShapeProblem.None)
+        {
+            return null;
+        }
+
+        return new BackgroundTaskSpec(Name(type), TypeName(type), Retry(context.Attributes[0]), HasFinish(type), PayloadParser.Parse(type, cancellationToken));
+    }
+
+    public static AsyncEventSpec? ParseAsyncEvent(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (context.TargetSymbol is not INamedTypeSymbol type || DeclarationShape.CheckType(type, NoInterfaces) != ShapeProblem.None)
+        {
+            return null;
+        }
+
+        return new AsyncEventSpec(Name(type), TypeName(type), PayloadParser.Parse(type, cancellationToken));
+    }
+
+    public static EventListenerSpec? ParseEventListener(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (context.TargetSymbol is not INamedTypeSymbol type || Factory(type, EventListenerInterfaces) is not { } factory)
+        {
+            return null;
+        }
+
+        // The event type comes from the one IEventListener<TEvent> the class implements; with two, which events it
+        // listens to is not one type, so it is left out (the analyzer explains).
+        var listened = type.AllInterfaces.Where(candidate => DeclarationShape.IsInterface(candidate, KnownNames.EventListener)).ToArray();
+        if (listened.Length != 1
+            || listened[0].TypeArguments.Length != 1
+            || listened[0].TypeArguments[0] is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Interface } eventType
+            || !DeclarationShape.IsReachableFromGeneratedCode(eventType))
+        {
+            return null;
+        }
+
+        var attribute = context.Attributes[0];
+        return new EventListenerSpec(Name(type), TypeName(eventType), Order(attribute), Retry(attribute), factory);
+    }
+
+    public static CronJobSpec? ParseCronJob(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var attribute = context.Attributes[0];
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || Factory(type, CronJobInterfaces) is not { } factory
+            || attribute.ConstructorArguments.Length != 1)
+        {
+            return null;
+        }
+
+        // Either constructor; the values go to the runtime as written, which validates them at start.
+        var argument = attribute.ConstructorArguments[0];
+        int interval;
+        string? expression;
+        if (argument.Value is int milliseconds)
+        {
+            interval = milliseconds;
+            expression = null;
+        }
+        else if (argument.Value is string || argument.IsNull)
+        {
+            interval = 0;
+            expression = argument.Value as string;
+        }
+        else
+        {
+            return null;
+        }
+
+        return new CronJobSpec(
+            Name(type),
+            Named<string>(attribute, "Name") ?? type.Name,
+            interval,
+            expression,
+            Named<string>(attribute, "TimeZone"),
+            Named<bool>(attribute, "Immediate"),
+            Named<bool>(attribute, "AllowOverlap"),
+            factory);
+    }
+
+    public static CustomProcessSpec? ParseCustomProcess(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var attribute = context.Attributes[0];
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || Factory(type, CustomProcessInterfaces) is not { } factory
+            || attribute.ConstructorArguments.Length != 1
+            || attribute.ConstructorArguments[0] is not { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
+            || !(argument.Value is string || argument.IsNull))
+        {
+            return null;
+        }
+
+        // A null name is listed as "" so the runtime fails the start naming the class.
+        return new CustomProcessSpec(
+            Name(type),
+            argument.Value as string ?? "",
+            Named<int?>(attribute, "Num") ?? 1,
+            Named<int?>(attribute, "RestartInterval") ?? 5,
+            factory);
+    }
+
+    // The defaults are the attributes' own (BackgroundTaskAttribute and EventListenerAttribute agree).
+    private static RetrySpec Retry(AttributeData attribute) => new(
+        Named<int?>(attribute, "Tries") ?? 1,
+        Named<int?>(attribute, "Backoff") ?? 2,
+        Named<int?>(attribute, "BackoffMilliseconds") ?? 100,
+        Named<int?>(attribute, "MaxBackoffMilliseconds") ?? 60_000);
+
+    // Whether the task declares FinishAsync itself (or a base class does), rather than inheriting the interface's default.
+    private static bool HasFinish(INamedTypeSymbol type)
+    {
+        foreach (var candidate in type.AllInterfaces)
+        {
+            if (!DeclarationShape.IsInterface(candidate, KnownNames.BackgroundTask))
+            {
+                continue;
+            }
+
+            foreach (var member in candidate.GetMembers("FinishAsync"))
+            {
+                if (member is IMethodSymbol { Parameters.Length: 1 } finish
+                    && finish.Parameters[0].Type.ToDisplayString() == KnownNames.TaskContext
+                    && type.FindImplementationForInterfaceMember(finish) is IMethodSymbol implementation
+                    && implementation.ContainingType.TypeKind != TypeKind.Interface)
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    // A named argument's value when it has the type asked for (an enum comes as its underlying int).
+    private static T? Named<T>(AttributeData attribute, string name)
+    {
+        foreach (var argument in attribute.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Value is T value)
+            {
+                return value;
+            }
+        }
+
+        return default;
+    }
+
     private static ImmutableEquatableArray<string> SubProtocols(AttributeData attribute)
     {
         foreach (var argument in attribute.NamedArguments)
@@ -162,7 +321,7 @@ internal static class DeclarationParser
             : ArgumentSource.DefaultValue;
     }
 
-    private static string Identifier(string name) =>
+    public static string Identifier(string name) =>
         Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
 
     private static int Order(AttributeData attribute)
@@ -178,7 +337,7 @@ internal static class DeclarationParser
         return 0;
     }
 
-    private static string Name(ISymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
+    public static string Name(ISymbol type) => type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat);
 
-    private static string TypeName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    public static string TypeName(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
 }

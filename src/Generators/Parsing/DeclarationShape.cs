@@ -30,6 +30,22 @@ internal static class DeclarationShape
     public static ShapeProblem Check(INamedTypeSymbol type, string[] requiredInterfaces, out IMethodSymbol? constructor)
     {
         constructor = null;
+        var typeProblem = CheckType(type, requiredInterfaces);
+        if (typeProblem != ShapeProblem.None)
+        {
+            return typeProblem;
+        }
+
+        return CheckConstructor(type, out constructor);
+    }
+
+    /// <summary>
+    /// The rules on the class itself, without its constructors: enough for a data type (a background task or an
+    /// event) that the generated JSON codec, not dependency injection, constructs.
+    /// </summary>
+    /// <param name="requiredInterfaces">Metadata names (<c>Ns.IName`1</c> for a generic one); the class must implement at least one. Empty: no interface needed.</param>
+    public static ShapeProblem CheckType(INamedTypeSymbol type, string[] requiredInterfaces)
+    {
         if (type.TypeKind != TypeKind.Class || type.IsStatic)
         {
             return ShapeProblem.NotAClass;
@@ -55,10 +71,17 @@ internal static class DeclarationShape
             return ShapeProblem.ObsoleteAsError;
         }
 
-        if (!requiredInterfaces.Any(name => Implements(type, name)))
+        if (requiredInterfaces.Length > 0 && !requiredInterfaces.Any(name => Implements(type, name)))
         {
             return ShapeProblem.MissingInterface;
         }
+
+        return ShapeProblem.None;
+    }
+
+    private static ShapeProblem CheckConstructor(INamedTypeSymbol type, out IMethodSymbol? constructor)
+    {
+        constructor = null;
 
         // A constructor obsolete as an error cannot be called from generated code at all.
         var candidates = type.InstanceConstructors
@@ -111,7 +134,15 @@ internal static class DeclarationShape
     }
 
     public static bool Implements(INamedTypeSymbol type, string interfaceMetadataName) =>
-        type.AllInterfaces.Any(i => i.ToDisplayString() == interfaceMetadataName);
+        type.AllInterfaces.Any(i => IsInterface(i, interfaceMetadataName));
+
+    /// <summary>Whether <paramref name="candidate"/> is the interface of that metadata name, or a constructed form of it (<c>Ns.IName`1</c>).</summary>
+    public static bool IsInterface(INamedTypeSymbol candidate, string interfaceMetadataName) =>
+        candidate.IsGenericType
+            ? candidate.ContainingType is null
+              && candidate.ContainingNamespace is { } ns
+              && ns.ToDisplayString() + "." + candidate.MetadataName == interfaceMetadataName
+            : candidate.ToDisplayString() == interfaceMetadataName;
 
     private static bool HasRequiredMembers(INamedTypeSymbol type)
     {
@@ -126,13 +157,14 @@ internal static class DeclarationShape
         return false;
     }
 
-    private static bool IsObsoleteAsError(ISymbol symbol) =>
+    public static bool IsObsoleteAsError(ISymbol symbol) =>
         symbol.GetAttributes().Any(a =>
             a.AttributeClass?.ToDisplayString() == "System.ObsoleteAttribute"
             && a.ConstructorArguments.Length == 2
             && a.ConstructorArguments[1].Value is true);
 
-    private static bool IsReachableFromGeneratedCode(INamedTypeSymbol type)
+    /// <summary>Whether generated code in the same assembly can name <paramref name="type"/>.</summary>
+    public static bool IsReachableFromGeneratedCode(INamedTypeSymbol type)
     {
         if (type.IsFileLocal)
         {

@@ -26,7 +26,7 @@ internal static partial class GeneratorHarness
     public static IReadOnlyList<string> DeclaredNames(string manifestSource) =>
         DeclarationCall().Matches(manifestSource).Select(match => $"{match.Groups["kind"].Value}:{match.Groups["name"].Value}").ToList();
 
-    [GeneratedRegex("""builder\.Add(?<kind>\w+)\("(?<name>[^"]*)"[,)]""")]
+    [GeneratedRegex("""builder\.Add(?<kind>\w+)(?:<[^(]*>)?\("(?<name>[^"]*)"[,)]""")]
     private static partial Regex DeclarationCall();
 }
 
@@ -42,6 +42,13 @@ internal sealed record GeneratorOutcome(GeneratorRunResult Result, Compilation O
     /// <summary>The manifest's declarations as <c>Kind:Name</c>; fails when there is no manifest.</summary>
     public IReadOnlyList<string> DeclaredNames =>
         GeneratorHarness.DeclaredNames(ManifestSource ?? throw new Xunit.Sdk.XunitException("The generator emitted no manifest."));
+
+    /// <summary>Warnings and errors the compiler reports inside the generated manifest (the app builds with warnings as errors).</summary>
+    public IReadOnlyList<Diagnostic> WarningsInGeneratedCode =>
+        Output.GetDiagnostics()
+            .Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning
+                                 && diagnostic.Location.SourceTree?.FilePath.EndsWith(ManifestEmitter.HintName, StringComparison.Ordinal) == true)
+            .ToList();
 
     /// <summary>Errors the compiler reports inside the generated manifest.</summary>
     public IReadOnlyList<Diagnostic> ErrorsInGeneratedCode =>
