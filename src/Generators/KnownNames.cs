@@ -7,6 +7,7 @@ internal static class KnownNames
     public const string LifecycleHookAttribute = "Resident.LifecycleHookAttribute";
     public const string RequestHookAttribute = "Resident.RequestHookAttribute";
     public const string WebSocketHandlerAttribute = "Resident.WebSocketHandlerAttribute";
+    public const string SocketHandlerAttribute = "Resident.SocketHandlerAttribute";
     public const string BackgroundTaskAttribute = "Resident.BackgroundTaskAttribute";
     public const string AsyncEventAttribute = "Resident.AsyncEventAttribute";
     public const string EventListenerAttribute = "Resident.EventListenerAttribute";
@@ -19,6 +20,8 @@ internal static class KnownNames
     public const string ResponseGeneratedHook = "Resident.IResponseGeneratedHook";
     public const string LifecycleEvent = "Resident.LifecycleEvent";
     public const string WebSocketHandler = "Resident.IWebSocketHandler";
+    public const string TcpHandler = "Resident.ITcpHandler";
+    public const string UdpHandler = "Resident.IUdpHandler";
     public const string BackgroundTask = "Resident.IBackgroundTask";
     public const string TaskContext = "Resident.TaskContext";
     public const string TaskBackoff = "Resident.TaskBackoff";

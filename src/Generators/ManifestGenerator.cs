@@ -10,7 +10,7 @@ namespace Resident.Generators;
 
 /// <summary>
 /// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c>,
-/// <c>[LifecycleHook]</c>, <c>[WebSocketHandler]</c>, <c>[EventListener]</c>, <c>[CronJob]</c> and <c>[CustomProcess]</c>
+/// <c>[LifecycleHook]</c>, <c>[WebSocketHandler]</c>, <c>[EventListener]</c>, <c>[CronJob]</c>, <c>[CustomProcess]</c> and <c>[SocketHandler]</c>
 /// classes, each with a generated factory, and its <c>[BackgroundTask]</c> and <c>[AsyncEvent]</c> types, each with a
 /// generated JSON payload codec. One <c>ForAttributeWithMetadataName</c> pipeline
 /// per attribute; each yields equatable specs, so edits that do not touch a declaration keep the output cached.
@@ -50,6 +50,9 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 
         /// <summary>One spec per <c>[CustomProcess]</c> class.</summary>
         public const string CustomProcesses = nameof(CustomProcesses);
+
+        /// <summary>One spec per <c>[SocketHandler]</c> class.</summary>
+        public const string SocketHandlers = nameof(SocketHandlers);
 
         /// <summary>The whole manifest spec.</summary>
         public const string Manifest = nameof(Manifest);
@@ -115,6 +118,11 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             .WithTrackingName(Steps.CustomProcesses)
             .Collect();
 
+        var socketHandlers = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.SocketHandlerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, SocketHandlerSpec?>(DeclarationParser.ParseSocketHandler, null))
+            .WithTrackingName(Steps.SocketHandlers)
+            .Collect();
+
         var background = backgroundTasks
             .Combine(asyncEvents)
             .Combine(eventListeners)
@@ -127,9 +135,10 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             .Combine(requestHooks)
             .Combine(webSocketHandlers)
             .Combine(background)
+            .Combine(socketHandlers)
             .Select(static (input, _) =>
             {
-                var (((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs), ((((taskSpecs, eventSpecs), listenerSpecs), cronJobSpecs), processSpecs)) = input;
+                var ((((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs), ((((taskSpecs, eventSpecs), listenerSpecs), cronJobSpecs), processSpecs)), socketSpecs) = input;
                 return facts.ReferencesRuntime
                     ? new ManifestSpec(
                         facts.AssemblyName,
@@ -142,7 +151,8 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                         eventSpecs.OfType<AsyncEventSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         listenerSpecs.OfType<EventListenerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
                         cronJobSpecs.OfType<CronJobSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        processSpecs.OfType<CustomProcessSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
+                        processSpecs.OfType<CustomProcessSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
+                        socketSpecs.OfType<SocketHandlerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
                     : null;
             })
             .WithTrackingName(Steps.Manifest);
@@ -173,6 +183,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                     EventListeners = ImmutableEquatableArray<EventListenerSpec>.Empty,
                     CronJobs = ImmutableEquatableArray<CronJobSpec>.Empty,
                     CustomProcesses = ImmutableEquatableArray<CustomProcessSpec>.Empty,
+                    SocketHandlers = ImmutableEquatableArray<SocketHandlerSpec>.Empty,
                 });
             }
 

@@ -232,5 +232,10 @@ public sealed partial class GeneratedCodeBehaviourTests
         public IReadOnlyList<string> ListenAddresses => throw new NotSupportedException();
         public ResidentOptions Options => throw new NotSupportedException();
         public IWebSocketServer WebSockets => throw new NotSupportedException();
+        public ITaskQueue Tasks => throw new NotSupportedException();
+        public IEventDispatcher Events => throw new NotSupportedException();
+        public IReadOnlyList<ICronJobInfo> CronJobs => throw new NotSupportedException();
+        public ICustomProcesses Processes => throw new NotSupportedException();
+        public ISocketPorts Sockets => throw new NotSupportedException();
     }
 }

@@ -91,6 +91,12 @@ public sealed class IncrementalCachingTests
         {
             public Task RunAsync(CustomProcessContext context) => Task.Delay(-1, context.CancellationToken);
         }
+
+        [SocketHandler("udp", Port = 5292, Type = PortType.Udp)]
+        public sealed class Echo : IUdpHandler
+        {
+            public ValueTask OnPacketAsync(IUdpPort port, ReadOnlyMemory<byte> data, System.Net.EndPoint remote) => default;
+        }
         """;
 
     private const string Unrelated = """
@@ -113,6 +119,7 @@ public sealed class IncrementalCachingTests
         ManifestGenerator.Steps.EventListeners,
         ManifestGenerator.Steps.CronJobs,
         ManifestGenerator.Steps.CustomProcesses,
+        ManifestGenerator.Steps.SocketHandlers,
     ];
 
     [Fact]
@@ -254,6 +261,7 @@ public sealed class IncrementalCachingTests
 
     [Theory]
     [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", \"tick\", 0, \"*/5 * * * * *\", null,")]
+    [InlineData("[SocketHandler(\"udp\", Port = 5292, Type = PortType.Udp)]", "[SocketHandler(\"udp\", Port = 6000, Type = PortType.Udp)]", "SocketHandlers", "builder.AddSocketHandler(\"App.Echo\", new global::Resident.SocketHandlerAttribute(\"udp\") { Port = 6000, Type = (global::Resident.PortType)(2) }, false, true,")]
     [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", \"pusher\", 3, 5,")]
     [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", 1, 4,")]
     [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Backoff = TaskBackoff.Fixed)]", "BackgroundTasks", "global::Resident.TaskBackoff.Fixed, 100, 60000, false,")]

@@ -33,6 +33,9 @@ public sealed class KnownNamesTests
         Assert.Equal(KnownNames.EventListener, typeof(IEventListener<>).FullName);
         Assert.Equal(KnownNames.CronJob, typeof(ICronJob).FullName);
         Assert.Equal(KnownNames.CustomProcess, typeof(ICustomProcess).FullName);
+        Assert.Equal(KnownNames.SocketHandlerAttribute, typeof(SocketHandlerAttribute).FullName);
+        Assert.Equal(KnownNames.TcpHandler, typeof(ITcpHandler).FullName);
+        Assert.Equal(KnownNames.UdpHandler, typeof(IUdpHandler).FullName);
         Assert.Equal(KnownNames.PayloadCodec, typeof(PayloadCodec<>).FullName);
         Assert.Equal(KnownNames.JsonIgnoreAttribute, typeof(System.Text.Json.Serialization.JsonIgnoreAttribute).FullName);
     }

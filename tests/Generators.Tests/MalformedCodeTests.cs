@@ -239,6 +239,18 @@ public sealed class MalformedCodeTests
             $$"""[CustomProcess(7)] public sealed class BadCleaner : ICustomProcess { {{ProcessBody}} }"""
         },
         {
+            "socket handler without a handler interface",
+            """[SocketHandler("p", Port = 1)] public sealed class BadCleaner { }"""
+        },
+        {
+            "socket handler without a name",
+            """[SocketHandler] public sealed class BadCleaner : IUdpHandler { public ValueTask OnPacketAsync(IUdpPort port, ReadOnlyMemory<byte> data, System.Net.EndPoint remote) => default; }"""
+        },
+        {
+            "abstract socket handler",
+            """[SocketHandler("p")] public abstract class BadCleaner : IUdpHandler { public ValueTask OnPacketAsync(IUdpPort port, ReadOnlyMemory<byte> data, System.Net.EndPoint remote) => default; }"""
+        },
+        {
             "custom process with a ref struct parameter",
             $$"""[CustomProcess("p")] public sealed class BadCleaner : ICustomProcess { public BadCleaner(Span<int> span) { } {{ProcessBody}} }"""
         },

@@ -474,6 +474,39 @@ public sealed class ManifestOutputTests
     }
 
     [Fact]
+    public async Task A_socket_handler_is_declared_with_the_settings_as_written_and_its_interfaces()
+    {
+        const string source = """
+            namespace App;
+
+            public interface IRepository;
+
+            [SocketHandler("tcp-echo", Port = 5291, Framing = SocketFraming.Eof, PackageEof = "\r\n", PackageMaxLength = 8192, Enabled = false)]
+            public sealed class Lines(IRepository repository) : ITcpHandler
+            {
+                public IRepository Repository { get; } = repository;
+
+                public ValueTask OnReceiveAsync(ITcpConnection connection, System.Buffers.ReadOnlySequence<byte> message) => default;
+            }
+
+            [SocketHandler("both")]
+            public sealed class Both : ITcpHandler, IUdpHandler
+            {
+                public ValueTask OnReceiveAsync(ITcpConnection connection, System.Buffers.ReadOnlySequence<byte> message) => default;
+
+                public ValueTask OnPacketAsync(IUdpPort port, ReadOnlyMemory<byte> data, System.Net.EndPoint remote) => default;
+            }
+            """;
+
+        await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
+                    builder.AddSocketHandler("App.Both", new global::Resident.SocketHandlerAttribute("both"), true, true,
+                        static services => new global::App.Both());
+                    builder.AddSocketHandler("App.Lines", new global::Resident.SocketHandlerAttribute("tcp-echo") { Port = 5291, Framing = (global::Resident.SocketFraming)(1), PackageEof = "\r\n", PackageMaxLength = 8192, Enabled = false }, true, false,
+                        static services => new global::App.Lines({{GetRequiredService}}<global::App.IRepository>(services)));
+            """)).RunAsync();
+    }
+
+    [Fact]
     public async Task Cron_and_process_values_are_passed_as_written_escaped_and_unvalidated()
     {
         // No validation here: the runtime rejects a bad expression, interval, zone or name at start, naming the class.

@@ -89,6 +89,13 @@ public sealed class PipelineValueTests
         {
             public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;
         }
+
+        [SocketHandler("tcp", Port = 5291, Framing = SocketFraming.Eof, PackageEof = "\r\n")]
+        public sealed class Lines(IClock clock) : ITcpHandler
+        {
+            public object State { get; } = clock;
+            public ValueTask OnReceiveAsync(ITcpConnection connection, System.Buffers.ReadOnlySequence<byte> message) => default;
+        }
         """;
 
     private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
@@ -103,7 +110,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(11, GeneratorStepNames.Length);
+        Assert.Equal(12, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");

@@ -120,6 +120,15 @@ internal static class ManifestEmitter
             writer.Indent().Line($"static {Services} => {Construction(process.Factory)});").Outdent();
         }
 
+        foreach (var socket in manifest.SocketHandlers)
+        {
+            var settings = socket.Settings.Count == 0
+                ? ""
+                : " { " + string.Join(", ", socket.Settings.Select(setting => $"{setting.Property} = {setting.Expression}")) + " }";
+            writer.Line($"{Builder}.AddSocketHandler({Literal(socket.Name)}, new global::Resident.SocketHandlerAttribute({Literal(socket.PortName)}){settings}, {Boolean(socket.Tcp)}, {Boolean(socket.Udp)},");
+            writer.Indent().Line($"static {Services} => {Construction(socket.Factory)});").Outdent();
+        }
+
         writer.Close().Close();
         PayloadCodecEmitter.Emit(writer, codecs, codecNames);
         return writer.ToString();

@@ -55,7 +55,8 @@ internal sealed record ManifestSpec(
     ImmutableEquatableArray<AsyncEventSpec> AsyncEvents,
     ImmutableEquatableArray<EventListenerSpec> EventListeners,
     ImmutableEquatableArray<CronJobSpec> CronJobs,
-    ImmutableEquatableArray<CustomProcessSpec> CustomProcesses);
+    ImmutableEquatableArray<CustomProcessSpec> CustomProcesses,
+    ImmutableEquatableArray<SocketHandlerSpec> SocketHandlers);
 
 /// <summary>Tries and backoff of a task type or listener, as the attribute gives them (the runtime validates).</summary>
 /// <param name="Backoff">The <c>TaskBackoff</c> value, possibly one without a name.</param>
@@ -155,3 +156,12 @@ internal enum PayloadAssignment
     /// <summary>A public setter: assigned after construction when the JSON has it.</summary>
     Setter,
 }
+
+/// <summary>One named argument of a <c>[SocketHandler]</c>: the property and its value as a C# expression.</summary>
+internal sealed record SocketSettingSpec(string Property, string Expression);
+
+/// <summary>
+/// A <c>[SocketHandler(name)]</c> class: the attribute's settings as written (the runtime merges configuration over
+/// them), which handler interfaces it implements, and its factory. A null name is listed as "".
+/// </summary>
+internal sealed record SocketHandlerSpec(string Name, string PortName, ImmutableEquatableArray<SocketSettingSpec> Settings, bool Tcp, bool Udp, FactorySpec Factory);

@@ -21,6 +21,7 @@ internal static class DeclarationParser
     private static readonly string[] EventListenerInterfaces = { KnownNames.EventListener };
     private static readonly string[] CronJobInterfaces = { KnownNames.CronJob };
     private static readonly string[] CustomProcessInterfaces = { KnownNames.CustomProcess };
+    private static readonly string[] SocketHandlerInterfaces = { KnownNames.TcpHandler, KnownNames.UdpHandler };
     private static readonly string[] NoInterfaces = { };
 
     public static CleanerSpec? ParseCleaner(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
@@ -201,6 +202,50 @@ internal static class DeclarationParser
             argument.Value as string ?? "",
             Named<int?>(attribute, "Num") ?? 1,
             Named<int?>(attribute, "RestartInterval") ?? 5,
+            factory);
+    }
+
+    public static SocketHandlerSpec? ParseSocketHandler(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var attribute = context.Attributes[0];
+        if (context.TargetSymbol is not INamedTypeSymbol type
+            || Factory(type, SocketHandlerInterfaces) is not { } factory
+            || attribute.ConstructorArguments.Length != 1
+            || attribute.ConstructorArguments[0] is not { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
+            || !(argument.Value is string || argument.IsNull))
+        {
+            return null;
+        }
+
+        // The named arguments are passed on as written; the attribute's own defaults fill the rest at run time.
+        var settings = new List<SocketSettingSpec>();
+        foreach (var named in attribute.NamedArguments)
+        {
+            var value = named.Value;
+            string? expression = value.Kind switch
+            {
+                TypedConstantKind.Enum when value.Type is { } enumType && value.Value is { } number =>
+                    $"({enumType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat)})({System.Convert.ToString(number, System.Globalization.CultureInfo.InvariantCulture)})",
+                TypedConstantKind.Primitive when value.Value is string text => Resident.Generators.Emitting.CSharpLiteral.String(text),
+                TypedConstantKind.Primitive when value.Value is bool flag => flag ? "true" : "false",
+                TypedConstantKind.Primitive when value.Value is int number => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                TypedConstantKind.Primitive when value.IsNull => "null",
+                _ => null,
+            };
+
+            if (expression is not null)
+            {
+                settings.Add(new SocketSettingSpec(named.Key, expression));
+            }
+        }
+
+        return new SocketHandlerSpec(
+            Name(type),
+            argument.Value as string ?? "",
+            settings.ToImmutableEquatableArray(),
+            DeclarationShape.Implements(type, KnownNames.TcpHandler),
+            DeclarationShape.Implements(type, KnownNames.UdpHandler),
             factory);
     }
 
