@@ -19,6 +19,12 @@ public sealed class PackageTests
             Assert.True(packExit == 0, packOutput);
 
             var package = Assert.Single(Directory.GetFiles(feed, "Resident.*.nupkg"));
+
+            // The runtime's one package dependency (cron parsing), taken from the restore that built the repository.
+            var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            var cronos = Assert.Single(Directory.GetFiles(Path.Combine(packages, "cronos"), "cronos.*.nupkg", SearchOption.AllDirectories));
+            File.Copy(cronos, Path.Combine(feed, Path.GetFileName(cronos)));
             using (var archive = ZipFile.OpenRead(package))
             {
                 var entries = archive.Entries.Select(entry => entry.FullName).ToHashSet(StringComparer.Ordinal);
@@ -33,6 +39,7 @@ public sealed class PackageTests
                 var nuspec = XDocument.Load(nuspecStream).ToString();
                 Assert.Contains("Microsoft.AspNetCore.App", nuspec, StringComparison.Ordinal);
                 Assert.DoesNotContain("Resident.Generators", nuspec, StringComparison.Ordinal);
+                Assert.Contains("id=\"Cronos\"", nuspec, StringComparison.Ordinal);
             }
 
             // An app with one PackageReference: the generator writes its manifest and the analyzer speaks.

@@ -54,9 +54,12 @@ internal sealed partial class ShowcaseProcess : IAsyncDisposable
 
         start.ArgumentList.Add("--Resident:ListenPort=0");
 
-        // The Showcase's extra ports too: showcases run side by side in the tests.
-        start.ArgumentList.Add("--Resident:Sockets:tcp-echo:Port=0");
-        start.ArgumentList.Add("--Resident:Sockets:udp-echo:Port=0");
+        if (Path.GetFileNameWithoutExtension(program) == "Showcase")
+        {
+            // The Showcase's extra ports too: showcases run side by side in the tests.
+            start.ArgumentList.Add("--Resident:Sockets:tcp-echo:Port=0");
+            start.ArgumentList.Add("--Resident:Sockets:udp-echo:Port=0");
+        }
         foreach (var arg in extraArgs)
         {
             start.ArgumentList.Add(arg);

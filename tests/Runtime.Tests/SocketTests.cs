@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resident.Sockets;
@@ -316,6 +317,25 @@ public sealed class SocketTests
         Assert.Equal("Resident: still there", await RoundTripAsync("still there"u8.ToArray()));
         Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("dropped a datagram of 513 bytes", StringComparison.Ordinal));
         Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("OnPacket failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Another_kestrel_listener_serves_http_and_the_websocket_handlers_on_its_own_port()
+    {
+        await using var server = await TestServer.StartAsync(configure: builder =>
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0)));
+
+        var addresses = server.Server.ListenAddresses;
+        Assert.Equal(2, addresses.Count);
+        var other = new Uri(addresses.Single(address => new Uri(address).Port != server.BaseAddress.Port));
+        using var http = new HttpClient { BaseAddress = other };
+        Assert.Equal("Hello, World!", await http.GetStringAsync("/plaintext"));
+
+        var (client, _) = await TestWebSocket.ConnectEchoAsync(other);
+        await using (client)
+        {
+            Assert.True(client.Socket.State == System.Net.WebSockets.WebSocketState.Open);
+        }
     }
 
     [Fact]
