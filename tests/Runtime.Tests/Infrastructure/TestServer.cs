@@ -14,7 +14,7 @@ public sealed class TestServer : IAsyncDisposable
         Recorder = recorder;
         Logs = logs;
         Server = app.Services.GetRequiredService<IResidentServer>();
-        BaseAddress = new Uri(Server.ListenAddresses.Single(address => !address.Contains("unix:", StringComparison.Ordinal)));
+        BaseAddress = new Uri(Server.ListenAddresses.First(address => !address.Contains("unix:", StringComparison.Ordinal)));
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
