@@ -66,7 +66,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         var input = context.Transport.Input;
         try
         {
-            await Contained(handler.OnConnectAsync(connection), connection, "OnConnect").ConfigureAwait(false);
+            await Contained(Callback.Connect, connection, default).ConfigureAwait(false);
             while (connection.IsOpen)
             {
                 var result = await input.ReadAsync().ConfigureAwait(false);
@@ -74,7 +74,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
                 string? violation = null;
                 while (framer.TryRead(ref buffer, out var message, out violation))
                 {
-                    await Contained(handler.OnReceiveAsync(connection, message), connection, "OnReceive").ConfigureAwait(false);
+                    await Contained(Callback.Receive, connection, message).ConfigureAwait(false);
                 }
 
                 if (violation is not null)
@@ -100,12 +100,41 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         {
             _connections.TryRemove(connection.Id, out _);
             await connection.EndAsync().ConfigureAwait(false);
-            await Contained(handler.OnCloseAsync(connection), connection, "OnClose").ConfigureAwait(false);
+            await Contained(Callback.Close, connection, default).ConfigureAwait(false);
             await context.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async ValueTask Contained(ValueTask call, TcpConnection connection, string callback)
+    private enum Callback
+    {
+        Connect,
+        Receive,
+        Close,
+    }
+
+    /// <summary>Calls the handler; whatever it throws, at once or later, is logged and goes no further.</summary>
+    private ValueTask Contained(Callback callback, TcpConnection connection, ReadOnlySequence<byte> message)
+    {
+        ValueTask call;
+        try
+        {
+            call = callback switch
+            {
+                Callback.Connect => handler.OnConnectAsync(connection),
+                Callback.Receive => handler.OnReceiveAsync(connection, message),
+                _ => handler.OnCloseAsync(connection),
+            };
+        }
+        catch (Exception exception)
+        {
+            LogFailure(callback, connection, exception);
+            return ValueTask.CompletedTask;
+        }
+
+        return call.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitContainedAsync(call, callback, connection);
+    }
+
+    private async ValueTask AwaitContainedAsync(ValueTask call, Callback callback, TcpConnection connection)
     {
         try
         {
@@ -113,9 +142,12 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         }
         catch (Exception exception)
         {
-            Log.HandlerFailed(logger, Name, callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
+            LogFailure(callback, connection, exception);
         }
     }
+
+    private void LogFailure(Callback callback, TcpConnection connection, Exception exception) =>
+        Log.HandlerFailed(logger, Name, "On" + callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
 
     /// <summary>Stops accepting, closes every connection and waits for them to end, up to <paramref name="deadline"/>.</summary>
     public async Task StopAsync(DateTimeOffset deadline)
@@ -175,7 +207,11 @@ internal sealed class TcpConnection(long id, string port, ConnectionContext cont
             return false;
         }
 
-        await _sendLock.WaitAsync().ConfigureAwait(false);
+        if (!_sendLock.Wait(0))
+        {
+            await _sendLock.WaitAsync().ConfigureAwait(false);
+        }
+
         try
         {
             if (!IsOpen)
