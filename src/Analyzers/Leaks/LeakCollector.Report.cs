@@ -248,7 +248,9 @@ internal sealed partial class LeakCollector
             {
                 switch (member)
                 {
-                    case IFieldSymbol { IsStatic: false, IsConst: false } field when IsRequestScoped(field.Type):
+                    // Skips the compiler's fields for captured primary-constructor parameters: the parameter is reported instead.
+                    case IFieldSymbol { IsStatic: false, IsConst: false } field
+                        when (!field.IsImplicitlyDeclared || field.AssociatedSymbol is not null) && IsRequestScoped(field.Type):
                         var shown = (ISymbol?)field.AssociatedSymbol ?? field;
                         ReportCaptive(context, type, pair.Value, shown, shown is IPropertySymbol ? "property" : "field", field.Type);
                         break;
