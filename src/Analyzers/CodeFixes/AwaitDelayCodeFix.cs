@@ -66,7 +66,7 @@ public sealed class AwaitDelayCodeFix : CodeFixProvider
             foreach (var statement in ReturnsToRewrite(function)!)
             {
                 editor[statement] = statement.Expression is InvocationExpressionSyntax { ArgumentList.Arguments: [var value] }
-                    ? statement.WithExpression(value.Expression.WithLeadingTrivia(Space))
+                    ? statement.WithExpression(value.Expression.WithoutLeadingTrivia())
                     : ReturnStatement().WithTriviaFrom(statement);
             }
         }

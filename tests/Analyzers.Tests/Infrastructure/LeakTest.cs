@@ -29,6 +29,9 @@ internal sealed class LeakTest<TCodeFix> : CSharpCodeFixTest<RequestLeakAnalyzer
     public LeakTest(string source, string? fixedSource = null)
     {
         ReferenceAssemblies = TestReferences.NoPackages;
+        // The leak rules are compilation-end diagnostics (request code is known only once the whole call graph is):
+        // their fixes are offered where the diagnostics were computed — the build, full-solution analysis.
+        CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
         TestState.AdditionalReferences.AddRange(TestReferences.WithResident);
         TestState.Sources.Add(("GlobalUsings.cs", TestReferences.GlobalUsings + Usings));
         TestState.Sources.Add(("Test0.cs", source));
