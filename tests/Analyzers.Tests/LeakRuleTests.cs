@@ -533,6 +533,21 @@ public sealed class LeakRuleTests
         """
         public sealed class Tool { public int Run() => Task.FromResult(1).Result; }
         """,
+        // .Result of a task that was awaited (here through WhenAll) or checked for completion does not block.
+        """
+        public sealed class PairController : ControllerBase
+        {
+            public async Task<IActionResult> Get()
+            {
+                var first = Task.FromResult(1);
+                var second = Task.FromResult(2);
+                await Task.WhenAll(first, second);
+                var ready = Task.FromResult(3);
+                var third = ready.IsCompletedSuccessfully ? ready.Result : 0;
+                return Ok(first.Result + second.Result + third);
+            }
+        }
+        """,
         // Console output is fine; a ManualResetEventSlim.Wait is not a task wait.
         """
         public sealed class LogController : ControllerBase

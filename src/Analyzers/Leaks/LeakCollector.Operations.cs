@@ -68,7 +68,7 @@ internal sealed partial class LeakCollector
             OnCollectionCall(context, reference, reference.Instance, "indexer set", growth: true, removal: false);
         }
 
-        if (property.Name == "Result" && _types.IsTaskOfT(property.ContainingType))
+        if (property.Name == "Result" && _types.IsTaskOfT(property.ContainingType) && !IsAlreadyCompleted(reference))
         {
             OnBlocking(context, reference, "Task.Result");
         }
@@ -131,6 +131,65 @@ internal sealed partial class LeakCollector
         AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
             Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.ReachableOrHandler, new object?[] { what, why },
             Properties: fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix)));
+    }
+
+    /// <summary>
+    /// <c>task.Result</c> after <c>await task</c> or <c>await Task.WhenAll(…, task, …)</c>, or guarded by
+    /// <c>task.IsCompleted…</c>: the task has finished, nothing blocks.
+    /// </summary>
+    private static bool IsAlreadyCompleted(IPropertyReferenceOperation result)
+    {
+        var task = Unwrap(result.Instance) switch
+        {
+            ILocalReferenceOperation local => (ISymbol)local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+        if (task is null)
+        {
+            return false;
+        }
+
+        IOperation root = result;
+        while (root.Parent is { } parent && root is not (IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation))
+        {
+            root = parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            var checksTask = operation switch
+            {
+                IAwaitOperation awaited => awaited.Syntax.SpanStart < result.Syntax.SpanStart,
+                IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" } => true,
+                _ => false,
+            };
+            if (checksTask && Mentions(operation, task))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Mentions(IOperation operation, ISymbol symbol)
+    {
+        foreach (var child in operation.DescendantsAndSelf())
+        {
+            var referenced = child switch
+            {
+                ILocalReferenceOperation local => (ISymbol)local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (SymbolEqualityComparer.Default.Equals(referenced, symbol))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool InnermostFunctionIsAsync(IOperation operation, ISymbol containingSymbol)
