@@ -64,6 +64,33 @@ public sealed class LeakRuleTests
         """,
     };
 
+    public static TheoryData<string> Res001FlaggedMore => new()
+    {
+        // A local function of Main named as a route handler.
+        """
+        public static class Program
+        {
+            private static string s_last = "";
+            public static void Main(string[] args)
+            {
+                var app = WebApplication.Create(args);
+                app.MapGet("/", Handler);
+                app.Run();
+                string Handler() { {|#0:s_last = "x"|}; return s_last; }
+            }
+        }
+        """,
+        // A static of a generic class, written through a constructed type.
+        """
+        public static class Memo<T> { public static T? Last; }
+        public sealed class ValuesController : ControllerBase { public IActionResult Put(int value) { {|#0:Memo<int>.Last = value|}; return Ok(); } }
+        """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Res001FlaggedMore))]
+    public Task Res001_flags_local_function_handlers_and_generic_statics(string source) => Leak.VerifyAsync(source, Leak.At(Rules.StaticWrittenFromRequest));
+
     public static TheoryData<string> Res001NotFlagged => new()
     {
         // Interlocked and Volatile are the thread-safe counters; const and readonly are never written.
@@ -504,6 +531,13 @@ public sealed class LeakRuleTests
         public static class Endpoints
         {
             public static void Map(WebApplication app) => app.MapGet("/ask", () => {|#0:Console.ReadLine()|});
+        }
+        """,
+        // A POCO controller: MVC's naming convention, no base class.
+        """
+        public sealed class PingController
+        {
+            public async Task<string> Ping() { {|#0:Thread.Sleep(5)|}; await Task.Yield(); return "pong"; }
         }
         """,
     };

@@ -32,7 +32,7 @@ internal sealed partial class LeakCollector
 
         if (field.IsStatic)
         {
-            OnStaticMember(context, reference, field, field.Type);
+            OnStaticMember(context, reference, field.OriginalDefinition, field.Type);
         }
         else if (reference.Instance is IInstanceReferenceOperation && field.ContainingType is { } owner
                  && (_types.KindOf(owner) & HandlerKind.ResidentSingleton) != 0
@@ -59,7 +59,7 @@ internal sealed partial class LeakCollector
             AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod);
             if (property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
             {
-                OnStaticMember(context, reference, property, property.Type);
+                OnStaticMember(context, reference, property.OriginalDefinition, property.Type);
             }
         }
 
@@ -250,8 +250,8 @@ internal sealed partial class LeakCollector
         receiver = Unwrap(receiver);
         var (member, type, isStatic) = receiver switch
         {
-            IFieldReferenceOperation field => ((ISymbol)field.Field, field.Field.Type, field.Field.IsStatic),
-            IPropertyReferenceOperation { Property.IsIndexer: false } property => (property.Property, property.Property.Type, property.Property.IsStatic),
+            IFieldReferenceOperation field => ((ISymbol)field.Field.OriginalDefinition, field.Field.Type, field.Field.IsStatic),
+            IPropertyReferenceOperation { Property.IsIndexer: false } property => (property.Property.OriginalDefinition, property.Property.Type, property.Property.IsStatic),
             _ => (null, null, false),
         };
         if (member is null || !IsInSource(member) || !_types.IsCollection(type))
@@ -417,7 +417,9 @@ internal sealed partial class LeakCollector
             : null;
     }
 
-    private static bool IsAutoProperty(IPropertySymbol property)
+    private bool IsAutoProperty(IPropertySymbol property) => _autoProperties.GetOrAdd(property, ComputeIsAutoProperty);
+
+    private static bool ComputeIsAutoProperty(IPropertySymbol property)
     {
         foreach (var member in property.ContainingType.GetMembers())
         {

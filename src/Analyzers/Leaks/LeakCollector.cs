@@ -39,6 +39,7 @@ internal sealed partial class LeakCollector
     private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _scoped = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IParameterSymbol, byte> _capturedParameters = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<INamedTypeSymbol> _sourceTypes = new();
+    private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
 
     public LeakCollector(LeakTypes types) => _types = types;
 
@@ -117,16 +118,19 @@ internal sealed partial class LeakCollector
         SymbolEqualityComparer.Default.Equals(symbol.ContainingAssembly, Compilation.Assembly) && !symbol.IsImplicitlyDeclared;
 
     /// <summary>
-    /// The node an operation belongs to: the nearest enclosing route or middleware lambda (a request entry of its own),
-    /// else the member whose body holds it. Other lambdas and local functions belong to their member.
+    /// The node an operation belongs to: the nearest enclosing local function or route/middleware lambda (a request
+    /// entry of its own), else the member whose body holds it. Other lambdas belong to their member.
     /// </summary>
     private ISymbol NodeOf(IOperation operation, ISymbol containingSymbol)
     {
         for (var current = operation.Parent; current is not null; current = current.Parent)
         {
-            if (current is IAnonymousFunctionOperation function && IsEntryDelegate(function))
+            switch (current)
             {
-                return function.Symbol;
+                case IAnonymousFunctionOperation function when IsEntryDelegate(function):
+                    return function.Symbol;
+                case ILocalFunctionOperation local:
+                    return local.Symbol; // Its own node: a route may name it (app.MapGet("/", Handler) in Program.cs).
             }
         }
 

@@ -186,7 +186,10 @@ internal sealed class LeakTypes
         var isPublic = method.DeclaredAccessibility == Accessibility.Public;
         if (isPublic && !method.IsStatic)
         {
-            if (InheritsFrom(type, ControllerBase) || HasAttribute(type, ControllerAttributes, inherited: true))
+            // MVC's conventions: ControllerBase, [ApiController]/[Controller], or a public class named *Controller.
+            if (InheritsFrom(type, ControllerBase) || HasAttribute(type, ControllerAttributes, inherited: true)
+                || ControllerBase is not null && !type.IsAbstract && type.DeclaredAccessibility == Accessibility.Public
+                   && type.Name.EndsWith("Controller", System.StringComparison.Ordinal))
             {
                 return !HasAttribute(method, NonAction) && !IsObjectMember(method);
             }
