@@ -407,6 +407,15 @@ public sealed class LeakRuleTests
             public ValueTask CleanAsync(HttpContext context) { {|#0:_lastRun = DateTime.UtcNow|}; return default; }
         }
         """,
+        // An auto-property is a field too.
+        """
+        [WebSocketHandler("/ws")]
+        public sealed class Chat : IWebSocketHandler
+        {
+            public string? LastText { get; private set; }
+            public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) { {|#0:LastText = frame.Text|}; return default; }
+        }
+        """,
         // A request hook writing through a helper.
         """
         [RequestHook]
@@ -598,6 +607,22 @@ public sealed class LeakRuleTests
     [Theory]
     [MemberData(nameof(Res005NotFlagged))]
     public Task Res005_leaves_alone(string source) => Leak.VerifyAsync(source);
+
+    // The testing library pins analyzer diagnostics to their default severity in the compilation options, which outrank
+    // .editorconfig, so only "none" is observable here; raising to error was checked by building the corpus.
+    [Fact]
+    public async Task Severity_none_in_editorconfig_silences_a_rule()
+    {
+        var test = new LeakTest<Microsoft.CodeAnalysis.Testing.EmptyCodeFixProvider>("""
+            public sealed class HomeController : ControllerBase
+            {
+                private static int s_visits;
+                public IActionResult Index() { s_visits++; return Ok(); }
+            }
+            """);
+        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\ndotnet_diagnostic.RES001.severity = none\n"));
+        await test.RunAsync();
+    }
 
     [Fact]
     public Task Code_outside_request_code_is_not_reported() =>

@@ -34,17 +34,26 @@ internal sealed partial class LeakCollector
         {
             OnStaticMember(context, reference, field.OriginalDefinition, field.Type);
         }
-        else if (reference.Instance is IInstanceReferenceOperation && field.ContainingType is { } owner
-                 && (_types.KindOf(owner) & HandlerKind.ResidentSingleton) != 0
-                 && AccessOf(reference, field) == Access.Write
-                 && !_types.IsFlowLocal(field.Type)
-                 && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
-                 && !IsSynchronized(reference))
+        else if (AccessOf(reference, field) == Access.Write)
+        {
+            OnInstanceWrite(context, reference, field);
+        }
+    }
+
+    /// <summary>RES004 candidate: a Resident handler writing its own field or auto-property outside its constructor, unsynchronized.</summary>
+    private void OnInstanceWrite(OperationAnalysisContext context, IMemberReferenceOperation reference, ISymbol member)
+    {
+        if (reference.Instance is IInstanceReferenceOperation && member.ContainingType is { } owner
+            && (_types.KindOf(owner) & HandlerKind.ResidentSingleton) != 0
+            && !_types.IsFlowLocal(reference.Type)
+            && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
+            && (member is IFieldSymbol || IsAutoProperty((IPropertySymbol)member))
+            && !IsSynchronized(reference))
         {
             var node = NodeOf(reference, context.ContainingSymbol);
             AddCandidate(node, new Candidate(
                 Rules.HandlerFieldWritten, reference.Parent!.Syntax.GetLocation(), Condition.Reachable,
-                new object?[] { owner.Name, field.Name, node.Name }, Properties: CounterFix(reference)));
+                new object?[] { owner.Name, member.Name, node.Name }, Properties: member is IFieldSymbol ? CounterFix(reference) : null));
         }
     }
 
@@ -60,6 +69,10 @@ internal sealed partial class LeakCollector
             if (property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
             {
                 OnStaticMember(context, reference, property.OriginalDefinition, property.Type);
+            }
+            else if (!property.IsStatic && access == Access.Write)
+            {
+                OnInstanceWrite(context, reference, property);
             }
         }
 

@@ -33,12 +33,12 @@ internal sealed class LeakTest<TCodeFix> : CSharpCodeFixTest<RequestLeakAnalyzer
         // their fixes are offered where the diagnostics were computed — the build, full-solution analysis.
         CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
         TestState.AdditionalReferences.AddRange(TestReferences.WithResident);
-        TestState.Sources.Add(("GlobalUsings.cs", TestReferences.GlobalUsings + Usings));
-        TestState.Sources.Add(("Test0.cs", source));
+        TestState.Sources.Add(("/0/GlobalUsings.cs", TestReferences.GlobalUsings + Usings));
+        TestState.Sources.Add(("/0/Test0.cs", source));
         if (fixedSource is not null)
         {
-            FixedState.Sources.Add(("GlobalUsings.cs", TestReferences.GlobalUsings + Usings));
-            FixedState.Sources.Add(("Test0.cs", fixedSource));
+            FixedState.Sources.Add(("/0/GlobalUsings.cs", TestReferences.GlobalUsings + Usings));
+            FixedState.Sources.Add(("/0/Test0.cs", fixedSource));
             FixedState.AdditionalReferences.AddRange(TestReferences.WithResident);
         }
     }
