@@ -35,6 +35,45 @@ public sealed class RuleCatalogueTests
         Assert.All(CataloguedDescriptors(), descriptor => Assert.Contains(descriptor.Id, supported));
     }
 
+    [Fact]
+    public void Every_rule_is_a_configurable_warning_tracked_in_the_release_files()
+    {
+        var root = RepositoryRoot();
+        var releases = File.ReadAllText(Path.Combine(root, "src/Analyzers/AnalyzerReleases.Shipped.md"))
+                       + File.ReadAllText(Path.Combine(root, "src/Analyzers/AnalyzerReleases.Unshipped.md"));
+
+        Assert.All(CataloguedDescriptors(), descriptor =>
+        {
+            Assert.Equal(DiagnosticSeverity.Warning, descriptor.DefaultSeverity);
+            Assert.True(descriptor.IsEnabledByDefault, $"{descriptor.Id} is disabled by default.");
+            // .editorconfig (dotnet_diagnostic.RESxxx.severity) cannot change a NotConfigurable rule.
+            Assert.DoesNotContain(WellKnownDiagnosticTags.NotConfigurable, descriptor.CustomTags);
+            Assert.Contains($"{descriptor.Id} | {descriptor.Category} | Warning |", releases, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public void Every_help_page_belongs_to_a_catalogued_rule()
+    {
+        var ids = CataloguedDescriptors().Select(descriptor => descriptor.Id).ToHashSet();
+        var pages = Directory.GetFiles(Path.Combine(RepositoryRoot(), "docs", "rules"), "RES*.md").Select(Path.GetFileNameWithoutExtension);
+
+        Assert.All(pages, page => Assert.Contains(page!, ids));
+    }
+
+    [Fact]
+    public void Every_code_fix_fixes_catalogued_rules()
+    {
+        var ids = CataloguedDescriptors().Select(descriptor => descriptor.Id).ToHashSet();
+        var fixes = typeof(CodeFixes.AwaitDelayCodeFix).Assembly.GetTypes()
+            .Where(type => !type.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(type))
+            .Select(type => (Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(type)!)
+            .ToList();
+
+        Assert.NotEmpty(fixes);
+        Assert.All(fixes.SelectMany(fix => fix.FixableDiagnosticIds), id => Assert.Contains(id, ids));
+    }
+
     private static IEnumerable<DiagnosticDescriptor> AllDescriptors() =>
         CataloguedDescriptors().Concat(Analyzers().SelectMany(analyzer => analyzer.SupportedDiagnostics));
 
@@ -48,16 +87,5 @@ public sealed class RuleCatalogueTests
             .Where(type => !type.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(type))
             .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!);
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Gen.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"No folder above {AppContext.BaseDirectory} contains Gen.sln.");
-    }
+    private static string RepositoryRoot() => Infrastructure.Repository.Root;
 }

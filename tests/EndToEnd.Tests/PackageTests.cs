@@ -32,6 +32,7 @@ public sealed class PackageTests
                 Assert.Contains("lib/net10.0/Resident.xml", entries);
                 Assert.Contains("analyzers/dotnet/cs/Resident.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/Resident.Analyzers.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/Resident.Analyzers.CodeFixes.dll", entries);
                 Assert.Contains("README.md", entries);
 
                 // Consumers get ASP.NET Core as a framework reference and no package dependency on the build-time parts.

@@ -1,0 +1,457 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Resident.Analyzers.Leaks;
+
+/// <summary>The operation actions: what each kind of operation contributes to the facts.</summary>
+internal sealed partial class LeakCollector
+{
+    /// <summary>How an operation uses the field or property it references.</summary>
+    private enum Access
+    {
+        Read,
+        Write,
+
+        /// <summary><c>x ??= …</c>, or an assignment guarded by <c>if (x == null)</c>: one-time initialization.</summary>
+        LazyInit,
+
+        /// <summary>Passed by ref to Interlocked, Volatile or LazyInitializer.</summary>
+        Atomic,
+    }
+
+    public void OnFieldReference(OperationAnalysisContext context)
+    {
+        var reference = (IFieldReferenceOperation)context.Operation;
+        var field = reference.Field;
+        if (field.IsConst || !IsInSource(field))
+        {
+            return;
+        }
+
+        if (field.IsStatic)
+        {
+            OnStaticMember(context, reference, field.OriginalDefinition, field.Type);
+        }
+        else if (AccessOf(reference, field) == Access.Write)
+        {
+            OnInstanceWrite(context, reference, field);
+        }
+    }
+
+    /// <summary>RES004 candidate: a Resident handler writing its own field or auto-property outside its constructor, unsynchronized.</summary>
+    private void OnInstanceWrite(OperationAnalysisContext context, IMemberReferenceOperation reference, ISymbol member)
+    {
+        if (reference.Instance is IInstanceReferenceOperation && member.ContainingType is { } owner
+            && (_types.KindOf(owner) & HandlerKind.ResidentSingleton) != 0
+            && !_types.IsFlowLocal(reference.Type)
+            && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
+            && (member is IFieldSymbol || IsAutoProperty((IPropertySymbol)member))
+            && !IsSynchronized(reference))
+        {
+            var node = NodeOf(reference, context.ContainingSymbol);
+            AddCandidate(node, new Candidate(
+                Rules.HandlerFieldWritten, reference.Parent!.Syntax.GetLocation(), Condition.Reachable,
+                new object?[] { owner.Name, member.Name, node.Name }, Properties: member is IFieldSymbol ? CounterFix(reference) : null));
+        }
+    }
+
+    public void OnPropertyReference(OperationAnalysisContext context)
+    {
+        var reference = (IPropertyReferenceOperation)context.Operation;
+        var property = reference.Property;
+        if (IsInSource(property))
+        {
+            var node = NodeOf(reference, context.ContainingSymbol);
+            var access = AccessOf(reference, property);
+            AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod);
+            if (property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
+            {
+                OnStaticMember(context, reference, property.OriginalDefinition, property.Type);
+            }
+            else if (!property.IsStatic && access == Access.Write)
+            {
+                OnInstanceWrite(context, reference, property);
+            }
+        }
+
+        if (property.IsIndexer && AccessOf(reference, property) == Access.Write)
+        {
+            OnCollectionCall(context, reference, reference.Instance, "indexer set", growth: true, removal: false);
+        }
+
+        if (property.Name == "Result" && _types.IsTaskOfT(property.ContainingType) && !IsAlreadyCompleted(reference))
+        {
+            OnBlocking(context, reference, "Task.Result");
+        }
+    }
+
+    public void OnInvocation(OperationAnalysisContext context)
+    {
+        var invocation = (IInvocationOperation)context.Operation;
+        var method = invocation.TargetMethod;
+        AddCallee(NodeOf(invocation, context.ContainingSymbol), method);
+
+        var receiver = invocation.Instance
+                       ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
+        var growth = GrowthMethods.Contains(method.Name);
+        if (growth || RemovalMethods.Contains(method.Name))
+        {
+            OnCollectionCall(context, invocation, receiver, method.Name, growth, removal: !growth);
+        }
+
+        var type = method.ContainingType;
+        if (LeakTypes.Is(type, _types.Environment) && method.Name is "Exit" or "FailFast"
+            || LeakTypes.Is(type, _types.Process) && method.Name == "Kill"
+               && Unwrap(invocation.Instance) is IInvocationOperation { TargetMethod.Name: "GetCurrentProcess" })
+        {
+            Report(context, invocation, $"{type.Name}.{method.Name}", "ends the whole worker process, and every request in flight with it, from request code");
+        }
+        else if (LeakTypes.Is(type, _types.Console) && method.Name is "ReadLine" or "ReadKey" or "Read")
+        {
+            Report(context, invocation, $"Console.{method.Name}", "waits for console input a server never gets, holding the request and its thread");
+        }
+        else if (LeakTypes.Is(type, _types.Thread) && method.Name == "Sleep")
+        {
+            OnBlocking(context, invocation, "Thread.Sleep", FixDelay);
+        }
+        else if (method.Name is "Wait" or "WaitAll" or "WaitAny" && LeakTypes.Is(type, _types.Task)
+                 || method.Name == "GetResult" && type is { Name: { } awaiter } && awaiter.EndsWith("Awaiter", System.StringComparison.Ordinal)
+                    && type.ContainingNamespace?.ToDisplayString() == "System.Runtime.CompilerServices")
+        {
+            OnBlocking(context, invocation, method.Name == "GetResult" ? "GetAwaiter().GetResult()" : $"Task.{method.Name}");
+        }
+
+        OnRegistration(invocation);
+    }
+
+    private void Report(OperationAnalysisContext context, IOperation operation, string what, string why) =>
+        AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
+            Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.Reachable, new object?[] { what, why }));
+
+    /// <summary>A blocking wait matters only where the code is asynchronous: the innermost function returns a task.</summary>
+    private void OnBlocking(OperationAnalysisContext context, IOperation operation, string what, string? fix = null)
+    {
+        if (!InnermostFunctionIsAsync(operation, context.ContainingSymbol))
+        {
+            return;
+        }
+
+        var why = fix == FixDelay
+            ? "blocks a thread-pool thread in async code; await Task.Delay instead"
+            : "blocks a thread-pool thread in async code until the task completes; await it instead";
+        AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
+            Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.ReachableOrHandler, new object?[] { what, why },
+            Properties: fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix)));
+    }
+
+    /// <summary>
+    /// <c>task.Result</c> after <c>await task</c> or <c>await Task.WhenAll(…, task, …)</c>, or guarded by
+    /// <c>task.IsCompleted…</c>: the task has finished, nothing blocks.
+    /// </summary>
+    private static bool IsAlreadyCompleted(IPropertyReferenceOperation result)
+    {
+        var task = Unwrap(result.Instance) switch
+        {
+            ILocalReferenceOperation local => (ISymbol)local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => null,
+        };
+        if (task is null)
+        {
+            return false;
+        }
+
+        IOperation root = result;
+        while (root.Parent is { } parent && root is not (IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation))
+        {
+            root = parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            var checksTask = operation switch
+            {
+                IAwaitOperation awaited => awaited.Syntax.SpanStart < result.Syntax.SpanStart,
+                IPropertyReferenceOperation { Property.Name: "IsCompleted" or "IsCompletedSuccessfully" } => true,
+                _ => false,
+            };
+            if (checksTask && Mentions(operation, task))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Mentions(IOperation operation, ISymbol symbol)
+    {
+        foreach (var child in operation.DescendantsAndSelf())
+        {
+            var referenced = child switch
+            {
+                ILocalReferenceOperation local => (ISymbol)local.Local,
+                IParameterReferenceOperation parameter => parameter.Parameter,
+                _ => null,
+            };
+            if (SymbolEqualityComparer.Default.Equals(referenced, symbol))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool InnermostFunctionIsAsync(IOperation operation, ISymbol containingSymbol)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IAnonymousFunctionOperation function:
+                    return IsAsync(function.Symbol);
+                case ILocalFunctionOperation local:
+                    return IsAsync(local.Symbol);
+            }
+        }
+
+        return containingSymbol is IMethodSymbol method && IsAsync(method);
+    }
+
+    private bool IsAsync(IMethodSymbol method) => method.IsAsync || _types.IsTaskLike(method.ReturnType);
+
+    /// <summary>A static field or auto-property: RES001 when written, RES002 bookkeeping when it holds a collection.</summary>
+    private void OnStaticMember(OperationAnalysisContext context, IOperation reference, ISymbol member, ITypeSymbol type)
+    {
+        var access = AccessOf(reference, member);
+        var isString = type.SpecialType == SpecialType.System_String;
+        if (access == Access.Write && reference.Parent is ISimpleAssignmentOperation
+            && context.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.StaticConstructor })
+        {
+            _emptied.TryAdd(member, 0); // Reassigning a collection (or string) empties it.
+        }
+        else if (access == Access.Read && (isString || _types.IsCollection(type)) && Escapes(reference))
+        {
+            _emptied.TryAdd(member, 0); // Someone else may empty it.
+        }
+
+        if (access != Access.Write || LeakTypes.HasAttribute(member, _types.ThreadStatic) || _types.IsFlowLocal(type))
+        {
+            return;
+        }
+
+        var node = NodeOf(reference, context.ContainingSymbol);
+        var kind = member is IFieldSymbol ? "field" : "property";
+        var location = reference.Parent!.Syntax.GetLocation();
+        if (isString && reference.Parent is ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add })
+        {
+            AddCandidate(node, new Candidate(Rules.StaticCollectionGrows, location, Condition.StringAppend, new object?[] { member.Name, "+=" }, member));
+        }
+        else
+        {
+            AddCandidate(node, new Candidate(Rules.StaticWrittenFromRequest, location, Condition.Reachable,
+                new object?[] { kind, member.Name }, member, member is IFieldSymbol ? CounterFix(reference) : null));
+        }
+    }
+
+    /// <summary>A call that grows or empties a collection; RES002 for static ones, RES004 for a handler's own.</summary>
+    private void OnCollectionCall(OperationAnalysisContext context, IOperation operation, IOperation? receiver, string what, bool growth, bool removal)
+    {
+        receiver = Unwrap(receiver);
+        var (member, type, isStatic) = receiver switch
+        {
+            IFieldReferenceOperation field => ((ISymbol)field.Field.OriginalDefinition, field.Field.Type, field.Field.IsStatic),
+            IPropertyReferenceOperation { Property.IsIndexer: false } property => (property.Property.OriginalDefinition, property.Property.Type, property.Property.IsStatic),
+            _ => (null, null, false),
+        };
+        if (member is null || !IsInSource(member) || !_types.IsCollection(type))
+        {
+            return;
+        }
+
+        if (isStatic)
+        {
+            if (removal)
+            {
+                _emptied.TryAdd(member, 0);
+            }
+            else if (growth && !_types.IsFlowLocal(type))
+            {
+                AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
+                    Rules.StaticCollectionGrows, operation.Syntax.GetLocation(), Condition.NeverEmptied, new object?[] { member.Name, what }, member));
+            }
+        }
+        else if (member is IFieldSymbol field && receiver is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }
+                 && (_types.KindOf(field.ContainingType) & HandlerKind.ResidentSingleton) != 0
+                 && !LeakTypes.IsConcurrentCollection(type)
+                 && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
+                 && !IsSynchronized(operation))
+        {
+            var node = NodeOf(operation, context.ContainingSymbol);
+            AddCandidate(node, new Candidate(
+                Rules.HandlerFieldWritten, operation.Syntax.GetLocation(), Condition.Reachable, new object?[] { field.ContainingType.Name, field.Name, node.Name }));
+        }
+    }
+
+    private Access AccessOf(IOperation reference, ISymbol member)
+    {
+        switch (reference.Parent)
+        {
+            case ICoalesceAssignmentOperation coalesce when coalesce.Target == reference:
+                return Access.LazyInit;
+            case ISimpleAssignmentOperation assignment when assignment.Target == reference:
+                return IsNullGuarded(assignment, member) ? Access.LazyInit : Access.Write;
+            case ICompoundAssignmentOperation compound when compound.Target == reference:
+            case IIncrementOrDecrementOperation:
+                return Access.Write;
+            case IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument:
+                var target = (argument.Parent as IInvocationOperation)?.TargetMethod.ContainingType;
+                return LeakTypes.Is(target, _types.Interlocked) || LeakTypes.Is(target, _types.Volatile) || LeakTypes.Is(target, _types.LazyInitializer)
+                    ? Access.Atomic
+                    : Access.Write;
+            default:
+                return Access.Read;
+        }
+    }
+
+    /// <summary><c>if (x == null) x = …;</c> (also <c>x is null</c>, and double-checked inside a lock).</summary>
+    private static bool IsNullGuarded(IOperation assignment, ISymbol member)
+    {
+        for (IOperation? child = assignment, current = assignment.Parent; current is not null; child = current, current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation)
+            {
+                return false;
+            }
+
+            if (current is IConditionalOperation conditional && conditional.WhenTrue == child && ChecksNull(conditional.Condition, member))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ChecksNull(IOperation condition, ISymbol member)
+    {
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            switch (operation)
+            {
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals } binary
+                    when Refers(binary.LeftOperand, member) && IsNull(binary.RightOperand) || Refers(binary.RightOperand, member) && IsNull(binary.LeftOperand):
+                case IIsPatternOperation { Pattern: IConstantPatternOperation pattern } isPattern
+                    when Refers(isPattern.Value, member) && IsNull(pattern.Value):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool Refers(IOperation operation, ISymbol member) => Unwrap(operation) switch
+    {
+        IFieldReferenceOperation field => SymbolEqualityComparer.Default.Equals(field.Field, member),
+        IPropertyReferenceOperation property => SymbolEqualityComparer.Default.Equals(property.Property, member),
+        _ => false,
+    };
+
+    private static bool IsNull(IOperation operation) =>
+        Unwrap(operation) is { ConstantValue: { HasValue: true, Value: null } };
+
+    /// <summary>Inside <c>lock</c>, or a try whose finally releases a SemaphoreSlim (the async lock).</summary>
+    private static bool IsSynchronized(IOperation operation)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case ILockOperation:
+                    return true;
+                case ITryOperation { Finally: { } finallyBlock } when ReleasesSemaphore(finallyBlock):
+                    return true;
+                case IAnonymousFunctionOperation or ILocalFunctionOperation:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool ReleasesSemaphore(IOperation block)
+    {
+        foreach (var operation in block.Descendants())
+        {
+            if (operation is IInvocationOperation { TargetMethod: { Name: "Release", ContainingType.Name: "SemaphoreSlim" or "Semaphore" or "Mutex" } })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Used where something else might empty it: handed to a method of the compilation, stored, or returned.</summary>
+    private bool Escapes(IOperation reference)
+    {
+        var current = reference;
+        while (current.Parent is IConversionOperation conversion)
+        {
+            current = conversion;
+        }
+
+        return current.Parent switch
+        {
+            IArgumentOperation { Parent: IInvocationOperation invocation } => IsInSource(invocation.TargetMethod),
+            IArgumentOperation { Parent: IObjectCreationOperation creation } => creation.Constructor is { } constructor && IsInSource(constructor),
+            IVariableInitializerOperation or IReturnOperation => true,
+            ISimpleAssignmentOperation assignment => assignment.Value == current,
+            _ => false,
+        };
+    }
+
+    /// <summary>The Interlocked code fix applies to <c>x++;</c>, <c>x--;</c>, <c>x += n;</c> and <c>x -= n;</c> on an integer field.</summary>
+    private static ImmutableDictionary<string, string?>? CounterFix(IOperation reference)
+    {
+        var update = reference.Parent;
+        var isCounter = update switch
+        {
+            IIncrementOrDecrementOperation => true,
+            ICompoundAssignmentOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } => true,
+            _ => false,
+        };
+        return isCounter && update!.Parent is IExpressionStatementOperation
+               && reference.Type?.SpecialType is SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_UInt32 or SpecialType.System_UInt64
+            ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, FixInterlocked)
+            : null;
+    }
+
+    private bool IsAutoProperty(IPropertySymbol property) => _autoProperties.GetOrAdd(property, ComputeIsAutoProperty);
+
+    private static bool ComputeIsAutoProperty(IPropertySymbol property)
+    {
+        foreach (var member in property.ContainingType.GetMembers())
+        {
+            if (member is IFieldSymbol field && SymbolEqualityComparer.Default.Equals(field.AssociatedSymbol, property))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IOperation? Unwrap(IOperation? operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+}

@@ -1,0 +1,288 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Resident.Analyzers.Leaks;
+
+/// <summary>Service registrations, and the compilation-end walk that turns the facts into diagnostics.</summary>
+internal sealed partial class LeakCollector
+{
+    /// <summary>AddSingleton/AddHostedService, AddScoped/AddTransient/AddDbContext (generic, typeof and instance forms).</summary>
+    private void OnRegistration(IInvocationOperation invocation)
+    {
+        var method = invocation.TargetMethod;
+        var lifetime = method.Name switch
+        {
+            "AddSingleton" or "TryAddSingleton" or "AddKeyedSingleton" or "TryAddKeyedSingleton" or "AddHostedService" => ServiceLifetime.Singleton,
+            "AddScoped" or "TryAddScoped" or "AddKeyedScoped" or "TryAddKeyedScoped" or "AddTransient" or "TryAddTransient"
+                or "AddKeyedTransient" or "TryAddKeyedTransient" or "AddDbContext" or "AddDbContextPool" => ServiceLifetime.Scoped,
+            _ => (ServiceLifetime?)null,
+        };
+        if (lifetime is null || method.ContainingNamespace?.ToDisplayString() is not { } ns
+            || !(ns.StartsWith("Microsoft.Extensions.DependencyInjection", System.StringComparison.Ordinal)
+                 || ns.StartsWith("Microsoft.EntityFrameworkCore", System.StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        var types = new List<ITypeSymbol>();
+        var generic = method.TypeArguments.Length > 0;
+        types.AddRange(method.TypeArguments);
+        foreach (var argument in invocation.Arguments)
+        {
+            switch (Unwrap(argument.Value))
+            {
+                case ITypeOfOperation typeOf:
+                    types.Add(typeOf.TypeOperand);
+                    break;
+                case IObjectCreationOperation { Type: { } created } when argument.Parameter?.Name == "implementationInstance":
+                    types.Add(created);
+                    generic = false; // An instance cannot become scoped.
+                    break;
+            }
+        }
+
+        if (types.Count == 0)
+        {
+            return;
+        }
+
+        if (lifetime == ServiceLifetime.Scoped)
+        {
+            foreach (var type in types)
+            {
+                if (type is INamedTypeSymbol named)
+                {
+                    _scoped.TryAdd(named.OriginalDefinition, 0);
+                }
+            }
+        }
+        else if (types[types.Count - 1] is INamedTypeSymbol { TypeKind: TypeKind.Class } implementation && IsInSource(implementation))
+        {
+            var canBeScoped = generic && method.Name == "AddSingleton" && invocation.Syntax is InvocationExpressionSyntax
+            {
+                Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax }
+            };
+            _singletons.TryAdd(implementation.OriginalDefinition, new Registration(invocation.Syntax.GetLocation(), canBeScoped));
+        }
+    }
+
+    private enum ServiceLifetime
+    {
+        Singleton,
+        Scoped,
+    }
+
+    public void OnCompilationEnd(CompilationAnalysisContext context)
+    {
+        var reachable = Reachable(context.CancellationToken);
+        foreach (var pair in _nodes)
+        {
+            var node = pair.Key;
+            var isReachable = reachable.Contains(node);
+            var isHandler = !isReachable && node.ContainingType is { } owner && _types.KindOf(owner) != HandlerKind.None;
+            if (!isReachable && !isHandler)
+            {
+                continue;
+            }
+
+            List<Candidate> candidates;
+            lock (pair.Value)
+            {
+                candidates = new List<Candidate>(pair.Value.Candidates);
+            }
+
+            foreach (var found in candidates)
+            {
+                var candidate = found;
+                var rule = candidate.Rule;
+                switch (candidate.Condition)
+                {
+                    case Condition.Reachable when !isReachable:
+                    case Condition.NeverEmptied when !isReachable || _emptied.ContainsKey(candidate.Subject!):
+                    case Condition.StringAppend when !isReachable:
+                        continue;
+                    case Condition.StringAppend when _emptied.ContainsKey(candidate.Subject!):
+                        rule = Rules.StaticWrittenFromRequest;
+                        candidate = candidate with { Arguments = new object?[] { "field", candidate.Subject!.Name } };
+                        break;
+                }
+
+                context.ReportDiagnostic(Diagnostic.Create(rule, candidate.Location, candidate.Properties, candidate.Arguments));
+            }
+        }
+
+        ReportCaptives(context);
+    }
+
+    /// <summary>Every node reachable from a request entry point within <see cref="MaxDepth"/> calls.</summary>
+    private HashSet<ISymbol> Reachable(System.Threading.CancellationToken cancellationToken)
+    {
+        var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var queue = new Queue<(ISymbol Node, int Depth)>();
+        foreach (var entry in _entryLambdas.Keys)
+        {
+            if (reached.Add(entry))
+            {
+                queue.Enqueue((entry, 0));
+            }
+        }
+
+        foreach (var node in _nodes.Keys)
+        {
+            if (node is IMethodSymbol method && _types.IsEntryPoint(method) && reached.Add(node))
+            {
+                queue.Enqueue((node, 0));
+            }
+        }
+
+        var overrides = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        while (queue.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (node, depth) = queue.Dequeue();
+            if (depth >= MaxDepth || !_nodes.TryGetValue(node, out var facts))
+            {
+                continue;
+            }
+
+            List<ISymbol> callees;
+            lock (facts)
+            {
+                callees = new List<ISymbol>(facts.Callees);
+            }
+
+            foreach (var callee in callees)
+            {
+                if (reached.Add(callee))
+                {
+                    queue.Enqueue((callee, depth + 1));
+                }
+
+                if (callee is IMethodSymbol { IsAbstract: true } or IMethodSymbol { IsVirtual: true })
+                {
+                    foreach (var implementation in Implementations((IMethodSymbol)callee, overrides))
+                    {
+                        if (reached.Add(implementation))
+                        {
+                            queue.Enqueue((implementation, depth + 1));
+                        }
+                    }
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    /// <summary>The source implementations of an interface or virtual method: calls through a service interface land there.</summary>
+    private List<IMethodSymbol> Implementations(IMethodSymbol method, Dictionary<IMethodSymbol, List<IMethodSymbol>> cache)
+    {
+        if (cache.TryGetValue(method, out var found))
+        {
+            return found;
+        }
+
+        found = new List<IMethodSymbol>();
+        var isInterface = method.ContainingType.TypeKind == TypeKind.Interface;
+        foreach (var type in _sourceTypes)
+        {
+            if (isInterface)
+            {
+                if (LeakTypes.Implements(type, method.ContainingType)
+                    && type.FindImplementationForInterfaceMember(method) is IMethodSymbol implementation
+                    && IsInSource(implementation))
+                {
+                    found.Add(implementation.OriginalDefinition);
+                }
+
+                continue;
+            }
+
+            foreach (var member in type.GetMembers(method.Name))
+            {
+                for (var overridden = (member as IMethodSymbol)?.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, method))
+                    {
+                        found.Add(((IMethodSymbol)member).OriginalDefinition);
+                        break;
+                    }
+                }
+            }
+        }
+
+        cache.Add(method, found);
+        return found;
+    }
+
+    /// <summary>RES003: singletons (registered, or Resident's handler kinds) holding request-scoped objects.</summary>
+    private void ReportCaptives(CompilationAnalysisContext context)
+    {
+        var singletons = new Dictionary<INamedTypeSymbol, Registration?>(SymbolEqualityComparer.Default);
+        foreach (var pair in _singletons)
+        {
+            singletons[pair.Key] = pair.Value;
+        }
+
+        foreach (var type in _sourceTypes)
+        {
+            if ((_types.KindOf(type) & HandlerKind.ResidentSingleton) != 0 && !singletons.ContainsKey(type))
+            {
+                singletons[type] = null;
+            }
+        }
+
+        foreach (var pair in singletons)
+        {
+            var type = pair.Key;
+            if (_scoped.ContainsKey(type))
+            {
+                continue; // Registered both ways: the scoped registration is the one that matters for its state.
+            }
+
+            foreach (var member in type.GetMembers())
+            {
+                switch (member)
+                {
+                    // Skips the compiler's fields for captured primary-constructor parameters: the parameter is reported instead.
+                    case IFieldSymbol { IsStatic: false, IsConst: false } field
+                        when (!field.IsImplicitlyDeclared || field.AssociatedSymbol is not null) && IsRequestScoped(field.Type):
+                        var shown = (ISymbol?)field.AssociatedSymbol ?? field;
+                        ReportCaptive(context, type, pair.Value, shown, shown is IPropertySymbol ? "property" : "field", field.Type);
+                        break;
+                    case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
+                        foreach (var parameter in constructor.Parameters)
+                        {
+                            if (_capturedParameters.ContainsKey(parameter) && IsRequestScoped(parameter.Type))
+                            {
+                                ReportCaptive(context, type, pair.Value, parameter, "primary-constructor parameter", parameter.Type);
+                            }
+                        }
+
+                        break;
+                }
+            }
+        }
+    }
+
+    private bool IsRequestScoped(ITypeSymbol type) =>
+        _types.IsRequestState(type) || type is INamedTypeSymbol named && _scoped.ContainsKey(named.OriginalDefinition);
+
+    private static void ReportCaptive(CompilationAnalysisContext context, INamedTypeSymbol type, Registration? registration, ISymbol member, string kind, ITypeSymbol memberType)
+    {
+        if (member.Locations.Length == 0 || !member.Locations[0].IsInSource)
+        {
+            return;
+        }
+
+        var properties = registration is { CanBeScoped: true } ? ImmutableDictionary<string, string?>.Empty.Add(FixProperty, FixScoped) : null;
+        var additional = registration is null ? null : new[] { registration.Location };
+        context.ReportDiagnostic(Diagnostic.Create(
+            Rules.CaptiveRequestState, member.Locations[0], additional, properties,
+            type.Name, kind, member.Name, memberType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+    }
+}
