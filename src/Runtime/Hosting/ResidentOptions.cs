@@ -29,8 +29,8 @@ public sealed class ResidentOptions
     public int TaskWorkerNum { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// Most task deliveries and event firings accepted and not yet finished (queued, delayed, waiting to retry or
-    /// running), 1–10,000,000. Default 100,000. It bounds the memory a burst can take.
+    /// Most task deliveries and event firings waiting for a worker, 1–10,000,000 (and, counted apart, most waiting on a
+    /// delay or a retry). Default 100,000. It bounds the memory a burst can take.
     /// </summary>
     public int TaskQueueCapacity { get; set; } = 100_000;
 

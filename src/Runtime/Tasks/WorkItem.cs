@@ -8,7 +8,7 @@ internal abstract class WorkItem
     /// <summary>The task or event type's name, for logs.</summary>
     public abstract string Name { get; }
 
-    /// <summary>Runs one step on a worker. Either frees its place (<see cref="TaskQueue.Release"/>) or schedules a retry.</summary>
+    /// <summary>Runs one step on a worker: to the end, or until a failure schedules its retry.</summary>
     public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters counters);
 }
 
@@ -21,7 +21,7 @@ internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declara
 
     public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters counters)
     {
-        var context = queue.NewContext(declaration.Name, _attempt, tries);
+        var context = counters.Context.Begin(declaration.Name, _attempt, tries);
         try
         {
             await task.HandleAsync(context).ConfigureAwait(false);
@@ -29,23 +29,12 @@ internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declara
         catch (Exception exception)
         {
             await context.DisposeAsync().ConfigureAwait(false);
-            var retrying = false;
-            queue.TryFailed(this, declaration.Name, _attempt, tries, declaration.Retry, exception, () =>
-            {
-                _attempt++;
-                retrying = true;
-            });
-            if (!retrying)
-            {
-                queue.Release();
-            }
-
+            queue.TryFailed(this, declaration.Name, _attempt, tries, declaration.Retry, exception, () => _attempt++);
             return;
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
         Volatile.Write(ref counters.Completed, counters.Completed + 1);
-        queue.Release();
         if (declaration.HasFinish)
         {
             queue.Finish(task, declaration.Name);
@@ -66,6 +55,9 @@ internal sealed class WorkerCounters
     public long Completed;
 
     public int Running;
+
+    /// <summary>The context this worker's runs reuse.</summary>
+    public TaskContext Context = null!;
 
 #pragma warning disable CS0169, IDE0051
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6;
@@ -101,7 +93,7 @@ internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> rou
         {
             var declaration = listeners[_next];
             var listenerTries = tries > 0 ? tries : declaration.Retry.Tries;
-            var context = queue.NewContext(declaration.Name, _attempt, listenerTries);
+            var context = counters.Context.Begin(declaration.Name, _attempt, listenerTries);
             Propagation propagation;
             try
             {
@@ -137,7 +129,5 @@ internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> rou
             _next++;
             _attempt = 1;
         }
-
-        queue.Release();
     }
 }
