@@ -17,8 +17,8 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
-    private readonly Dictionary<Type, TaskDeclaration> _tasks;
-    private readonly Dictionary<Type, object> _listeners;
+    private readonly Dictionary<Type, WorkRunner> _listeners;
+    private readonly Dictionary<Type, WorkRunner> _runners;
     private readonly HashSet<Type> _events;
     private readonly CancellationTokenSource _abort = new();
     private readonly IServiceProvider _services;
@@ -46,11 +46,11 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_capacity) { FullMode = BoundedChannelFullMode.Wait });
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
-        _tasks = background.Tasks.ToDictionary(task => task.Type);
         _events = [.. background.Events.Select(@event => @event.Type)];
         _listeners = background.Listeners
             .GroupBy(listener => listener.EventType)
-            .ToDictionary(group => group.Key, group => ListenerRoute.Create(group.ToArray()));
+            .ToDictionary(group => group.Key, group => (WorkRunner)group.First().CreateRoute([.. group]));
+        _runners = background.Tasks.ToDictionary(task => task.Type, task => task.CreateRunner());
     }
 
     public int Pending => _ready.Reader.Count + Volatile.Read(ref _delayed);
@@ -80,9 +80,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     {
         ArgumentNullException.ThrowIfNull(task);
         CheckDelivery(delay, tries);
-        var declaration = Declaration<TTask>();
-        var item = new TaskItem<TTask>(task, declaration, tries > 0 ? tries : declaration.Retry.Tries);
-        return AcceptAsync(item, delay, cancellationToken);
+        return AcceptAsync(new WorkItem(Runner<TTask>(), task, tries, 1, 0), delay, cancellationToken);
     }
 
     public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
@@ -101,34 +99,33 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             return ValueTask.FromResult(Volatile.Read(ref _accepting) == 1);
         }
 
-        return AcceptAsync(new EventItem<TEvent>(@event, (ListenerRoute<TEvent>)route, tries), delay, cancellationToken);
+        return AcceptAsync(new WorkItem(route, @event, tries, 1, 0), delay, cancellationToken);
     }
 
-    private TaskDeclaration<TTask> Declaration<TTask>() where TTask : class, IBackgroundTask
+    private WorkRunner Runner<TTask>() where TTask : class, IBackgroundTask
     {
         // A per-type static remembers the last queue's answer, sparing the dictionary on the hot path.
-        if (DeclarationCache<TTask>.Entry is { } cached && ReferenceEquals(cached.Queue, this))
+        if (RunnerCache<TTask>.Entry is { } cached && ReferenceEquals(cached.Queue, this))
         {
-            return cached.Declaration;
+            return cached.Runner;
         }
 
-        if (!_tasks.TryGetValue(typeof(TTask), out var declaration))
+        if (!_runners.TryGetValue(typeof(TTask), out var runner))
         {
             throw new InvalidOperationException(
                 $"{typeof(TTask).FullName} is not a background task: mark the class [BackgroundTask] so Resident generates its registration and payload codec.");
         }
 
-        var typed = (TaskDeclaration<TTask>)declaration;
-        DeclarationCache<TTask>.Entry = new(this, typed);
-        return typed;
+        RunnerCache<TTask>.Entry = new(this, runner);
+        return runner;
     }
 
-    private static class DeclarationCache<TTask> where TTask : class, IBackgroundTask
+    private static class RunnerCache<TTask> where TTask : class, IBackgroundTask
     {
-        public static CacheEntry<TTask>? Entry;
+        public static CacheEntry? Entry;
     }
 
-    private sealed record CacheEntry<TTask>(TaskQueue Queue, TaskDeclaration<TTask> Declaration) where TTask : class, IBackgroundTask;
+    private sealed record CacheEntry(TaskQueue Queue, WorkRunner Runner);
 
     private static void CheckDelivery(TimeSpan delay, int tries)
     {
@@ -235,7 +232,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 Volatile.Write(ref counters.Running, 1);
                 try
                 {
-                    await item.RunAsync(this, counters).ConfigureAwait(false);
+                    await item.Runner.RunAsync(this, counters, item).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
@@ -257,20 +254,23 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     internal TaskContext NewContext() => new(_services, _abort.Token);
 
-    /// <summary>A try failed: schedules the next one after the backoff, or logs the last failure and frees the place.</summary>
-    internal void TryFailed(WorkItem item, string name, int attempt, int tries, RetryPolicy retry, Exception exception, Action nextTry)
+    /// <summary>
+    /// A try failed: schedules <paramref name="retry"/> (the item's next try) after the backoff and returns true, or
+    /// logs the last failure and returns false.
+    /// </summary>
+    internal bool TryFailed(WorkItem retry, string name, int attempt, int tries, RetryPolicy policy, Exception exception)
     {
         if (attempt < tries && !_abort.IsCancellationRequested)
         {
-            var delay = Backoff(retry, attempt);
+            var delay = Backoff(policy, attempt);
             Log.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
-            nextTry();
-            Schedule(item, delay);
-            return;
+            Schedule(retry, delay);
+            return true;
         }
 
         Log.GaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
+        return false;
     }
 
     /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
