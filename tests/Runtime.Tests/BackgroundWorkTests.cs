@@ -213,6 +213,24 @@ public sealed class BackgroundWorkTests
     }
 
     [Fact]
+    public void A_payload_the_generated_json_cannot_carry_or_bad_tries_fail_the_start_with_the_reason()
+    {
+        var retry = new RetryPolicy(1, TaskBackoff.Fixed, 10, 100);
+        var unsupported = new TaskDeclaration<RecordTask>("App.SendMail", retry, false, null,
+            "The payload of App.SendMail cannot be serialized: member 'Body' is of type System.IO.Stream, which generated JSON does not support.");
+        var failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([unsupported], [], [], [], [])));
+        Assert.Contains("member 'Body' is of type System.IO.Stream", failure.Message, StringComparison.Ordinal);
+
+        var tooMany = new TaskDeclaration<RecordTask>("App.Flaky", retry with { Tries = 101 }, false, null, null);
+        failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([tooMany], [], [], [], [])));
+        Assert.Contains("[BackgroundTask] App.Flaky sets Tries = 101; use 1 to 100.", failure.Message, StringComparison.Ordinal);
+
+        var orphan = new ListenerDeclaration<UndeclaredEvent>("App.OnUndeclared", 0, retry, _ => throw new InvalidOperationException());
+        failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([], [], [orphan], [], [])));
+        Assert.Contains("which is not marked [AsyncEvent]", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_immediate_job_runs_right_after_start()
     {
         var probe = new BackgroundProbe(nameof(ImmediateJob));
