@@ -32,6 +32,9 @@ public interface IResidentServer
 
     /// <summary>The WebSocket connections: push, broadcast, disconnect (also injectable as <see cref="IWebSocketServer"/>).</summary>
     IWebSocketServer WebSockets { get; }
+
+    /// <summary>The <see cref="SwooleTableAttribute">[SwooleTable]</see>s by name (LaravelS's <c>app('swoole')-&gt;wsTable</c> is <c>Tables["ws"]</c>).</summary>
+    SwooleTables Tables { get; }
 }
 
 /// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>

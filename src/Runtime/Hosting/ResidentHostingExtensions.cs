@@ -67,6 +67,7 @@ public static class ResidentHostingExtensions
 
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
+        Resident.Tables.TableHosting.AddTables(services, declarations.Tables);
         return builder;
     }
 

@@ -41,6 +41,10 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         ReadInt(webSocket, nameof(ws.KeepAliveInterval), errors, value => ws.KeepAliveInterval = value, WebSocketKey);
         ReadInt(webSocket, nameof(ws.KeepAliveTimeout), errors, value => ws.KeepAliveTimeout = value, WebSocketKey);
         ReadInt(webSocket, nameof(ws.CloseTimeout), errors, value => ws.CloseTimeout = value, WebSocketKey);
+
+        var tables = section.GetSection(ResidentTableOptions.SectionName);
+        ReadString(tables, nameof(ResidentTableOptions.InstanceName), value => options.Tables.InstanceName = value);
+        ReadString(tables, nameof(ResidentTableOptions.Directory), value => options.Tables.Directory = value);
     }
 
     private static string WebSocketKey(string key) => $"{ResidentWebSocketOptions.SectionName}:{key}";
@@ -130,6 +134,11 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         Range(errors, nameof(ResidentOptions.HeartbeatIdleTime), options.HeartbeatIdleTime, 0, MaxSeconds);
         Range(errors, nameof(ResidentOptions.HeartbeatCheckInterval), options.HeartbeatCheckInterval, 0, MaxSeconds);
         ValidateWebSocket(errors, options.WebSocket);
+        if (!ResidentTableOptions.IsValidInstanceName(options.Tables.InstanceName))
+        {
+            errors.Add(Message($"{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}",
+                $"must be letters, digits, '.', '_' or '-', at most {ResidentTableOptions.MaxInstanceNameLength} characters", options.Tables.InstanceName));
+        }
 
         if (!string.IsNullOrEmpty(options.Socket))
         {

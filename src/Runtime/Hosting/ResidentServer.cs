@@ -36,6 +36,8 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public IWebSocketServer WebSockets => services.GetRequiredService<IWebSocketServer>();
 
+    public SwooleTables Tables => services.GetRequiredService<SwooleTables>();
+
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     internal void CaptureListenAddresses()
