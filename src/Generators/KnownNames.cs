@@ -7,6 +7,8 @@ internal static class KnownNames
     public const string LifecycleHookAttribute = "Resident.LifecycleHookAttribute";
     public const string RequestHookAttribute = "Resident.RequestHookAttribute";
     public const string WebSocketHandlerAttribute = "Resident.WebSocketHandlerAttribute";
+    public const string SwooleTableAttribute = "Resident.SwooleTableAttribute";
+    public const string ColumnAttribute = "Resident.ColumnAttribute";
 
     public const string Cleaner = "Resident.ICleaner";
     public const string LifecycleHook = "Resident.ILifecycleHook";

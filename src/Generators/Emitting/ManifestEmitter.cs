@@ -82,6 +82,11 @@ internal static class ManifestEmitter
             writer.Indent().Line($"static {Services} => {Construction(handler.Factory)});").Outdent();
         }
 
+        foreach (var table in manifest.Tables)
+        {
+            writer.Line($"{Builder}.AddTable<{table}>();");
+        }
+
         writer.Close().Close();
         return writer.ToString();
     }

@@ -50,4 +50,8 @@ internal sealed record ManifestSpec(
     ImmutableEquatableArray<CleanerSpec> Cleaners,
     ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
     ImmutableEquatableArray<RequestHookSpec> RequestHooks,
-    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers);
+    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers)
+{
+    /// <summary>The <c>[SwooleTable]</c> row structs (fully qualified), ordered.</summary>
+    public ImmutableEquatableArray<string> Tables { get; init; } = ImmutableEquatableArray<string>.Empty;
+}
