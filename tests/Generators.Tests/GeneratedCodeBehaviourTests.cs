@@ -232,5 +232,6 @@ public sealed class GeneratedCodeBehaviourTests
         public IReadOnlyList<string> ListenAddresses => throw new NotSupportedException();
         public ResidentOptions Options => throw new NotSupportedException();
         public IWebSocketServer WebSockets => throw new NotSupportedException();
+        public SwooleTables Tables => throw new NotSupportedException();
     }
 }

@@ -54,6 +54,14 @@ public sealed class PipelineValueTests
             public object State { get; } = (clock, services);
             public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
         }
+
+        [SwooleTable("ws", Size = 64)]
+        public partial struct WsRow
+        {
+            public long Uid;
+            [Column(Size = 8)]
+            public string Name;
+        }
         """;
 
     private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
@@ -68,7 +76,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(6, GeneratorStepNames.Length);
+        Assert.Equal(9, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
@@ -102,6 +110,8 @@ public sealed class PipelineValueTests
             typeof(ManifestSpec),
             typeof(FactorySpec),
             typeof(ArgumentSpec),
+            typeof(TableSpec),
+            typeof(TableColumnSpec),
         });
     }
 
