@@ -61,5 +61,8 @@ app.MapPost("/push/{id:long}", async (long id, HttpRequest request, IWebSocketSe
 
 app.MapGet("/chat/members", (ChatRoom room) => room.Members);
 
+// A counter in a [SwooleTable]: shared by every worker and process of this server, incremented atomically.
+app.MapGet("/table/counter", (SwooleTable<CounterRow> counters) => new TableCounterReport("hits", counters.IncrValue("hits"), counters.Count));
+
 // RunResidentAsync maps the [WebSocketHandler] classes (ChatHandler at /ws) before it serves.
 return await app.RunResidentAsync(args);

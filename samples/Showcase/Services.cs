@@ -47,4 +47,5 @@ public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset St
 [JsonSerializable(typeof(ChatEvent))]
 [JsonSerializable(typeof(ChatMember[]))]
 [JsonSerializable(typeof(PushReport))]
+[JsonSerializable(typeof(TableCounterReport))]
 internal sealed partial class ShowcaseJson : JsonSerializerContext;

@@ -20,7 +20,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     private readonly IHostEnvironment? _environment;
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
-    private readonly List<SharedMemoryFile> _files = [];
+    private readonly List<(string Table, SharedMemoryFile File)> _files = [];
     private bool _open;
 
     internal SwooleTables(IEnumerable<TableDeclaration> declarations, IOptions<ResidentOptions> options, IHostEnvironment? environment, ILoggerFactory loggerFactory)
@@ -91,7 +91,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                 {
                     var path = System.IO.Path.Combine(directory, $"resident.{InstanceName}.{name}");
                     var (file, table) = OpenOne(path, handle.Table.Schema);
-                    _files.Add(file);
+                    _files.Add((name, file));
                     handle.Attach(table, path);
                     TableLog.TableOpened(_logger, name, table.Capacity, table.RowSize, file.Length, path, file.Created ? "created" : "attached to the running server's");
                 }
@@ -125,12 +125,12 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             handle.Attach(null, handle.Table.Path);
         }
 
-        foreach (var file in _files)
+        foreach (var (table, file) in _files)
         {
             file.Dispose();
             if (file.Created)
             {
-                TableLog.TableReleased(_logger, System.IO.Path.GetFileName(file.Path), file.Path);
+                TableLog.TableReleased(_logger, table, file.Path);
             }
         }
 

@@ -42,7 +42,7 @@ public class TableBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var builder = WebApplication.CreateBuilder(["--Resident:ListenPort=0", $"--Resident:Tables:InstanceName=bench-{Environment.ProcessId}"]);
+        var builder = WebApplication.CreateBuilder(["--Resident:ListenPort=0", "--Resident:Tables:InstanceName=table-benchmarks"]);
         builder.Logging.ClearProviders();
         builder.AddResident();
         _app = builder.Build();
