@@ -36,6 +36,7 @@ internal sealed unsafe class SharedTable
     private const int SlotSizeOffset = 28;
     private const int NextUnusedOffset = 32;
     private const int FreeHeadOffset = 40;
+    private const int CreatorStartOffset = 48;
 
     private const int BucketSize = 16;
     private const int SeqOffset = 4;
@@ -99,6 +100,7 @@ internal sealed unsafe class SharedTable
         var table = new SharedTable(memory, capacity, rowSize);
         *(long*)(memory + LayoutOffset) = layoutHash;
         *(int*)(memory + CreatorOffset) = Environment.ProcessId;
+        *(long*)(memory + CreatorStartOffset) = ProcessLiveness.StartTime(Environment.ProcessId) ?? 0;
         *(int*)(memory + CapacityOffset) = capacity;
         *(int*)(memory + BucketCountOffset) = table.BucketCount;
         *(int*)(memory + SlotSizeOffset) = table._slotSize;
@@ -111,6 +113,14 @@ internal sealed unsafe class SharedTable
 
     /// <summary>The process that created the table in <paramref name="memory"/>.</summary>
     public static int CreatorOf(byte* memory) => Volatile.Read(ref *(int*)(memory + CreatorOffset));
+
+    /// <summary>Whether the process that created the table in <paramref name="memory"/> still runs (the same process, not one that reuses its id).</summary>
+    public static bool CreatorIsAlive(byte* memory)
+    {
+        var creator = CreatorOf(memory);
+        var started = ProcessLiveness.StartTime(creator);
+        return started is not null && started == Volatile.Read(ref *(long*)(memory + CreatorStartOffset));
+    }
 
     /// <summary>Attaches to an initialized table; null when its layout is not the expected one.</summary>
     public static SharedTable? Attach(byte* memory, int capacity, int rowSize, long layoutHash)

@@ -174,7 +174,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             }
 
             var creator = file.Length >= 128 && SharedTable.IsInitialized(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
-            if (creator == 0 || !ProcessLiveness.IsAlive(creator))
+            if (creator == 0 || !SharedTable.CreatorIsAlive(file.Pointer))
             {
                 file.Unmap();
                 File.Delete(path);
