@@ -149,11 +149,70 @@ internal sealed unsafe class SharedTable
         }
     }
 
-    /// <summary>Copies the row of <paramref name="key"/> into <paramref name="row"/>; false when there is none.</summary>
-    public bool TryRead(ReadOnlySpan<byte> key, uint hash, Span<byte> row) => TryReadAt(key, hash, 0, row);
+    /// <summary>Decodes the row of <paramref name="key"/> straight from shared memory; false when there is none.</summary>
+    /// <remarks>
+    /// A row decoded while a writer changes it is thrown away and read again; decoding torn bytes is harmless (string
+    /// lengths are bounds-checked, invalid UTF-8 becomes U+FFFD).
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryRead<TRow>(ReadOnlySpan<byte> key, uint hash, out TRow row) where TRow : struct, ITableRow<TRow>
+    {
+        var bucket = Bucket(hash);
+        ref var seq = ref Seq(bucket);
+        var before = Volatile.Read(ref seq);
+        var slot = Find(bucket, key, hash, out _);
+        row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + SlotRowOffset, _rowSize));
+        LoadLoadBarrier();
+        return (before & 1) == 0 && Volatile.Read(ref seq) == before
+            ? slot is not null
+            : TryReadContended(key, hash, out row);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadContended<TRow>(ReadOnlySpan<byte> key, uint hash, out TRow row) where TRow : struct, ITableRow<TRow>
+    {
+        var bucket = Bucket(hash);
+        ref var seq = ref Seq(bucket);
+        var waiter = new Waiter(this);
+        while (true)
+        {
+            var before = Volatile.Read(ref seq);
+            if ((before & 1) != 0)
+            {
+                waiter.WaitForWriter(bucket);
+                continue;
+            }
+
+            var slot = Find(bucket, key, hash, out _);
+            row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + SlotRowOffset, _rowSize));
+            LoadLoadBarrier();
+            if (Volatile.Read(ref seq) == before)
+            {
+                return slot is not null;
+            }
+        }
+    }
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/> of the row of <paramref name="key"/>.</summary>
     public bool TryReadAt(ReadOnlySpan<byte> key, uint hash, int offset, Span<byte> destination)
+    {
+        var bucket = Bucket(hash);
+        ref var seq = ref Seq(bucket);
+        var before = Volatile.Read(ref seq);
+        var slot = Find(bucket, key, hash, out _);
+        if (slot is not null)
+        {
+            new ReadOnlySpan<byte>(slot + SlotRowOffset + offset, destination.Length).CopyTo(destination);
+        }
+
+        LoadLoadBarrier();
+        return (before & 1) == 0 && Volatile.Read(ref seq) == before
+            ? slot is not null
+            : TryReadAtContended(key, hash, offset, destination);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool TryReadAtContended(ReadOnlySpan<byte> key, uint hash, int offset, Span<byte> destination)
     {
         var bucket = Bucket(hash);
         ref var seq = ref Seq(bucket);
@@ -173,7 +232,7 @@ internal sealed unsafe class SharedTable
                 new ReadOnlySpan<byte>(slot + SlotRowOffset + offset, destination.Length).CopyTo(destination);
             }
 
-            Volatile.ReadBarrier();
+            LoadLoadBarrier();
             if (Volatile.Read(ref seq) == before)
             {
                 return slot is not null;
@@ -339,7 +398,7 @@ internal sealed unsafe class SharedTable
                 next = Volatile.Read(ref *(int*)slot);
             }
 
-            Volatile.ReadBarrier();
+            LoadLoadBarrier();
             if (Volatile.Read(ref seq) == before)
             {
                 return rows;
@@ -358,6 +417,18 @@ internal sealed unsafe class SharedTable
 
     /// <summary>For tests: the sequence number of the bucket of <paramref name="hash"/>.</summary>
     internal ref int SeqForTesting(uint hash) => ref Seq(Bucket(hash));
+
+    // x86 and x64 never reorder a load with an earlier load, and the JIT keeps a volatile read after the copy before it:
+    // no fence there (a fence would also stop the CPU overlapping the cache misses of consecutive reads). Weaker
+    // memory models (Arm) need a load barrier.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadLoadBarrier()
+    {
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Volatile.ReadBarrier();
+        }
+    }
 
     private static int BucketsFor(int capacity) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1));
 

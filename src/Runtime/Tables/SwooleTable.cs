@@ -89,27 +89,7 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     {
         Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
         keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        var rowSize = Schema.RowSize;
-        byte[]? rented = null;
-        var rowBytes = (rowSize <= StackRowBytes ? stackalloc byte[StackRowBytes] : (rented = ArrayPool<byte>.Shared.Rent(rowSize)))[..rowSize];
-        try
-        {
-            if (Table.TryRead(keyBytes, TableKey.Hash(keyBytes), rowBytes))
-            {
-                row = TRow.Read(rowBytes);
-                return true;
-            }
-
-            row = default;
-            return false;
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
+        return Table.TryRead(keyBytes, TableKey.Hash(keyBytes), out row);
     }
 
     /// <inheritdoc/>

@@ -13,6 +13,18 @@ internal static class TableKey
     public static int Encode(string key, Span<byte> buffer, string table)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if ((uint)(key.Length - 1) < SharedTable.MaxKeyBytes
+            && System.Text.Ascii.FromUtf16(key, buffer, out var length) == System.Buffers.OperationStatus.Done)
+        {
+            return length; // The common case, vectorized: an ASCII key is its own UTF-8.
+        }
+
+        return EncodeSlow(key, buffer, table);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int EncodeSlow(string key, Span<byte> buffer, string table)
+    {
         if (key.Length == 0 || !Encoding.UTF8.TryGetBytes(key, buffer[..SharedTable.MaxKeyBytes], out var length))
         {
             throw Invalid(key, table);
@@ -21,25 +33,33 @@ internal static class TableKey
         return length;
     }
 
-    /// <summary>A 32-bit hash of the key bytes (a splitmix-style mix of 8-byte words).</summary>
+    /// <summary>A 32-bit hash of the key bytes (1 to 63): a splitmix-style mix of 8-byte words, the last word read overlapping.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Hash(ReadOnlySpan<byte> key)
     {
-        var hash = 0x9E3779B97F4A7C15UL ^ (ulong)key.Length;
-        while (key.Length >= 8)
+        var length = key.Length;
+        var hash = 0x9E3779B97F4A7C15UL ^ (ulong)length;
+        ulong last;
+        if (length >= 8)
         {
-            hash = (hash ^ MemoryMarshal.Read<ulong>(key)) * 0xBF58476D1CE4E5B9UL;
-            hash ^= hash >> 31;
-            key = key[8..];
+            for (var i = 0; i < length - 8; i += 8)
+            {
+                hash = (hash ^ MemoryMarshal.Read<ulong>(key[i..])) * 0xBF58476D1CE4E5B9UL;
+                hash ^= hash >> 31;
+            }
+
+            last = MemoryMarshal.Read<ulong>(key[(length - 8)..]);
+        }
+        else if (length >= 4)
+        {
+            last = MemoryMarshal.Read<uint>(key) | ((ulong)MemoryMarshal.Read<uint>(key[(length - 4)..]) << 32);
+        }
+        else
+        {
+            last = length == 0 ? 0 : key[0] | ((ulong)key[length >> 1] << 8) | ((ulong)key[length - 1] << 16);
         }
 
-        ulong tail = 0;
-        for (var i = 0; i < key.Length; i++)
-        {
-            tail |= (ulong)key[i] << (i * 8);
-        }
-
-        hash = (hash ^ tail) * 0x94D049BB133111EBUL;
+        hash = (hash ^ last) * 0x94D049BB133111EBUL;
         hash ^= hash >> 29;
         hash *= 0xBF58476D1CE4E5B9UL;
         return (uint)(hash ^ (hash >> 32));
