@@ -78,6 +78,27 @@ public sealed class TableProcessTests
         using var tables = TestTables.Open(instance);
         Assert.False(tables.Counters.Exists("orphan"));
         Assert.Equal(0, tables.Counters.Count);
-        Assert.Contains(tables.Logs.Entries, entry => entry.Message.StartsWith($"Replaced the stale shared memory {path}", StringComparison.Ordinal));
+        Assert.Contains(tables.Logs.Entries, entry => entry.Message.StartsWith($"Removed the stale shared memory {path}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stale_tables_of_any_instance_are_removed_when_a_server_starts()
+    {
+        var crashedInstance = TestTables.NewInstanceName();
+        await using (var crashed = TableAppProcess.Start(crashedInstance, "crash", "orphan"))
+        {
+            await crashed.WaitForLineAsync("crashing");
+            await crashed.WaitForExitAsync();
+        }
+
+        var path = $"/dev/shm/resident.{crashedInstance}.counters";
+        Assert.True(File.Exists(path));
+
+        // A live server's table is left alone.
+        using var live = TestTables.Open();
+        using var other = TestTables.Open();
+        Assert.False(File.Exists(path));
+        Assert.True(File.Exists(live.Counters.Path));
+        Assert.True(File.Exists(other.Counters.Path));
     }
 }

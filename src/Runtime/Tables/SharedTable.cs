@@ -23,6 +23,9 @@ namespace Resident.Tables;
 /// </remarks>
 internal sealed unsafe class SharedTable
 {
+    /// <summary>The bytes of the header every table file starts with.</summary>
+    public const int HeaderBytes = HeaderSize;
+
     /// <summary>The longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 63;
 

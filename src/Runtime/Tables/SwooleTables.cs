@@ -67,7 +67,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
     /// <summary>Creates (or attaches to) every table's shared memory. Called at start, before anything is served.</summary>
-    internal void Open()
+    internal unsafe void Open()
     {
         lock (_gate)
         {
@@ -85,6 +85,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                     $"{ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.Directory)} is '{directory}', which does not exist.");
             }
 
+            SweepStale(directory);
             try
             {
                 foreach (var (name, handle) in _tables.OrderBy(pair => pair.Key, StringComparer.Ordinal))
@@ -93,7 +94,8 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                     var (file, table) = OpenOne(path, handle.Table.Schema);
                     _files.Add((name, file));
                     handle.Attach(table, path);
-                    TableLog.TableOpened(_logger, name, table.Capacity, table.RowSize, file.Length, path, file.Created ? "created" : "attached to the running server's");
+                    TableLog.TableOpened(_logger, name, table.Capacity, table.RowSize, file.Length, path,
+                        file.Created ? "created" : $"attached to the table of process {SharedTable.CreatorOf(file.Pointer)}");
                 }
             }
             catch
@@ -173,7 +175,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                 Thread.Sleep(5);
             }
 
-            var creator = file.Length >= 128 && SharedTable.IsInitialized(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
+            var creator = file.Length >= SharedTable.HeaderBytes && SharedTable.IsInitialized(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
             if (creator == 0 || !SharedTable.CreatorIsAlive(file.Pointer))
             {
                 file.Unmap();
@@ -195,6 +197,49 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
         }
 
         throw new InvalidOperationException($"Table '{schema.Name}': the shared memory at {path} kept changing while it was opened.");
+    }
+
+    /// <summary>
+    /// Removes the table files of any Resident server whose creating process is gone (killed or crashed, so it never
+    /// removed them), whatever its instance name: shared memory is not released until someone deletes the file.
+    /// </summary>
+    private unsafe void SweepStale(string directory)
+    {
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, "resident.*");
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        foreach (var path in candidates)
+        {
+            SharedMemoryFile? file = null;
+            try
+            {
+                file = SharedMemoryFile.TryOpen(path);
+                if (file is null || file.Length < SharedTable.HeaderBytes || !SharedTable.IsInitialized(file.Pointer) || SharedTable.CreatorIsAlive(file.Pointer))
+                {
+                    continue;
+                }
+
+                var creator = SharedTable.CreatorOf(file.Pointer);
+                file.Unmap();
+                File.Delete(path);
+                TableLog.StaleTableReplaced(_logger, path, System.IO.Path.GetFileName(path), creator);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Another user's file, or one that went away meanwhile: not ours to clean.
+            }
+            finally
+            {
+                file?.Unmap();
+            }
+        }
     }
 
     private SharedTable Watched(SharedTable table, string name)

@@ -10,7 +10,7 @@ internal static partial class TableLog
     [LoggerMessage(51, LogLevel.Warning, "Table {Table} is full ({Size} rows): a new key was refused. Raise [SwooleTable(Size = …)]; this is logged at most every 10 s.")]
     public static partial void TableFull(ILogger logger, string table, int size);
 
-    [LoggerMessage(52, LogLevel.Warning, "Replaced the stale shared memory {Path} of table {Table} left by process {ProcessId}, which is no longer running.")]
+    [LoggerMessage(52, LogLevel.Warning, "Removed the stale shared memory {Path} (table {Table}) left by process {ProcessId}, which is no longer running.")]
     public static partial void StaleTableReplaced(ILogger logger, string path, string table, int processId);
 
     [LoggerMessage(53, LogLevel.Warning, "Table {Table}: process {ProcessId} died holding a row lock; the lock was taken over and the bucket repaired.")]
