@@ -65,40 +65,59 @@ public sealed class TableProcessTests
     [Fact]
     public async Task A_stale_table_left_by_a_crashed_server_is_replaced_at_start()
     {
-        var instance = TestTables.NewInstanceName();
-        await using (var crashed = TableAppProcess.Start(instance, "crash", "orphan"))
+        // A folder of its own: every start sweeps stale tables from its folder, and other tests start servers in parallel.
+        var directory = TestTables.PrivateDirectory();
+        try
         {
-            await crashed.WaitForLineAsync("crashing");
-            await crashed.WaitForExitAsync();
+            var instance = TestTables.NewInstanceName();
+            await using (var crashed = TableAppProcess.Start(instance, "crash", "orphan", directory: directory.FullName))
+            {
+                await crashed.WaitForLineAsync("crashing");
+                await crashed.WaitForExitAsync();
+            }
+
+            var path = Path.Combine(directory.FullName, $"resident.{instance}.counters");
+            Assert.True(File.Exists(path)); // what a crash leaves behind
+
+            using var tables = TestTables.Open(instance, directory.FullName);
+            Assert.False(tables.Counters.Exists("orphan"));
+            Assert.Equal(0, tables.Counters.Count);
+            Assert.Equal(path, tables.Counters.Path);
+            Assert.Contains(tables.Logs.Entries, entry => entry.Message.StartsWith($"Removed the stale shared memory {path}", StringComparison.Ordinal));
         }
-
-        var path = $"/dev/shm/resident.{instance}.counters";
-        Assert.True(File.Exists(path)); // what a crash leaves behind
-
-        using var tables = TestTables.Open(instance);
-        Assert.False(tables.Counters.Exists("orphan"));
-        Assert.Equal(0, tables.Counters.Count);
-        Assert.Contains(tables.Logs.Entries, entry => entry.Message.StartsWith($"Removed the stale shared memory {path}", StringComparison.Ordinal));
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 
     [Fact]
     public async Task Stale_tables_of_any_instance_are_removed_when_a_server_starts()
     {
-        var crashedInstance = TestTables.NewInstanceName();
-        await using (var crashed = TableAppProcess.Start(crashedInstance, "crash", "orphan"))
+        var directory = TestTables.PrivateDirectory();
+        try
         {
-            await crashed.WaitForLineAsync("crashing");
-            await crashed.WaitForExitAsync();
+            var crashedInstance = TestTables.NewInstanceName();
+            await using (var crashed = TableAppProcess.Start(crashedInstance, "crash", "orphan", directory: directory.FullName))
+            {
+                await crashed.WaitForLineAsync("crashing");
+                await crashed.WaitForExitAsync();
+            }
+
+            var path = Path.Combine(directory.FullName, $"resident.{crashedInstance}.counters");
+            Assert.True(File.Exists(path));
+
+            // Another instance's start removes it; a live server's tables are left alone.
+            using var live = TestTables.Open(directory: directory.FullName);
+            using var other = TestTables.Open(directory: directory.FullName);
+            Assert.False(File.Exists(path));
+            Assert.Contains(live.Logs.Entries, entry => entry.Message.StartsWith($"Removed the stale shared memory {path}", StringComparison.Ordinal));
+            Assert.True(File.Exists(live.Counters.Path));
+            Assert.True(File.Exists(other.Counters.Path));
         }
-
-        var path = $"/dev/shm/resident.{crashedInstance}.counters";
-        Assert.True(File.Exists(path));
-
-        // A live server's table is left alone.
-        using var live = TestTables.Open();
-        using var other = TestTables.Open();
-        Assert.False(File.Exists(path));
-        Assert.True(File.Exists(live.Counters.Path));
-        Assert.True(File.Exists(other.Counters.Path));
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
     }
 }

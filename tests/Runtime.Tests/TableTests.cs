@@ -328,6 +328,41 @@ public sealed class TableTests
         Assert.Contains("Resident:Tables:InstanceName must be letters, digits", failure.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Two_tables_with_one_name_from_different_assemblies_fail_the_start_naming_both()
+    {
+        var clash = Assert.Throws<InvalidOperationException>(() => Resident.Hosting.ResidentManifestBuilder.Collect([new TwoTablesNamedCounters()]));
+        Assert.Equal(
+            "The tables Resident.Tests.CounterRow and Resident.Tests.TableTests+ImpostorRow are both named 'counters'; give each table its own name.",
+            clash.Message);
+    }
+
+    /// <summary>A row implemented by hand, as another assembly's generated row would be, with a name already taken.</summary>
+    private struct ImpostorRow : ITableRow<ImpostorRow>
+    {
+        private static readonly TableSchema SchemaValue = new("counters", 8, 0, []);
+
+        static TableSchema ITableRow<ImpostorRow>.Schema => SchemaValue;
+
+        static void ITableRow<ImpostorRow>.Write(in ImpostorRow row, Span<byte> destination)
+        {
+        }
+
+        static ImpostorRow ITableRow<ImpostorRow>.Read(ReadOnlySpan<byte> source) => default;
+    }
+
+    /// <summary>A manifest declaring the generated counters row and the impostor.</summary>
+    private sealed class TwoTablesNamedCounters : Resident.Hosting.IResidentManifest
+    {
+        public string AssemblyName => "Impostor";
+
+        public void Describe(Resident.Hosting.ResidentManifestBuilder builder)
+        {
+            builder.AddTable<CounterRow>();
+            builder.AddTable<ImpostorRow>();
+        }
+    }
+
     /// <summary>The id of a process that has exited and been reaped.</summary>
     internal static async Task<int> DeadProcessIdAsync()
     {

@@ -27,7 +27,7 @@ public sealed class TableAppProcess : IAsyncDisposable
         }
     }
 
-    public static TableAppProcess Start(string instanceName, string mode, string key, int times = 1)
+    public static TableAppProcess Start(string instanceName, string mode, string key, int times = 1, string? directory = null)
     {
         var assembly = Path.Combine(RepositoryRoot(), "tests", "Apps", "TableApp", "bin", Configuration, "net10.0", "TableApp.dll");
         if (!File.Exists(assembly))
@@ -45,7 +45,7 @@ public sealed class TableAppProcess : IAsyncDisposable
         foreach (var argument in new[]
                  {
                      assembly, "--Resident:ListenPort=0", $"--Resident:Tables:InstanceName={instanceName}",
-                     $"--Mode={mode}", $"--Key={key}", $"--Times={times}",
+                     $"--Mode={mode}", $"--Key={key}", $"--Times={times}", $"--Resident:Tables:Directory={directory}",
                  })
         {
             start.ArgumentList.Add(argument);

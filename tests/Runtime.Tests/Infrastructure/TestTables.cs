@@ -9,12 +9,12 @@ public sealed class TestTables : IDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
 
-    private TestTables(string instanceName)
+    private TestTables(string instanceName, string? directory)
     {
         InstanceName = instanceName;
         Logs = new CapturedLogs();
         _loggerFactory = LoggerFactory.Create(logging => logging.AddProvider(Logs));
-        var options = Options.Create(new ResidentOptions { Tables = { InstanceName = instanceName } });
+        var options = Options.Create(new ResidentOptions { Tables = { InstanceName = instanceName, Directory = directory ?? "" } });
         Tables = new SwooleTables(
             [TableDeclaration.For<CounterRow>(), TableDeclaration.For<TinyRow>(), TableDeclaration.For<WideRow>()],
             options,
@@ -35,7 +35,11 @@ public sealed class TestTables : IDisposable
 
     public SwooleTable<WideRow> Wide => Tables.Get<WideRow>("wideRow");
 
-    public static TestTables Open(string? instanceName = null) => new(instanceName ?? NewInstanceName());
+    /// <summary>Opens the tables; <paramref name="directory"/> (default /dev/shm) keeps a test's files away from every other start's sweep.</summary>
+    public static TestTables Open(string? instanceName = null, string? directory = null) => new(instanceName ?? NewInstanceName(), directory);
+
+    /// <summary>A fresh folder under /dev/shm that no other server sweeps; delete it when done.</summary>
+    public static DirectoryInfo PrivateDirectory() => Directory.CreateDirectory($"/dev/shm/resident-test-{Guid.NewGuid():N}");
 
     public static string NewInstanceName() => "test-" + Guid.NewGuid().ToString("N")[..12];
 
