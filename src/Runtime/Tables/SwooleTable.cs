@@ -311,11 +311,13 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     /// </summary>
     public IEnumerator<KeyValuePair<string, TRow>> GetEnumerator()
     {
-        var table = Table;
-        var buffer = new byte[table.EntrySize * 4];
+        var first = Table;
+        var buffer = new byte[first.EntrySize * 4];
         var rows = new List<KeyValuePair<string, TRow>>();
-        for (var bucket = 0; bucket < table.BucketCount; bucket++)
+        for (var bucket = 0; bucket < first.BucketCount; bucket++)
         {
+            // Looked up per bucket: a walk still going when the server stops gets an exception, not unmapped memory.
+            var table = Table;
             var count = table.ReadBucket(bucket, ref buffer);
             if (count == 0)
             {
