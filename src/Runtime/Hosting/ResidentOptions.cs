@@ -97,6 +97,9 @@ public sealed class ResidentOptions
     /// <summary>WebSocket limits and keep-alive (section <c>Resident:WebSocket</c>).</summary>
     public ResidentWebSocketOptions WebSocket { get; set; } = new();
 
+    /// <summary>Shared-memory table settings (section <c>Resident:Tables</c>).</summary>
+    public ResidentTableOptions Tables { get; set; } = new();
+
     internal const int MinMaxWaitTime = 1;
     internal const int MaxMaxWaitTime = 3600;
 
