@@ -272,51 +272,16 @@ internal sealed unsafe class SharedTable
     }
 
     /// <summary>Adds <paramref name="delta"/> to the 64-bit integer at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public long? AddInt64(ReadOnlySpan<byte> key, uint hash, int offset, long delta)
-    {
-        var bucket = Bucket(hash);
-        Lock(bucket);
-        try
-        {
-            var slot = FindOrInsert(bucket, key, hash);
-            if (slot is null)
-            {
-                return null;
-            }
-
-            ref var value = ref *(long*)(slot + SlotRowOffset + offset);
-            return value = unchecked(value + delta);
-        }
-        finally
-        {
-            Unlock(bucket);
-        }
-    }
+    public long? AddInt64(ReadOnlySpan<byte> key, uint hash, int offset, long delta) => Add(key, hash, offset, delta);
 
     /// <summary>Adds <paramref name="delta"/> to the 32-bit integer at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public int? AddInt32(ReadOnlySpan<byte> key, uint hash, int offset, int delta)
-    {
-        var bucket = Bucket(hash);
-        Lock(bucket);
-        try
-        {
-            var slot = FindOrInsert(bucket, key, hash);
-            if (slot is null)
-            {
-                return null;
-            }
-
-            ref var value = ref *(int*)(slot + SlotRowOffset + offset);
-            return value = unchecked(value + delta);
-        }
-        finally
-        {
-            Unlock(bucket);
-        }
-    }
+    public int? AddInt32(ReadOnlySpan<byte> key, uint hash, int offset, int delta) => Add(key, hash, offset, delta);
 
     /// <summary>Adds <paramref name="delta"/> to the double at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public double? AddDouble(ReadOnlySpan<byte> key, uint hash, int offset, double delta)
+    public double? AddDouble(ReadOnlySpan<byte> key, uint hash, int offset, double delta) => Add(key, hash, offset, delta);
+
+    // Integers wrap around on overflow, as Swoole's do.
+    private T? Add<T>(ReadOnlySpan<byte> key, uint hash, int offset, T delta) where T : unmanaged, System.Numerics.INumber<T>
     {
         var bucket = Bucket(hash);
         Lock(bucket);
@@ -328,7 +293,7 @@ internal sealed unsafe class SharedTable
                 return null;
             }
 
-            ref var value = ref *(double*)(slot + SlotRowOffset + offset);
+            ref var value = ref *(T*)(slot + SlotRowOffset + offset);
             return value += delta;
         }
         finally

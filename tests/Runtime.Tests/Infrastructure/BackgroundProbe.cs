@@ -9,9 +9,9 @@ namespace Resident.Tests.Infrastructure;
 public sealed class BackgroundProbe(params string[] enabled)
 {
     private readonly HashSet<string> _enabled = new(enabled, StringComparer.Ordinal);
+    private readonly Recorder _entries = new();
     private readonly Lock _gate = new();
-    private readonly List<(string Entry, long Timestamp)> _events = [];
-    private readonly List<(Func<IReadOnlyList<string>, bool> Condition, TaskCompletionSource Signal)> _waiters = [];
+    private readonly List<(string Entry, long Timestamp)> _timestamps = [];
 
     /// <summary>Released by tests to let blocking declarations go on.</summary>
     public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -26,31 +26,16 @@ public sealed class BackgroundProbe(params string[] enabled)
 
     public bool Enables(string declaration) => _enabled.Contains(declaration);
 
-    public IReadOnlyList<string> Events
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return [.. _events.Select(e => e.Entry)];
-            }
-        }
-    }
+    public IReadOnlyList<string> Events => _entries.Events;
 
     /// <summary>The Stopwatch timestamp of the first entry equal to <paramref name="entry"/>.</summary>
-    public long TimestampOf(string entry)
-    {
-        lock (_gate)
-        {
-            return _events.First(e => e.Entry == entry).Timestamp;
-        }
-    }
+    public long TimestampOf(string entry) => TimestampsOf(entry)[0];
 
     public IReadOnlyList<long> TimestampsOf(string entry)
     {
         lock (_gate)
         {
-            return [.. _events.Where(e => e.Entry == entry).Select(e => e.Timestamp)];
+            return [.. _timestamps.Where(e => e.Entry == entry).Select(e => e.Timestamp)];
         }
     }
 
@@ -58,46 +43,17 @@ public sealed class BackgroundProbe(params string[] enabled)
     {
         lock (_gate)
         {
-            _events.Add((entry, Stopwatch.GetTimestamp()));
-            var events = _events.Select(e => e.Entry).ToList();
-            for (var i = _waiters.Count - 1; i >= 0; i--)
-            {
-                if (_waiters[i].Condition(events))
-                {
-                    _waiters[i].Signal.TrySetResult();
-                    _waiters.RemoveAt(i);
-                }
-            }
+            _timestamps.Add((entry, Stopwatch.GetTimestamp()));
         }
+
+        _entries.Add(entry);
     }
 
     public int Count(string entry) => Events.Count(e => e == entry);
 
     /// <summary>Waits until the events satisfy <paramref name="condition"/>; fails after a generous timeout.</summary>
-    public async Task<IReadOnlyList<string>> WaitForAsync(Func<IReadOnlyList<string>, bool> condition, TimeSpan? timeout = null)
-    {
-        var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_gate)
-        {
-            if (condition([.. _events.Select(e => e.Entry)]))
-            {
-                return Events;
-            }
-
-            _waiters.Add((condition, signal));
-        }
-
-        try
-        {
-            await signal.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
-        }
-        catch (TimeoutException)
-        {
-            throw new TimeoutException("The expected events never came. Seen: " + string.Join(" | ", Events));
-        }
-
-        return Events;
-    }
+    public Task<IReadOnlyList<string>> WaitForAsync(Func<IReadOnlyList<string>, bool> condition, TimeSpan? timeout = null) =>
+        _entries.WaitForAsync(condition, timeout);
 
     public Task WaitForCountAsync(string entry, int count, TimeSpan? timeout = null) =>
         WaitForAsync(events => events.Count(e => e == entry) >= count, timeout);
