@@ -498,7 +498,7 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
                     ? $"is a string column of Size = {Invariant(size.Value)}; use 1 to {Invariant(MaxStringColumnSize)} UTF-8 bytes"
                     : null;
             default:
-                return $"is of type {field.Type.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}, which a table cannot store; use long, int, double or string";
+                return $"is of type {field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, which a table cannot store; use long, int, double or string";
         }
     }
 
@@ -529,7 +529,7 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
                 foreach (var later in ordered.Skip(1))
                 {
                     context.ReportDiagnostic(Diagnostic.Create(
-                        Rules.DuplicateName, later.Location, later.Attribute, later.Type.Name, later.Name, ordered[0].Type.Name, Consequence(later.Attribute)));
+                        Rules.DuplicateName, later.Location, later.Attribute, DeclarationParser.Name(later.Type), later.Name, DeclarationParser.Name(ordered[0].Type), Consequence(later.Attribute)));
                 }
             }
         }
@@ -556,7 +556,7 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
                 var first = ordered[0];
                 var problem = SymbolEqualityComparer.Default.Equals(first.Type, later.Type)
                     ? "is declared twice on that class; routing ignores case and a trailing slash"
-                    : $"is already served by '{first.Type.Name}' ('{first.Written}'); routing ignores case and a trailing slash, so give each handler its own path";
+                    : $"is already served by '{DeclarationParser.Name(first.Type)}' ('{first.Written}'); routing ignores case and a trailing slash, so give each handler its own path";
                 context.ReportDiagnostic(Diagnostic.Create(Rules.InvalidWebSocketPath, later.Location, later.Written, later.Type.Name, problem));
             }
         }
