@@ -78,51 +78,45 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         var type = (INamedTypeSymbol)context.Symbol;
         foreach (var attribute in type.GetAttributes())
         {
-            var attributeClass = attribute.AttributeClass;
-            if (attributeClass is null || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
+            // Most attributes are not Resident's: match the class before touching syntax.
+            var kind = known.KindOf(attribute.AttributeClass);
+            if (kind == AttributeKind.None
+                || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
             {
                 continue;
             }
 
             var site = new Site(context, type, attribute, syntax);
-            if (Is(attributeClass, known.CronJob))
+            switch (kind)
             {
-                CheckCronJob(site, names);
-            }
-            else if (Is(attributeClass, known.CustomProcess))
-            {
-                CheckCustomProcess(site, names);
-            }
-            else if (Is(attributeClass, known.SocketHandler))
-            {
-                CheckSocketHandler(site, names);
-            }
-            else if (Is(attributeClass, known.WebSocketHandler))
-            {
-                CheckWebSocketPath(site, paths);
-            }
-            else if (Is(attributeClass, known.BackgroundTask))
-            {
-                CheckRetry(site, "BackgroundTask");
-                CheckPayload(site, new[] { KnownNames.BackgroundTask });
-            }
-            else if (Is(attributeClass, known.AsyncEvent))
-            {
-                CheckPayload(site, new string[0]);
-            }
-            else if (Is(attributeClass, known.EventListener))
-            {
-                CheckRetry(site, "EventListener");
-            }
-            else if (attributeClass.ToDisplayString() == SwooleTableAttribute)
-            {
-                CheckTable(site, names);
+                case AttributeKind.CronJob:
+                    CheckCronJob(site, names);
+                    break;
+                case AttributeKind.CustomProcess:
+                    CheckCustomProcess(site, names);
+                    break;
+                case AttributeKind.SocketHandler:
+                    CheckSocketHandler(site, names);
+                    break;
+                case AttributeKind.WebSocketHandler:
+                    CheckWebSocketPath(site, paths);
+                    break;
+                case AttributeKind.BackgroundTask:
+                    CheckRetry(site, "BackgroundTask");
+                    CheckPayload(site, new[] { KnownNames.BackgroundTask });
+                    break;
+                case AttributeKind.AsyncEvent:
+                    CheckPayload(site, new string[0]);
+                    break;
+                case AttributeKind.EventListener:
+                    CheckRetry(site, "EventListener");
+                    break;
+                case AttributeKind.SwooleTable:
+                    CheckTable(site, names);
+                    break;
             }
         }
     }
-
-    private static bool Is(INamedTypeSymbol attributeClass, INamedTypeSymbol? known) =>
-        known is not null && SymbolEqualityComparer.Default.Equals(attributeClass, known);
 
     // RES101, RES102, and the name for RES103.
     private static void CheckCronJob(Site site, ConcurrentBag<Named> names)
@@ -566,6 +560,19 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
 
     private static string Quote(string? value) => value is null ? "null" : "\"" + value + "\"";
 
+    private enum AttributeKind
+    {
+        None,
+        CronJob,
+        CustomProcess,
+        SocketHandler,
+        WebSocketHandler,
+        BackgroundTask,
+        AsyncEvent,
+        EventListener,
+        SwooleTable,
+    }
+
     /// <summary>The attribute types of the compilation, resolved once.</summary>
     private sealed class KnownAttributes
     {
@@ -581,6 +588,26 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             var table = compilation.GetTypeByMetadataName(SwooleTableAttribute);
             Any = CronJob is not null || CustomProcess is not null || SocketHandler is not null || WebSocketHandler is not null
                   || BackgroundTask is not null || AsyncEvent is not null || EventListener is not null || table is not null;
+        }
+
+        public AttributeKind KindOf(INamedTypeSymbol? attributeClass)
+        {
+            if (attributeClass is null)
+            {
+                return AttributeKind.None;
+            }
+
+            var comparer = SymbolEqualityComparer.Default;
+            return comparer.Equals(attributeClass, CronJob) ? AttributeKind.CronJob
+                : comparer.Equals(attributeClass, CustomProcess) ? AttributeKind.CustomProcess
+                : comparer.Equals(attributeClass, SocketHandler) ? AttributeKind.SocketHandler
+                : comparer.Equals(attributeClass, WebSocketHandler) ? AttributeKind.WebSocketHandler
+                : comparer.Equals(attributeClass, BackgroundTask) ? AttributeKind.BackgroundTask
+                : comparer.Equals(attributeClass, AsyncEvent) ? AttributeKind.AsyncEvent
+                : comparer.Equals(attributeClass, EventListener) ? AttributeKind.EventListener
+                // The table attributes may be declared in more than one place until the runtime has them: by name.
+                : attributeClass.Name == "SwooleTableAttribute" && attributeClass.ToDisplayString() == SwooleTableAttribute ? AttributeKind.SwooleTable
+                : AttributeKind.None;
         }
 
         public bool Any { get; }

@@ -59,6 +59,7 @@ public sealed class CronGrammarTests
         "@every_minute",
         "@every_second",
         "@daily  ",
+        "@Every_Minute",
         "  @hourly",
     };
 
@@ -114,6 +115,8 @@ public sealed class CronGrammarTests
         "@dailyx",
         "@ daily",
         "@daily *",
+        "@da\u0131ly",
+        "@Daily\u00a0",
         "0 60 * * * *",
         "60 * * * * *",
         "0 0 24 * * *",

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 
 namespace Resident.Analyzers.Misuse;
 
@@ -29,8 +30,10 @@ internal static class CronGrammar
         reader.SkipBlanks();
         if (reader.Accept('@'))
         {
-            var macro = expression.Substring(reader.Position).TrimEnd(' ', '\t').ToUpperInvariant();
-            return Array.IndexOf(Macros, macro) >= 0 && !macro.Contains(" ") && !macro.Contains("\t")
+            // Cronos upper-cases ASCII letters only.
+            var macro = new string(expression.Substring(reader.Position).TrimEnd(' ', '\t')
+                .Select(c => c >= 'a' && c <= 'z' ? (char)(c - 32) : c).ToArray());
+            return Array.IndexOf(Macros, macro) >= 0
                 ? null
                 : "it is not a macro Cronos knows (@yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly, @every_minute, @every_second).";
         }
