@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net.WebSockets;
 using System.Text.Json;
 using Resident;
@@ -6,20 +6,21 @@ using Resident;
 namespace Showcase;
 
 /// <summary>
-/// Who is on which connection: the uid ↔ connection map a LaravelS chat keeps in a Swoole table (this one moves to a
-/// [SwooleTable] when tables exist).
+/// Who is on which connection: the uid ↔ connection map a LaravelS chat keeps in a Swoole table, here the
+/// <see cref="ChatMemberRow"/> [SwooleTable], keyed by connection id.
 /// </summary>
-public sealed class ChatRoom
+public sealed class ChatRoom(SwooleTable<ChatMemberRow> members)
 {
-    private readonly ConcurrentDictionary<long, string> _names = new();
+    public void Bind(long connectionId, string name) => members.SetName(Key(connectionId), name);
 
-    public void Bind(long connectionId, string name) => _names[connectionId] = name;
+    public string NameOf(long connectionId) => members.TryGetName(Key(connectionId), out var name) ? name : "?";
 
-    public string NameOf(long connectionId) => _names.TryGetValue(connectionId, out var name) ? name : "?";
+    public void Unbind(long connectionId) => members.Delete(Key(connectionId));
 
-    public void Unbind(long connectionId) => _names.TryRemove(connectionId, out _);
+    public ChatMember[] Members =>
+        [.. members.Select(member => new ChatMember(long.Parse(member.Key, CultureInfo.InvariantCulture), member.Value.Name)).OrderBy(member => member.Id)];
 
-    public ChatMember[] Members => [.. _names.Select(pair => new ChatMember(pair.Key, pair.Value)).OrderBy(member => member.Id)];
+    private static string Key(long connectionId) => connectionId.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>

@@ -105,5 +105,8 @@ app.MapGet("/background", (IResidentServer server, BackgroundLedger ledger) => n
     server.Tasks.Failed,
     ledger.Recent));
 
+// A counter in a [SwooleTable]: shared by every worker and process of this server, incremented atomically.
+app.MapGet("/table/counter", (SwooleTable<CounterRow> counters) => new TableCounterReport("hits", counters.IncrValue("hits"), counters.Count));
+
 // RunResidentAsync maps the [WebSocketHandler] classes (ChatHandler at /ws) before it serves.
 return await app.RunResidentAsync(args);

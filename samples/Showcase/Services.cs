@@ -50,4 +50,5 @@ public sealed record ServerReport(int ProcessId, int WorkerId, DateTimeOffset St
 [JsonSerializable(typeof(DeliveryReport))]
 [JsonSerializable(typeof(BackgroundReport))]
 [JsonSerializable(typeof(ProcessReport))]
+[JsonSerializable(typeof(TableCounterReport))]
 internal sealed partial class ShowcaseJson : JsonSerializerContext;

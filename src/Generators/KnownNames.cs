@@ -13,6 +13,8 @@ internal static class KnownNames
     public const string EventListenerAttribute = "Resident.EventListenerAttribute";
     public const string CronJobAttribute = "Resident.CronJobAttribute";
     public const string CustomProcessAttribute = "Resident.CustomProcessAttribute";
+    public const string SwooleTableAttribute = "Resident.SwooleTableAttribute";
+    public const string ColumnAttribute = "Resident.ColumnAttribute";
 
     public const string Cleaner = "Resident.ICleaner";
     public const string LifecycleHook = "Resident.ILifecycleHook";

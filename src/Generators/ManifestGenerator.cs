@@ -56,6 +56,15 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 
         /// <summary>The whole manifest spec.</summary>
         public const string Manifest = nameof(Manifest);
+
+        /// <summary>One spec per <c>[SwooleTable]</c> struct (null for a wrong shape).</summary>
+        public const string Tables = nameof(Tables);
+
+        /// <summary>The tables to generate: valid specs with unique names, ordered.</summary>
+        public const string TableSet = nameof(TableSet);
+
+        /// <summary>The manifest spec with its tables.</summary>
+        public const string ManifestWithTables = nameof(ManifestWithTables);
     }
 
     private static readonly DiagnosticDescriptor GeneratorFailed = new(
@@ -157,7 +166,41 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             })
             .WithTrackingName(Steps.Manifest);
 
-        context.RegisterSourceOutput(manifest, static (output, spec) =>
+        var tables = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.SwooleTableAttribute, static (node, _) => TableParser.IsStruct(node), Guard<GeneratorAttributeSyntaxContext, TableSpec?>(TableParser.Parse, null))
+            .WithTrackingName(Steps.Tables)
+            .Collect()
+            .Select(Guard<ImmutableArray<TableSpec?>, ImmutableEquatableArray<TableSpec>>(TableParser.Valid, ImmutableEquatableArray<TableSpec>.Empty))
+            .WithTrackingName(Steps.TableSet);
+
+        var manifestWithTables = manifest
+            .Combine(tables)
+            .Select(static (input, _) => input.Left is null ? null : input.Left with
+            {
+                Tables = input.Right.Select(table => table.TypeName).ToImmutableEquatableArray(),
+            })
+            .WithTrackingName(Steps.ManifestWithTables);
+
+        context.RegisterSourceOutput(tables, static (output, specs) =>
+        {
+            foreach (var table in specs)
+            {
+                string source;
+                try
+                {
+                    source = TableEmitter.Emit(table);
+                }
+                catch (Exception exception)
+                {
+                    output.ReportDiagnostic(Diagnostic.Create(GeneratorFailed, Location.None, exception.Message));
+                    continue;
+                }
+
+                output.AddSource(TableEmitter.HintName(table), source);
+            }
+        });
+
+        context.RegisterSourceOutput(manifestWithTables, static (output, spec) =>
         {
             if (spec is null)
             {
@@ -184,6 +227,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                     CronJobs = ImmutableEquatableArray<CronJobSpec>.Empty,
                     CustomProcesses = ImmutableEquatableArray<CustomProcessSpec>.Empty,
                     SocketHandlers = ImmutableEquatableArray<SocketHandlerSpec>.Empty,
+                    Tables = ImmutableEquatableArray<string>.Empty,
                 });
             }
 

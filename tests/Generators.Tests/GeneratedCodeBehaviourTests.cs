@@ -237,5 +237,6 @@ public sealed partial class GeneratedCodeBehaviourTests
         public IReadOnlyList<ICronJobInfo> CronJobs => throw new NotSupportedException();
         public ICustomProcesses Processes => throw new NotSupportedException();
         public ISocketPorts Sockets => throw new NotSupportedException();
+        public SwooleTables Tables => throw new NotSupportedException();
     }
 }

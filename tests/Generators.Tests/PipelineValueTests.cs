@@ -96,6 +96,14 @@ public sealed class PipelineValueTests
             public object State { get; } = clock;
             public ValueTask OnReceiveAsync(ITcpConnection connection, System.Buffers.ReadOnlySequence<byte> message) => default;
         }
+
+        [SwooleTable("ws", Size = 64)]
+        public partial struct WsRow
+        {
+            public long Uid;
+            [Column(Size = 8)]
+            public string Name;
+        }
         """;
 
     private static readonly string[] GeneratorStepNames = typeof(ManifestGenerator.Steps)
@@ -110,7 +118,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(12, GeneratorStepNames.Length);
+        Assert.Equal(15, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
@@ -154,6 +162,8 @@ public sealed class PipelineValueTests
             typeof(PayloadCodecSpec),
             typeof(PayloadMemberSpec),
             typeof(PayloadValueSpec),
+            typeof(TableSpec),
+            typeof(TableColumnSpec),
         });
     }
 

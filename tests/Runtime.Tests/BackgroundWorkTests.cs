@@ -103,19 +103,22 @@ public sealed class BackgroundWorkTests
         });
         var tasks = server.Server.Tasks;
 
+        // One running (off the queue), two waiting: the queue of two is full.
         Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "1" }));
         await probe.WaitForAsync(events => events.Contains("started:1"));
         Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "2" }));
+        Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "3" }));
+        Assert.Equal(2, tasks.Pending);
 
         var refused = Stopwatch.GetTimestamp();
-        Assert.False(await tasks.DeliverAsync(new BlockingTask { Label = "3" }));
+        Assert.False(await tasks.DeliverAsync(new BlockingTask { Label = "4" }));
         Assert.True(Stopwatch.GetElapsedTime(refused) < TimeSpan.FromSeconds(1), "Refuse mode waited.");
         Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("task queue is full", StringComparison.Ordinal));
 
         probe.Gate.SetResult();
-        await probe.WaitForAsync(events => events.Contains("done:1") && events.Contains("done:2"));
-        Assert.DoesNotContain("started:3", probe.Events);
-        Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "4" }), "Room came back once the queue drained.");
+        await probe.WaitForAsync(events => events.Contains("done:1") && events.Contains("done:2") && events.Contains("done:3"));
+        Assert.DoesNotContain("started:4", probe.Events);
+        Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "5" }), "Room came back once the queue drained.");
     }
 
     [Fact]
@@ -133,6 +136,7 @@ public sealed class BackgroundWorkTests
 
         Assert.True(await tasks.DeliverAsync(new BlockingTask { Label = "1" }));
         await probe.WaitForAsync(events => events.Contains("started:1"));
+        Assert.True(await tasks.DeliverAsync(new RecordTask { Label = "filler" }));
 
         var waiting = Stopwatch.GetTimestamp();
         Assert.False(await tasks.DeliverAsync(new RecordTask { Label = "timed-out" }));
@@ -145,6 +149,7 @@ public sealed class BackgroundWorkTests
         Assert.True(await waited);
         await probe.WaitForAsync(events => events.Contains("task:waited"));
         Assert.DoesNotContain("task:timed-out", probe.Events);
+        Assert.Equal(["started:1", "done:1", "task:filler", "task:waited"], probe.Events);
     }
 
     [Fact]
@@ -205,6 +210,24 @@ public sealed class BackgroundWorkTests
         Assert.Contains("[AsyncEvent]", @event.Message, StringComparison.Ordinal);
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await server.Server.Tasks.DeliverAsync(new RecordTask(), delay: TimeSpan.FromSeconds(-1)));
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(async () => await server.Server.Tasks.DeliverAsync(new RecordTask(), tries: 101));
+    }
+
+    [Fact]
+    public void A_payload_the_generated_json_cannot_carry_or_bad_tries_fail_the_start_with_the_reason()
+    {
+        var retry = new RetryPolicy(1, TaskBackoff.Fixed, 10, 100);
+        var unsupported = new TaskDeclaration<RecordTask>("App.SendMail", retry, false, null,
+            "The payload of App.SendMail cannot be serialized: member 'Body' is of type System.IO.Stream, which generated JSON does not support.");
+        var failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([unsupported], [], [], [], [])));
+        Assert.Contains("member 'Body' is of type System.IO.Stream", failure.Message, StringComparison.Ordinal);
+
+        var tooMany = new TaskDeclaration<RecordTask>("App.Flaky", retry with { Tries = 101 }, false, null, null);
+        failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([tooMany], [], [], [], [])));
+        Assert.Contains("[BackgroundTask] App.Flaky sets Tries = 101; use 1 to 100.", failure.Message, StringComparison.Ordinal);
+
+        var orphan = new ListenerDeclaration<UndeclaredEvent>("App.OnUndeclared", 0, retry, _ => throw new InvalidOperationException());
+        failure = Assert.Throws<InvalidOperationException>(() => TaskQueue.Validate(new BackgroundDeclarations([], [], [orphan], [], [])));
+        Assert.Contains("which is not marked [AsyncEvent]", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

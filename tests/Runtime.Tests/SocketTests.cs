@@ -339,6 +339,33 @@ public sealed class SocketTests
     }
 
     [Fact]
+    public async Task A_unix_socket_port_serves_lines_replaces_a_stale_file_and_removes_its_file_at_stop()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"resident-{Guid.NewGuid():N}.sock");
+        await File.WriteAllBytesAsync(path, []); // left by a run that crashed
+        var server = await TestServer.StartAsync(new()
+        {
+            ["Resident:Sockets:lines:Enabled"] = "true",
+            ["Resident:Sockets:lines:Type"] = "Unix",
+            ["Resident:Sockets:lines:Host"] = path,
+        }, mapWebSockets: false);
+        try
+        {
+            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await client.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            await client.SendAsync("over unix\r\n"u8.ToArray());
+            Assert.Equal("Resident: over unix\r\n", await ReceiveTextAsync(client, "Resident: over unix\r\n"));
+            Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("replaced the stale Unix socket file", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        Assert.False(File.Exists(path), "The socket file outlived the server.");
+    }
+
+    [Fact]
     public async Task A_port_that_cannot_bind_fails_the_start_naming_it()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

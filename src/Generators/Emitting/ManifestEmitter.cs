@@ -129,6 +129,11 @@ internal static class ManifestEmitter
             writer.Indent().Line($"static {Services} => {Construction(socket.Factory)});").Outdent();
         }
 
+        foreach (var table in manifest.Tables)
+        {
+            writer.Line($"{Builder}.AddTable<{table}>();");
+        }
+
         writer.Close().Close();
         PayloadCodecEmitter.Emit(writer, codecs, codecNames);
         return writer.ToString();

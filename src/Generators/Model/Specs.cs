@@ -56,7 +56,11 @@ internal sealed record ManifestSpec(
     ImmutableEquatableArray<EventListenerSpec> EventListeners,
     ImmutableEquatableArray<CronJobSpec> CronJobs,
     ImmutableEquatableArray<CustomProcessSpec> CustomProcesses,
-    ImmutableEquatableArray<SocketHandlerSpec> SocketHandlers);
+    ImmutableEquatableArray<SocketHandlerSpec> SocketHandlers)
+{
+    /// <summary>The <c>[SwooleTable]</c> row structs (fully qualified), ordered.</summary>
+    public ImmutableEquatableArray<string> Tables { get; init; } = ImmutableEquatableArray<string>.Empty;
+}
 
 /// <summary>Tries and backoff of a task type or listener, as the attribute gives them (the runtime validates).</summary>
 /// <param name="Backoff">The <c>TaskBackoff</c> value, possibly one without a name.</param>

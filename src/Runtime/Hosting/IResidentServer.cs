@@ -47,6 +47,9 @@ public interface IResidentServer
 
     /// <summary>The extra TCP, UDP and Unix-socket ports by name (also injectable as <see cref="ISocketPorts"/>).</summary>
     ISocketPorts Sockets { get; }
+
+    /// <summary>The <see cref="SwooleTableAttribute">[SwooleTable]</see>s by name (LaravelS's <c>app('swoole')-&gt;wsTable</c> is <c>Tables["ws"]</c>).</summary>
+    SwooleTables Tables { get; }
 }
 
 /// <summary>Ways to reach the <see cref="IResidentServer"/> that fail clearly outside a Resident host.</summary>

@@ -82,6 +82,8 @@ public static class ResidentHostingExtensions
         services.AddSingleton<Resident.Sockets.SocketServer>();
         services.AddSingleton<ISocketPorts>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>());
         services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
+
+        Resident.Tables.TableHosting.AddTables(services, declarations.Tables);
         return builder;
     }
 

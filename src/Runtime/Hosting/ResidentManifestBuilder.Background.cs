@@ -74,10 +74,17 @@ public sealed partial class ResidentManifestBuilder
 /// <summary>Tries and backoff of a task type or listener.</summary>
 internal sealed record RetryPolicy(int Tries, TaskBackoff Backoff, int BackoffMilliseconds, int MaxBackoffMilliseconds);
 
-internal abstract record TaskDeclaration(string Name, Type Type, RetryPolicy Retry, bool HasFinish, string? PayloadProblem);
+internal abstract record TaskDeclaration(string Name, Type Type, RetryPolicy Retry, bool HasFinish, string? PayloadProblem)
+{
+    /// <summary>The typed runner of this task type (no reflection needed).</summary>
+    public abstract Resident.Tasks.WorkRunner CreateRunner();
+}
 
 internal sealed record TaskDeclaration<TTask>(string Name, RetryPolicy Retry, bool HasFinish, PayloadCodec<TTask>? Codec, string? PayloadProblem)
-    : TaskDeclaration(Name, typeof(TTask), Retry, HasFinish, PayloadProblem) where TTask : class, IBackgroundTask;
+    : TaskDeclaration(Name, typeof(TTask), Retry, HasFinish, PayloadProblem) where TTask : class, IBackgroundTask
+{
+    public override Resident.Tasks.WorkRunner CreateRunner() => new Resident.Tasks.TaskRunner<TTask>(this);
+}
 
 internal abstract record EventDeclaration(string Name, Type Type, string? PayloadProblem);
 
@@ -87,13 +94,13 @@ internal sealed record EventDeclaration<TEvent>(string Name, PayloadCodec<TEvent
 internal abstract record ListenerDeclaration(string Name, Type EventType, int Order, RetryPolicy Retry)
 {
     /// <summary>The typed route of <paramref name="listeners"/>, all of this one's event type (no reflection needed).</summary>
-    public abstract object CreateRoute(ListenerDeclaration[] listeners);
+    public abstract Resident.Tasks.WorkRunner CreateRoute(ListenerDeclaration[] listeners);
 }
 
 internal sealed record ListenerDeclaration<TEvent>(string Name, int Order, RetryPolicy Retry, Func<IServiceProvider, IEventListener<TEvent>> Factory)
     : ListenerDeclaration(Name, typeof(TEvent), Order, Retry) where TEvent : class
 {
-    public override object CreateRoute(ListenerDeclaration[] listeners) =>
+    public override Resident.Tasks.WorkRunner CreateRoute(ListenerDeclaration[] listeners) =>
         new Resident.Tasks.ListenerRoute<TEvent>([.. listeners.Cast<ListenerDeclaration<TEvent>>()]);
 }
 

@@ -14,6 +14,7 @@ public sealed partial class ResidentManifestBuilder
     private readonly List<Declaration<IRequestReceivedHook>> _requestReceivedHooks = [];
     private readonly List<Declaration<IResponseGeneratedHook>> _responseGeneratedHooks = [];
     private readonly List<WebSocketHandlerDeclaration> _webSocketHandlers = [];
+    private readonly List<Resident.Tables.TableDeclaration> _tables = [];
 
     /// <summary>Declares a <see cref="CleanerAttribute">[Cleaner]</see>.</summary>
     /// <param name="name">The fully qualified type name; it orders cleaners of equal order and names the cleaner in logs.</param>
@@ -42,6 +43,11 @@ public sealed partial class ResidentManifestBuilder
     public void AddWebSocketHandler(string name, string path, string[] subProtocols, Func<IServiceProvider, IWebSocketHandler> factory) =>
         _webSocketHandlers.Add(new(name, path, subProtocols, factory));
 
+    /// <summary>Declares a <see cref="SwooleTableAttribute">[SwooleTable]</see> row struct; its name and size are in its generated schema.</summary>
+    /// <typeparam name="TRow">The row struct.</typeparam>
+    public void AddTable<TRow>() where TRow : struct, ITableRow<TRow> =>
+        _tables.Add(Resident.Tables.TableDeclaration.For<TRow>());
+
     /// <exception cref="InvalidOperationException">A WebSocket path is not a path, or two handlers share one.</exception>
     internal ResidentDeclarations Build() => new(
         Sorted(_cleaners),
@@ -53,7 +59,28 @@ public sealed partial class ResidentManifestBuilder
         Sorted(_responseGeneratedHooks),
         CheckedWebSocketHandlers(),
         BuildBackground(),
-        BuildSockets());
+        BuildSockets())
+    {
+        Tables = CheckedTables(),
+    };
+
+    private Resident.Tables.TableDeclaration[] CheckedTables()
+    {
+        var byName = new Dictionary<string, Resident.Tables.TableDeclaration>(StringComparer.Ordinal);
+        foreach (var table in _tables.OrderBy(table => table.Name, StringComparer.Ordinal).ThenBy(table => table.RowType, StringComparer.Ordinal))
+        {
+            if (byName.TryGetValue(table.Name, out var first))
+            {
+                throw new InvalidOperationException(first.RowType == table.RowType
+                    ? $"The table row {table.RowType} is declared twice."
+                    : $"The tables {first.RowType} and {table.RowType} are both named '{table.Name}'; give each table its own name.");
+            }
+
+            byName.Add(table.Name, table);
+        }
+
+        return [.. byName.Values];
+    }
 
     private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers()
     {
@@ -115,4 +142,8 @@ internal sealed record ResidentDeclarations(
     Declaration<IResponseGeneratedHook>[] ResponseGeneratedHooks,
     WebSocketHandlerDeclaration[] WebSocketHandlers,
     BackgroundDeclarations Background,
-    SocketHandlerDeclaration[] Sockets);
+    SocketHandlerDeclaration[] Sockets)
+{
+    /// <summary>The <c>[SwooleTable]</c> row structs, ordered by table name.</summary>
+    public Resident.Tables.TableDeclaration[] Tables { get; init; } = [];
+}

@@ -29,8 +29,8 @@ public sealed class ResidentOptions
     public int TaskWorkerNum { get; set; } = Environment.ProcessorCount;
 
     /// <summary>
-    /// Most task deliveries and event firings accepted and not yet finished (queued, delayed, waiting to retry or
-    /// running), 1–10,000,000. Default 100,000. It bounds the memory a burst can take.
+    /// Most task deliveries and event firings waiting for a worker, 1–10,000,000 (and, counted apart, most waiting on a
+    /// delay or a retry). Default 100,000. It bounds the memory a burst can take.
     /// </summary>
     public int TaskQueueCapacity { get; set; } = 100_000;
 
@@ -96,6 +96,9 @@ public sealed class ResidentOptions
 
     /// <summary>WebSocket limits and keep-alive (section <c>Resident:WebSocket</c>).</summary>
     public ResidentWebSocketOptions WebSocket { get; set; } = new();
+
+    /// <summary>Shared-memory table settings (section <c>Resident:Tables</c>).</summary>
+    public ResidentTableOptions Tables { get; set; } = new();
 
     internal const int MinMaxWaitTime = 1;
     internal const int MaxMaxWaitTime = 3600;

@@ -45,6 +45,10 @@ internal sealed class ResidentOptionsSetup(IConfiguration configuration) : IConf
         ReadInt(webSocket, nameof(ws.KeepAliveTimeout), errors, value => ws.KeepAliveTimeout = value, WebSocketKey);
         ReadInt(webSocket, nameof(ws.CloseTimeout), errors, value => ws.CloseTimeout = value, WebSocketKey);
 
+        var tables = section.GetSection(ResidentTableOptions.SectionName);
+        ReadString(tables, nameof(ResidentTableOptions.InstanceName), value => options.Tables.InstanceName = value);
+        ReadString(tables, nameof(ResidentTableOptions.Directory), value => options.Tables.Directory = value);
+
         foreach (var job in section.GetSection(nameof(ResidentOptions.CronJobs)).GetChildren())
         {
             var jobOptions = options.CronJobs.TryGetValue(job.Key, out var existing) ? existing : options.CronJobs[job.Key] = new CronJobOptions();
@@ -192,6 +196,12 @@ internal sealed class ResidentOptionsValidator : IValidateOptions<ResidentOption
         Range(errors, nameof(ResidentOptions.HeartbeatIdleTime), options.HeartbeatIdleTime, 0, MaxSeconds);
         Range(errors, nameof(ResidentOptions.HeartbeatCheckInterval), options.HeartbeatCheckInterval, 0, MaxSeconds);
         ValidateWebSocket(errors, options.WebSocket);
+        if (!ResidentTableOptions.IsValidInstanceName(options.Tables.InstanceName))
+        {
+            errors.Add(Message($"{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}",
+                $"must be letters, digits, '.', '_' or '-', at most {ResidentTableOptions.MaxInstanceNameLength} characters", options.Tables.InstanceName));
+        }
+
         Range(errors, nameof(ResidentOptions.TaskQueueCapacity), options.TaskQueueCapacity, 1, 10_000_000);
         Range(errors, nameof(ResidentOptions.TaskQueueFullTimeout), options.TaskQueueFullTimeout, 0, 3_600_000);
         if (!Enum.IsDefined(options.TaskQueueFullMode))

@@ -46,6 +46,8 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public ISocketPorts Sockets => services.GetRequiredService<ISocketPorts>();
 
+    public SwooleTables Tables => services.GetRequiredService<SwooleTables>();
+
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
     internal void CaptureListenAddresses()

@@ -68,6 +68,11 @@ internal sealed partial class SocketServer(
                 }
                 else
                 {
+                    if (plan.EndPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
+                    {
+                        RemoveStaleSocketFile(unix.ToString(), plan.Name);
+                    }
+
                     var port = new TcpPort(plan.Name, plan.Type, (ITcpHandler)handler, plan.Framer, this, logger);
                     await port.BindAsync(transport, plan.EndPoint, cancellationToken).ConfigureAwait(false);
                     _ports.Add(plan.Name, port);
@@ -109,6 +114,35 @@ internal sealed partial class SocketServer(
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A socket file nobody listens on was left by a run that did not stop cleanly: replace it.</summary>
+    private void RemoveStaleSocketFile(string path, string name)
+    {
+        if (!File.Exists(path))
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            return;
+        }
+
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            File.Delete(path);
+            Log.StaleSocketReplaced(_logger, name, path);
+            return;
+        }
+
+        throw new InvalidOperationException($"{Key(name)}: another server is already listening on '{path}'.");
+    }
 
     private static string Key(string name) => $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Sockets)}:{name}";
 
@@ -244,6 +278,9 @@ internal sealed partial class SocketServer(
 
     private static partial class Log
     {
+        [LoggerMessage(77, LogLevel.Information, "Port {Port}: replaced the stale Unix socket file {Path} left by an earlier run.")]
+        public static partial void StaleSocketReplaced(ILogger logger, string port, string path);
+
         [LoggerMessage(76, LogLevel.Information, "Port {Port} ({Type}) listens on {EndPoint}, served by {Handler}.")]
         public static partial void Listening(ILogger logger, string port, PortType type, string endPoint, string handler);
     }

@@ -2,29 +2,38 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Resident;
 
-/// <summary>What a running task, listener or finish callback knows about its run.</summary>
+/// <summary>
+/// What a running task, listener or finish callback knows about its run. Valid during the call only: a task worker
+/// reuses its context for the next run (as Kestrel reuses HttpContext), so do not keep it.
+/// </summary>
 public sealed class TaskContext : IAsyncDisposable
 {
     private readonly IServiceProvider _rootServices;
     private AsyncServiceScope? _scope;
 
-    internal TaskContext(string name, int attempt, int tries, IServiceProvider rootServices, CancellationToken stopping)
+    internal TaskContext(IServiceProvider rootServices, CancellationToken stopping)
     {
-        Name = name;
-        Attempt = attempt;
-        Tries = tries;
         _rootServices = rootServices;
         CancellationToken = stopping;
     }
 
     /// <summary>The task or listener type's name.</summary>
-    public string Name { get; }
+    public string Name { get; private set; } = "";
 
     /// <summary>This try's number, starting at 1.</summary>
-    public int Attempt { get; }
+    public int Attempt { get; private set; }
 
     /// <summary>How many tries the delivery has in all.</summary>
-    public int Tries { get; }
+    public int Tries { get; private set; }
+
+    /// <summary>Prepares the context for one run.</summary>
+    internal TaskContext Begin(string name, int attempt, int tries)
+    {
+        Name = name;
+        Attempt = attempt;
+        Tries = tries;
+        return this;
+    }
 
     /// <summary>Signalled when the server stops and <c>MaxWaitTime</c> has run out: give up promptly.</summary>
     public CancellationToken CancellationToken { get; }
@@ -32,6 +41,15 @@ public sealed class TaskContext : IAsyncDisposable
     /// <summary>A service scope of its own for this run (created on first use, disposed after it).</summary>
     public IServiceProvider Services => (_scope ??= _rootServices.CreateAsyncScope()).ServiceProvider;
 
-    /// <inheritdoc/>
-    public ValueTask DisposeAsync() => _scope is { } scope ? scope.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Ends the run: disposes its service scope, if it made one.</summary>
+    public ValueTask DisposeAsync()
+    {
+        if (_scope is not { } scope)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        _scope = null;
+        return scope.DisposeAsync();
+    }
 }

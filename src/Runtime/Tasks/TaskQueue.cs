@@ -15,13 +15,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 {
     private const int MaxTries = 100;
 
-    private readonly Channel<WorkItem> _ready = Channel.CreateUnbounded<WorkItem>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
-
-    // Signalled when a place frees up while deliveries wait for one; extra signals only cause a recheck.
-    private readonly SemaphoreSlim _placeFreed = new(0);
-    private readonly Dictionary<Type, TaskDeclaration> _tasks;
-    private readonly Dictionary<Type, object> _listeners;
+    private readonly Dictionary<Type, WorkRunner> _listeners;
+    private readonly Dictionary<Type, WorkRunner> _runners;
     private readonly HashSet<Type> _events;
     private readonly CancellationTokenSource _abort = new();
     private readonly IServiceProvider _services;
@@ -32,8 +29,6 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     private Task[] _workers = [];
     private WorkerCounters[] _counters = [];
     private int _accepting = 1;
-    private int _placesTaken;
-    private int _waitingForPlace;
     private int _delayed;
     private int _finishing;
     private long _failed;
@@ -46,13 +41,16 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _logger = logger;
         _workerCount = settings.TaskWorkerNum;
         _capacity = settings.TaskQueueCapacity;
+
+        // The ready queue is bounded by TaskQueueCapacity, and so (separately) are the deliveries waiting on a delay.
+        _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_capacity) { FullMode = BoundedChannelFullMode.Wait });
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
-        _tasks = background.Tasks.ToDictionary(task => task.Type);
         _events = [.. background.Events.Select(@event => @event.Type)];
         _listeners = background.Listeners
             .GroupBy(listener => listener.EventType)
-            .ToDictionary(group => group.Key, group => ListenerRoute.Create(group.ToArray()));
+            .ToDictionary(group => group.Key, group => (WorkRunner)group.First().CreateRoute([.. group]));
+        _runners = background.Tasks.ToDictionary(task => task.Type, task => task.CreateRunner());
     }
 
     public int Pending => _ready.Reader.Count + Volatile.Read(ref _delayed);
@@ -71,7 +69,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         if (_workers.Length == 0)
         {
             // Counters per worker: each is written by its own worker only, so the hot path shares no cache line.
-            var counters = Enumerable.Range(0, _workerCount).Select(_ => new WorkerCounters()).ToArray();
+            var counters = Enumerable.Range(0, _workerCount).Select(_ => new WorkerCounters { Context = NewContext() }).ToArray();
             Volatile.Write(ref _counters, counters);
             _workers = [.. counters.Select(worker => Task.Run(() => WorkAsync(worker)))];
         }
@@ -82,9 +80,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     {
         ArgumentNullException.ThrowIfNull(task);
         CheckDelivery(delay, tries);
-        var declaration = Declaration<TTask>();
-        var item = new TaskItem<TTask>(task, declaration, tries > 0 ? tries : declaration.Retry.Tries);
-        return AcceptAsync(item, delay, cancellationToken);
+        return AcceptAsync(new WorkItem(Runner<TTask>(), task, tries, 1, 0), delay, cancellationToken);
     }
 
     public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
@@ -103,34 +99,33 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             return ValueTask.FromResult(Volatile.Read(ref _accepting) == 1);
         }
 
-        return AcceptAsync(new EventItem<TEvent>(@event, (ListenerRoute<TEvent>)route, tries), delay, cancellationToken);
+        return AcceptAsync(new WorkItem(route, @event, tries, 1, 0), delay, cancellationToken);
     }
 
-    private TaskDeclaration<TTask> Declaration<TTask>() where TTask : class, IBackgroundTask
+    private WorkRunner Runner<TTask>() where TTask : class, IBackgroundTask
     {
         // A per-type static remembers the last queue's answer, sparing the dictionary on the hot path.
-        if (DeclarationCache<TTask>.Entry is { } cached && ReferenceEquals(cached.Queue, this))
+        if (RunnerCache<TTask>.Entry is { } cached && ReferenceEquals(cached.Queue, this))
         {
-            return cached.Declaration;
+            return cached.Runner;
         }
 
-        if (!_tasks.TryGetValue(typeof(TTask), out var declaration))
+        if (!_runners.TryGetValue(typeof(TTask), out var runner))
         {
             throw new InvalidOperationException(
                 $"{typeof(TTask).FullName} is not a background task: mark the class [BackgroundTask] so Resident generates its registration and payload codec.");
         }
 
-        var typed = (TaskDeclaration<TTask>)declaration;
-        DeclarationCache<TTask>.Entry = new(this, typed);
-        return typed;
+        RunnerCache<TTask>.Entry = new(this, runner);
+        return runner;
     }
 
-    private static class DeclarationCache<TTask> where TTask : class, IBackgroundTask
+    private static class RunnerCache<TTask> where TTask : class, IBackgroundTask
     {
-        public static CacheEntry<TTask>? Entry;
+        public static CacheEntry? Entry;
     }
 
-    private sealed record CacheEntry<TTask>(TaskQueue Queue, TaskDeclaration<TTask> Declaration) where TTask : class, IBackgroundTask;
+    private sealed record CacheEntry(TaskQueue Queue, WorkRunner Runner);
 
     private static void CheckDelivery(TimeSpan delay, int tries)
     {
@@ -146,9 +141,21 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             return ValueTask.FromResult(false);
         }
 
-        if (TryTakePlace())
+        if (delay > TimeSpan.Zero)
         {
-            Schedule(item, delay);
+            if (Interlocked.Increment(ref _delayed) > _capacity)
+            {
+                Interlocked.Decrement(ref _delayed);
+                Log.QueueFull(_logger, item.Name);
+                return ValueTask.FromResult(false);
+            }
+
+            _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
+            return ValueTask.FromResult(true);
+        }
+
+        if (_ready.Writer.TryWrite(item))
+        {
             return ValueTask.FromResult(true);
         }
 
@@ -158,89 +165,61 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             return ValueTask.FromResult(false);
         }
 
-        return WaitForPlaceAsync(item, delay, cancellationToken);
+        return WaitForRoomAsync(item, cancellationToken);
     }
 
-    private async ValueTask<bool> WaitForPlaceAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitForRoomAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        // Counted as waiting before looking again, so a place freed in between always signals.
-        Interlocked.Increment(ref _waitingForPlace);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_fullTimeout);
         try
         {
-            var deadline = Stopwatch.GetTimestamp() + (long)(_fullTimeout.TotalSeconds * Stopwatch.Frequency);
-            while (true)
-            {
-                if (Volatile.Read(ref _accepting) == 0)
-                {
-                    return false;
-                }
-
-                if (TryTakePlace())
-                {
-                    Schedule(item, delay);
-                    return true;
-                }
-
-                var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), deadline);
-                if (remaining <= TimeSpan.Zero)
-                {
-                    Log.QueueFull(_logger, item.Name);
-                    return false;
-                }
-
-                try
-                {
-                    await _placeFreed.WaitAsync(remaining, cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-            }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _waitingForPlace);
-        }
-    }
-
-    private bool TryTakePlace()
-    {
-        if (Interlocked.Increment(ref _placesTaken) <= _capacity)
-        {
+            await _ready.Writer.WriteAsync(item, timeout.Token).ConfigureAwait(false);
             return true;
         }
+        catch (OperationCanceledException)
+        {
+            if (!cancellationToken.IsCancellationRequested)
+            {
+                Log.QueueFull(_logger, item.Name);
+            }
 
-        Interlocked.Decrement(ref _placesTaken);
-        return false;
+            return false;
+        }
+        catch (ChannelClosedException)
+        {
+            return false; // The server stopped meanwhile.
+        }
     }
 
+    /// <summary>Queues a retry (after its backoff); retries keep going even while the ready queue is full.</summary>
     private void Schedule(WorkItem item, TimeSpan delay)
     {
-        if (delay <= TimeSpan.Zero)
-        {
-            Enqueue(item);
-            return;
-        }
-
         Interlocked.Increment(ref _delayed);
         _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
     }
 
     private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
     {
-        if (!await Resident.Timers.PreciseDelay.UntilAsync(dueTimestamp, _abort.Token).ConfigureAwait(false))
+        if (dueTimestamp > System.Diagnostics.Stopwatch.GetTimestamp()
+            && !await Resident.Timers.PreciseDelay.UntilAsync(dueTimestamp, _abort.Token).ConfigureAwait(false))
         {
             return; // Stopped at the deadline: counted as left over (the supervised mode will hand it over).
         }
 
-        Interlocked.Decrement(ref _delayed);
-        Enqueue(item);
-    }
+        try
+        {
+            if (!_ready.Writer.TryWrite(item))
+            {
+                await _ready.Writer.WriteAsync(item, _abort.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
+        {
+            return; // Stopped at the deadline while waiting for room: left over, like the delayed ones.
+        }
 
-    private void Enqueue(WorkItem item)
-    {
-        _ready.Writer.TryWrite(item); // Unbounded: the places are the bound.
+        Interlocked.Decrement(ref _delayed);
     }
 
     private async Task WorkAsync(WorkerCounters counters)
@@ -253,13 +232,12 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 Volatile.Write(ref counters.Running, 1);
                 try
                 {
-                    await item.RunAsync(this, counters).ConfigureAwait(false);
+                    await item.Runner.RunAsync(this, counters, item).ConfigureAwait(false);
                 }
                 catch (Exception exception)
                 {
                     // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
                     Log.WorkerFault(_logger, item.Name, exception);
-                    Release();
                 }
                 finally
                 {
@@ -274,32 +252,25 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
     }
 
-    internal TaskContext NewContext(string name, int attempt, int tries) => new(name, attempt, tries, _services, _abort.Token);
+    internal TaskContext NewContext() => new(_services, _abort.Token);
 
-    /// <summary>A try failed: schedules the next one after the backoff, or logs the last failure and frees the place.</summary>
-    internal void TryFailed(WorkItem item, string name, int attempt, int tries, RetryPolicy retry, Exception exception, Action nextTry)
+    /// <summary>
+    /// A try failed: schedules <paramref name="retry"/> (the item's next try) after the backoff and returns true, or
+    /// logs the last failure and returns false.
+    /// </summary>
+    internal bool TryFailed(WorkItem retry, string name, int attempt, int tries, RetryPolicy policy, Exception exception)
     {
         if (attempt < tries && !_abort.IsCancellationRequested)
         {
-            var delay = Backoff(retry, attempt);
+            var delay = Backoff(policy, attempt);
             Log.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
-            nextTry();
-            Schedule(item, delay);
-            return;
+            Schedule(retry, delay);
+            return true;
         }
 
         Log.GaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
-    }
-
-    /// <summary>Frees the delivery's place in the bound; the item is done.</summary>
-    internal void Release()
-    {
-        Interlocked.Decrement(ref _placesTaken);
-        if (Volatile.Read(ref _waitingForPlace) > 0)
-        {
-            _placeFreed.Release();
-        }
+        return false;
     }
 
     /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
@@ -308,7 +279,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         Interlocked.Increment(ref _finishing);
         _ = Task.Run(async () =>
         {
-            var context = NewContext(name, 1, 1);
+            var context = NewContext().Begin(name, 1, 1);
             try
             {
                 await task.FinishAsync(context).ConfigureAwait(false);

@@ -2,26 +2,42 @@ using Resident.Hosting;
 
 namespace Resident.Tasks;
 
-/// <summary>One accepted delivery: a task, or an event on its way through its listeners.</summary>
-internal abstract class WorkItem
+/// <summary>
+/// One accepted delivery on its way to a worker: what runs it, the task or event, and how far it got. A struct, so a
+/// delivery costs no allocation beyond the app's own object.
+/// </summary>
+/// <param name="Runner">Runs the payload: a task type's declaration, or an event type's listeners.</param>
+/// <param name="Payload">The task or the event.</param>
+/// <param name="Tries">Tries per task or listener set by the delivery; 0 takes the declaration's.</param>
+/// <param name="Attempt">This try's number, from 1.</param>
+/// <param name="Next">For an event: the listener to run next.</param>
+internal readonly record struct WorkItem(WorkRunner Runner, object Payload, int Tries, int Attempt, int Next)
 {
-    /// <summary>The task or event type's name, for logs.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>Runs one step on a worker. Either frees its place (<see cref="TaskQueue.Release"/>) or schedules a retry.</summary>
-    public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters counters);
+    public string Name => Runner.NameAt(Next);
 }
 
-internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declaration, int tries) : WorkItem
-    where TTask : class, IBackgroundTask
+/// <summary>Runs the work items of one task type or event type.</summary>
+internal abstract class WorkRunner
 {
-    private int _attempt = 1;
+    /// <summary>The name logs use for the item's current step.</summary>
+    public abstract string NameAt(int next);
 
-    public override string Name => declaration.Name;
+    /// <summary>Runs one item on a worker: to the end, or until a failure schedules its retry.</summary>
+    public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item);
+}
 
-    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters counters)
+/// <summary>Runs the deliveries of one [BackgroundTask] type.</summary>
+internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : WorkRunner where TTask : class, IBackgroundTask
+{
+    public TaskDeclaration<TTask> Declaration { get; } = declaration;
+
+    public override string NameAt(int next) => Declaration.Name;
+
+    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
     {
-        var context = queue.NewContext(declaration.Name, _attempt, tries);
+        var task = (TTask)item.Payload;
+        var tries = item.Tries > 0 ? item.Tries : Declaration.Retry.Tries;
+        var context = worker.Context.Begin(Declaration.Name, item.Attempt, tries);
         try
         {
             await task.HandleAsync(context).ConfigureAwait(false);
@@ -29,26 +45,68 @@ internal sealed class TaskItem<TTask>(TTask task, TaskDeclaration<TTask> declara
         catch (Exception exception)
         {
             await context.DisposeAsync().ConfigureAwait(false);
-            var retrying = false;
-            queue.TryFailed(this, declaration.Name, _attempt, tries, declaration.Retry, exception, () =>
-            {
-                _attempt++;
-                retrying = true;
-            });
-            if (!retrying)
-            {
-                queue.Release();
-            }
-
+            queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception);
             return;
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
-        Volatile.Write(ref counters.Completed, counters.Completed + 1);
-        queue.Release();
-        if (declaration.HasFinish)
+        Volatile.Write(ref worker.Completed, worker.Completed + 1);
+        if (Declaration.HasFinish)
         {
-            queue.Finish(task, declaration.Name);
+            queue.Finish(task, Declaration.Name);
+        }
+    }
+}
+
+/// <summary>Runs the listeners of one [AsyncEvent] type, in order.</summary>
+internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : WorkRunner where TEvent : class
+{
+    public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
+
+    public override string NameAt(int next) => Listeners[Math.Min(next, Listeners.Length - 1)].Name;
+
+    /// <summary>
+    /// Runs the listeners from the item's next one on, in order, each built fresh. A listener that fails with tries
+    /// left is retried after its backoff, and the ones after it run after that; one that fails its last try is skipped.
+    /// </summary>
+    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
+    {
+        var @event = (TEvent)item.Payload;
+        var next = item.Next;
+        var attempt = item.Attempt;
+        while (next < Listeners.Length && !queue.Aborted.IsCancellationRequested)
+        {
+            var declaration = Listeners[next];
+            var tries = item.Tries > 0 ? item.Tries : declaration.Retry.Tries;
+            var context = worker.Context.Begin(declaration.Name, attempt, tries);
+            Propagation propagation;
+            try
+            {
+                var listener = declaration.Factory(context.Services);
+                propagation = await listener.HandleAsync(@event, context).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                await context.DisposeAsync().ConfigureAwait(false);
+                if (queue.TryFailed(item with { Next = next, Attempt = attempt + 1 }, declaration.Name, attempt, tries, declaration.Retry, exception))
+                {
+                    return;
+                }
+
+                next++;
+                attempt = 1;
+                continue;
+            }
+
+            await context.DisposeAsync().ConfigureAwait(false);
+            Volatile.Write(ref worker.Completed, worker.Completed + 1);
+            if (propagation == Propagation.Stop)
+            {
+                break;
+            }
+
+            next++;
+            attempt = 1;
         }
     }
 }
@@ -67,77 +125,10 @@ internal sealed class WorkerCounters
 
     public int Running;
 
+    /// <summary>The context this worker's runs reuse.</summary>
+    public TaskContext Context = null!;
+
 #pragma warning disable CS0169, IDE0051
     private readonly long _padAfter0, _padAfter1, _padAfter2, _padAfter3, _padAfter4, _padAfter5, _padAfter6;
 #pragma warning restore CS0169, IDE0051
-}
-
-/// <summary>The listeners of one event type, in run order.</summary>
-internal abstract class ListenerRoute
-{
-    public static object Create(ListenerDeclaration[] listeners) => listeners[0].CreateRoute(listeners);
-}
-
-internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : ListenerRoute where TEvent : class
-{
-    public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
-}
-
-internal sealed class EventItem<TEvent>(TEvent @event, ListenerRoute<TEvent> route, int tries) : WorkItem where TEvent : class
-{
-    private int _next;
-    private int _attempt = 1;
-
-    public override string Name => route.Listeners[Math.Min(_next, route.Listeners.Length - 1)].Name;
-
-    /// <summary>
-    /// Runs the listeners from the next one on, in order, each built fresh. A listener that fails with tries left
-    /// is retried after its backoff, and the ones after it run after that; one that fails its last try is skipped.
-    /// </summary>
-    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters counters)
-    {
-        var listeners = route.Listeners;
-        while (_next < listeners.Length && !queue.Aborted.IsCancellationRequested)
-        {
-            var declaration = listeners[_next];
-            var listenerTries = tries > 0 ? tries : declaration.Retry.Tries;
-            var context = queue.NewContext(declaration.Name, _attempt, listenerTries);
-            Propagation propagation;
-            try
-            {
-                var listener = declaration.Factory(context.Services);
-                propagation = await listener.HandleAsync(@event, context).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                await context.DisposeAsync().ConfigureAwait(false);
-                var retrying = false;
-                queue.TryFailed(this, declaration.Name, _attempt, listenerTries, declaration.Retry, exception, () =>
-                {
-                    _attempt++;
-                    retrying = true;
-                });
-                if (retrying)
-                {
-                    return;
-                }
-
-                _next++;
-                _attempt = 1;
-                continue;
-            }
-
-            await context.DisposeAsync().ConfigureAwait(false);
-            Volatile.Write(ref counters.Completed, counters.Completed + 1);
-            if (propagation == Propagation.Stop)
-            {
-                break;
-            }
-
-            _next++;
-            _attempt = 1;
-        }
-
-        queue.Release();
-    }
 }

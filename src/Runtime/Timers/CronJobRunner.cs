@@ -21,6 +21,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     private readonly ILogger _logger;
     private readonly Histogram<double> _lagHistogram;
     private readonly KeyValuePair<string, object?> _tag;
+    private readonly MonotonicClock _clock;
     private readonly List<Task> _overlapping = [];
     private long _runs;
     private long _failures;
@@ -29,8 +30,9 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     private long _nextRunTicks;
 
     public CronJobRunner(string name, string schedule, int intervalMilliseconds, CronExpression? expression, TimeZoneInfo timeZone,
-        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, Histogram<double> lagHistogram)
+        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, Histogram<double> lagHistogram, MonotonicClock clock)
     {
+        _clock = clock;
         _state = new CronJobState(name);
         Schedule = schedule;
         _intervalMilliseconds = intervalMilliseconds;
@@ -118,7 +120,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
                 }
 
                 Interlocked.Exchange(ref _nextRunTicks, dueWall.UtcTicks);
-                if (!await PreciseDelay.UntilAsync(dueTimestamp, stopScheduling).ConfigureAwait(false))
+                if (!await _clock.WhenAsync(dueTimestamp, stopScheduling).ConfigureAwait(false))
                 {
                     break;
                 }

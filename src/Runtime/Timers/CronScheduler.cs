@@ -21,6 +21,7 @@ internal sealed partial class CronScheduler : IDisposable
     private readonly CancellationTokenSource _stopScheduling = new();
     private readonly List<Task> _loops = [];
     private ICronJobInfo[] _jobs = [];
+    private MonotonicClock? _clock;
     private CronJobRunner[] _runners = [];
 
     public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory meterFactory)
@@ -104,8 +105,9 @@ internal sealed partial class CronScheduler : IDisposable
             }
 
             var job = Build(declaration);
+            _clock ??= new MonotonicClock("Resident cron clock");
             var runner = new CronJobRunner(declaration.JobName, Describe(interval, expressionText, timeZone), interval, expression, timeZone,
-                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), lag);
+                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), lag, _clock);
             runners.Add(runner);
             jobs.Add(runner);
         }
@@ -191,6 +193,7 @@ internal sealed partial class CronScheduler : IDisposable
     public void Dispose()
     {
         _stopScheduling.Cancel();
+        _clock?.Dispose();
         _meter.Dispose();
     }
 

@@ -1,0 +1,272 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Resident.Tables;
+
+namespace Resident;
+
+/// <summary>
+/// The app's <see cref="SwooleTableAttribute">[SwooleTable]</see>s by name — LaravelS's <c>app('swoole')-&gt;wsTable</c> is
+/// <c>server.Tables["ws"]</c>. Reach it from <see cref="IResidentServer.Tables"/> or inject it.
+/// </summary>
+public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposable
+{
+    private static int s_anonymousInstances;
+
+    private readonly Dictionary<string, ITableHandle> _tables = new(StringComparer.Ordinal);
+    private readonly IOptions<ResidentOptions> _options;
+    private readonly IHostEnvironment? _environment;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly List<(string Table, SharedMemoryFile File)> _files = [];
+    private bool _open;
+
+    internal SwooleTables(IEnumerable<TableDeclaration> declarations, IOptions<ResidentOptions> options, IHostEnvironment? environment, ILoggerFactory loggerFactory)
+    {
+        _options = options;
+        _environment = environment;
+        _logger = loggerFactory.CreateLogger("Resident.Tables");
+        foreach (var declaration in declarations)
+        {
+            _tables.Add(declaration.Name, declaration.Create(_logger));
+        }
+    }
+
+    /// <summary>The number of tables.</summary>
+    public int Count => _tables.Count;
+
+    /// <summary>The instance name the shared memory is named after, known once the server has started.</summary>
+    public string InstanceName { get; private set; } = "";
+
+    /// <summary>The table named <paramref name="name"/>.</summary>
+    /// <exception cref="KeyNotFoundException">No table has that name.</exception>
+    public ISwooleTable this[string name] => TryGet(name, out var table)
+        ? table
+        : throw new KeyNotFoundException($"There is no table named '{name}'; the app declares: {string.Join(", ", _tables.Keys.Order(StringComparer.Ordinal))}.");
+
+    /// <summary>Finds the table named <paramref name="name"/>.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out ISwooleTable? table)
+    {
+        table = _tables.TryGetValue(name, out var handle) ? handle.Table : null;
+        return table is not null;
+    }
+
+    /// <summary>The table named <paramref name="name"/> with its row type.</summary>
+    /// <exception cref="KeyNotFoundException">No table has that name.</exception>
+    /// <exception cref="InvalidCastException">The table's rows are another type.</exception>
+    public SwooleTable<TRow> Get<TRow>(string name) where TRow : struct, ITableRow<TRow> =>
+        this[name] as SwooleTable<TRow>
+        ?? throw new InvalidCastException($"Table '{name}' does not have rows of type {typeof(TRow).Name}.");
+
+    /// <inheritdoc/>
+    public IEnumerator<ISwooleTable> GetEnumerator() =>
+        _tables.Values.Select(handle => handle.Table).OrderBy(table => table.Name, StringComparer.Ordinal).GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    /// <summary>Creates (or attaches to) every table's shared memory. Called at start, before anything is served.</summary>
+    internal unsafe void Open()
+    {
+        lock (_gate)
+        {
+            if (_open || _tables.Count == 0)
+            {
+                return;
+            }
+
+            var settings = _options.Value.Tables;
+            InstanceName = settings.InstanceName is { Length: > 0 } configured ? configured : DefaultInstanceName();
+            var directory = settings.Directory is { Length: > 0 } dir ? dir : ResidentTableOptions.DefaultDirectory;
+            if (!Directory.Exists(directory))
+            {
+                throw new InvalidOperationException(
+                    $"{ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.Directory)} is '{directory}', which does not exist.");
+            }
+
+            SweepStale(directory);
+            try
+            {
+                foreach (var (name, handle) in _tables.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+                {
+                    var path = System.IO.Path.Combine(directory, $"resident.{InstanceName}.{name}");
+                    var (file, table) = OpenOne(path, handle.Table.Schema);
+                    _files.Add((name, file));
+                    handle.Attach(table, path);
+                    TableLog.TableOpened(_logger, name, table.Capacity, table.RowSize, file.Length, path,
+                        file.Created ? "created" : $"attached to the table of process {SharedTable.CreatorOf(file.Pointer)}");
+                }
+            }
+            catch
+            {
+                CloseLocked();
+                throw;
+            }
+
+            _open = true;
+        }
+    }
+
+    /// <summary>Unmaps every table; the process that created a table also removes its shared memory.</summary>
+    internal void Close()
+    {
+        lock (_gate)
+        {
+            CloseLocked();
+        }
+    }
+
+    /// <summary>Same as <see cref="Close"/>.</summary>
+    public void Dispose() => Close();
+
+    private void CloseLocked()
+    {
+        foreach (var handle in _tables.Values)
+        {
+            handle.Attach(null, handle.Table.Path);
+        }
+
+        foreach (var (table, file) in _files)
+        {
+            file.Dispose();
+            if (file.Created)
+            {
+                TableLog.TableReleased(_logger, table, file.Path);
+            }
+        }
+
+        _files.Clear();
+        _open = false;
+    }
+
+    private unsafe (SharedMemoryFile File, SharedTable Table) OpenOne(string path, TableSchema schema)
+    {
+        var bytes = SharedTable.BytesFor(schema.Size, schema.RowSize);
+        var layout = LayoutHash(schema);
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            SharedMemoryFile? file;
+            try
+            {
+                file = SharedMemoryFile.TryCreate(path, bytes);
+            }
+            catch (IOException exception)
+            {
+                throw new InvalidOperationException(
+                    $"Table '{schema.Name}' needs {bytes} bytes of shared memory at {path}, which could not be reserved: {exception.Message}", exception);
+            }
+
+            if (file is not null)
+            {
+                return (file, Watched(SharedTable.Initialize(file.Pointer, schema.Size, schema.RowSize, layout), schema.Name));
+            }
+
+            file = SharedMemoryFile.TryOpen(path);
+            if (file is null)
+            {
+                continue; // Removed meanwhile: create it.
+            }
+
+            // The creator formats the file right after creating it; give it a bounded moment.
+            var deadline = Environment.TickCount64 + 2000;
+            while (file.Length >= bytes && !SharedTable.IsInitialized(file.Pointer) && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(5);
+            }
+
+            var creator = file.Length >= SharedTable.HeaderBytes && SharedTable.IsInitialized(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
+            if (creator == 0 || !SharedTable.CreatorIsAlive(file.Pointer))
+            {
+                file.Unmap();
+                File.Delete(path);
+                TableLog.StaleTableReplaced(_logger, path, schema.Name, creator);
+                continue;
+            }
+
+            var table = file.Length >= bytes ? SharedTable.Attach(file.Pointer, schema.Size, schema.RowSize, layout) : null;
+            if (table is null)
+            {
+                file.Unmap();
+                throw new InvalidOperationException(
+                    $"Table '{schema.Name}' at {path} belongs to the running process {creator} and has another layout " +
+                    $"(size or columns). Stop that server, or give this one another {ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}.");
+            }
+
+            return (file, Watched(table, schema.Name));
+        }
+
+        throw new InvalidOperationException($"Table '{schema.Name}': the shared memory at {path} kept changing while it was opened.");
+    }
+
+    /// <summary>
+    /// Removes the table files of any Resident server whose creating process is gone (killed or crashed, so it never
+    /// removed them), whatever its instance name: shared memory is not released until someone deletes the file.
+    /// </summary>
+    private unsafe void SweepStale(string directory)
+    {
+        IEnumerable<string> candidates;
+        try
+        {
+            candidates = Directory.EnumerateFiles(directory, "resident.*");
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        foreach (var path in candidates)
+        {
+            SharedMemoryFile? file = null;
+            try
+            {
+                file = SharedMemoryFile.TryOpen(path);
+                if (file is null || file.Length < SharedTable.HeaderBytes || !SharedTable.IsInitialized(file.Pointer) || SharedTable.CreatorIsAlive(file.Pointer))
+                {
+                    continue;
+                }
+
+                var creator = SharedTable.CreatorOf(file.Pointer);
+                file.Unmap();
+                File.Delete(path);
+                TableLog.StaleTableReplaced(_logger, path, System.IO.Path.GetFileName(path), creator);
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Another user's file, or one that went away meanwhile: not ours to clean.
+            }
+            finally
+            {
+                file?.Unmap();
+            }
+        }
+    }
+
+    private SharedTable Watched(SharedTable table, string name)
+    {
+        table.Recovered = deadProcess => TableLog.LockRecovered(_logger, name, deadProcess);
+        return table;
+    }
+
+    private string DefaultInstanceName()
+    {
+        var options = _options.Value;
+        var application = _environment?.ApplicationName is { Length: > 0 } app ? app : "app";
+        var name = options.ListenPort != 0
+            ? $"{application}-{options.ListenPort}"
+            : $"{application}-{Environment.ProcessId}-{Interlocked.Increment(ref s_anonymousInstances)}";
+        return ResidentTableOptions.Sanitize(name);
+    }
+
+    private static long LayoutHash(TableSchema schema)
+    {
+        // FNV-1a over the layout text: equal layouts in every process, whatever the struct is called.
+        var hash = 14695981039346656037UL;
+        foreach (var b in Encoding.UTF8.GetBytes("v1|" + schema.Name + "|" + schema.Layout))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+
+        return (long)hash;
+    }
+}

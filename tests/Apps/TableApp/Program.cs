@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text;
+using Resident;
+using Resident.Tables;
+
+// --Mode=read|incr|hold|crash --Key=k [--Times=N] plus --Resident:Tables:InstanceName=… (shared with the test process).
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.ClearProviders();
+builder.AddResident();
+var app = builder.Build();
+await app.StartAsync();
+
+var mode = app.Configuration["Mode"] ?? "read";
+var key = app.Configuration["Key"] ?? "key";
+var times = int.Parse(app.Configuration["Times"] ?? "1", System.Globalization.CultureInfo.InvariantCulture);
+var table = app.Services.GetRequiredService<SwooleTable<CounterRow>>();
+Console.WriteLine($"ready {Environment.ProcessId} {table.Path}");
+
+switch (mode)
+{
+    case "read":
+        Console.WriteLine(table.TryGet(key, out var row)
+            ? $"row {row.Hits} {row.Small} {row.Score.ToString(System.Globalization.CultureInfo.InvariantCulture)} {row.Label}"
+            : "missing");
+        break;
+
+    case "incr":
+        // Waits for the test's go-ahead on stdin, so both processes increment at the same time.
+        Console.WriteLine("waiting");
+        Console.ReadLine();
+        for (var i = 0; i < times; i++)
+        {
+            table.IncrHits(key);
+        }
+
+        Console.WriteLine($"done {times}");
+        break;
+
+    case "hold":
+        // Takes the key's bucket lock mid-write and never lets go: the test kills this process now.
+        var bytes = Encoding.UTF8.GetBytes(key);
+        table.Table.LockForTesting(bytes, TableKey.Hash(bytes));
+        Console.WriteLine("holding");
+        Thread.Sleep(Timeout.Infinite);
+        break;
+
+    case "crash":
+        table.Set(key, new CounterRow { Hits = 42, Label = "left behind" });
+        Console.WriteLine("crashing");
+        Process.GetCurrentProcess().Kill();
+        Thread.Sleep(Timeout.Infinite);
+        break;
+}
+
+await app.StopAsync();
+return 0;
+
+/// <summary>The same layout as the test process's <c>counters</c> table, so both open one shared table.</summary>
+[SwooleTable("counters", Size = 1024)]
+public partial struct CounterRow
+{
+    public long Hits;
+    public int Small;
+    public double Score;
+    [Column(Size = 16)]
+    public string Label;
+}
