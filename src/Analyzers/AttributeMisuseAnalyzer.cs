@@ -24,14 +24,14 @@ namespace Resident.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
 {
-    // The tables feature names its attributes by metadata name, so these rules work wherever the attributes come from.
-    private const string SwooleTableAttribute = "Resident.SwooleTableAttribute";
-    private const string ColumnAttribute = "Resident.ColumnAttribute";
+    // The table attributes are matched by metadata name, as TableParser does, wherever they are declared.
+    private const string SwooleTableAttribute = KnownNames.SwooleTableAttribute;
+    private const string ColumnAttribute = KnownNames.ColumnAttribute;
 
-    // TableParser's limits.
-    private const int MaxTableSize = 16 * 1024 * 1024;
-    private const int MaxStringColumnSize = 65535;
-    private const int MaxTableNameLength = 64;
+    // TableParser's limits (its rules are mirrored below: it yields no reason, only a spec or nothing).
+    private const int MaxTableSize = TableParser.MaxSize;
+    private const int MaxStringColumnSize = TableParser.MaxStringSize;
+    private const int MaxTableNameLength = TableParser.MaxNameLength;
 
     private const int MaxTries = 100;
     private const int MaxPackageLength = 1024 * 1024 * 1024;
@@ -422,7 +422,7 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             }
         }
 
-        if (name is not null && !IsValidTableName(name))
+        if (name is not null && !TableParser.IsValidName(name))
         {
             Shape(attribute.ConstructorArguments.Length == 1 ? site.Positional(0) : site.Whole,
                 $"is named '{name}'; a table name has 1 to {Invariant(MaxTableNameLength)} letters, digits, '_', '-' and '.', and does not start with '.'");
@@ -501,10 +501,6 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         && type.DeclaringSyntaxReferences.All(reference =>
             reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
             && declaration.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.PartialKeyword)));
-
-    private static bool IsValidTableName(string name) =>
-        name.Length > 0 && name.Length <= MaxTableNameLength && name[0] != '.'
-        && name.All(c => c < 128 && (char.IsLetterOrDigit(c) || c is '_' or '-' or '.'));
 
     private static string LowerFirst(string name) =>
         name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);

@@ -172,7 +172,7 @@ public sealed class AttributeMisuseAnalyzerTests
             """;
 
         await new MisuseAnalyzerTest(source, At(Rules.DuplicateName, 0, "SwooleTable", "App.OtherRow", "wsRow", "App.WsRow", TableClash))
-            .WithTables().RunAsync();
+            .RunAsync();
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public sealed class AttributeMisuseAnalyzerTests
             [SwooleTable("Ws")] public partial struct OtherRow { public long UserId; }
             """;
 
-        await new MisuseAnalyzerTest(source).WithTables().RunAsync();
+        await new MisuseAnalyzerTest(source).RunAsync();
     }
 
     [Fact]
@@ -217,7 +217,7 @@ public sealed class AttributeMisuseAnalyzerTests
             """;
 
         await new MisuseAnalyzerTest(source, At(Rules.InvalidTableDeclaration, 0, "OtherRow", "is not partial; declare it 'partial struct' so the generator can add its codec"))
-            .WithTables().RunAsync();
+            .RunAsync();
     }
 
     // ---- RES104 -------------------------------------------------------------------------------------------------
@@ -304,7 +304,7 @@ public sealed class AttributeMisuseAnalyzerTests
             [SwooleTable("users")] public partial struct UserRow { public long UserId; {{member}} }
             """;
 
-        await new MisuseAnalyzerTest(source, At(Rules.InvalidTableColumn, 0, name, "UserRow", problem)).WithTables().RunAsync();
+        await new MisuseAnalyzerTest(source, At(Rules.InvalidTableColumn, 0, name, "UserRow", problem)).RunAsync();
     }
 
     [Fact]
@@ -327,7 +327,7 @@ public sealed class AttributeMisuseAnalyzerTests
             }
             """;
 
-        await new MisuseAnalyzerTest(source).WithTables().RunAsync();
+        await new MisuseAnalyzerTest(source).RunAsync();
     }
 
     // ---- RES106 -------------------------------------------------------------------------------------------------
@@ -349,7 +349,7 @@ public sealed class AttributeMisuseAnalyzerTests
     [MemberData(nameof(BadTables))]
     public async Task Table_struct_the_generator_cannot_use_is_flagged(string declaration, string problem)
     {
-        await new MisuseAnalyzerTest($"namespace App;\n{declaration}", At(Rules.InvalidTableDeclaration, 0, "Row", problem)).WithTables().RunAsync();
+        await new MisuseAnalyzerTest($"namespace App;\n{declaration}", At(Rules.InvalidTableDeclaration, 0, "Row", problem)).RunAsync();
     }
 
     [Fact]
@@ -361,7 +361,7 @@ public sealed class AttributeMisuseAnalyzerTests
             [SwooleTable({|#0:(string)null|})] public partial struct Row { public long Id; }
             """;
 
-        await new MisuseAnalyzerTest(source, At(Rules.InvalidTableDeclaration, 0, "Row", "has a null name; leave the name out to use the struct's name")).WithTables().RunAsync();
+        await new MisuseAnalyzerTest(source, At(Rules.InvalidTableDeclaration, 0, "Row", "has a null name; leave the name out to use the struct's name")).RunAsync();
     }
 
     [Theory]
@@ -371,7 +371,7 @@ public sealed class AttributeMisuseAnalyzerTests
     [InlineData("""[SwooleTable("0123456789012345678901234567890123456789012345678901234567890123")] public partial struct Row { }""")]
     public async Task Usable_table_struct_is_not_flagged(string declaration)
     {
-        await new MisuseAnalyzerTest($"namespace App;\n{declaration}").WithTables().RunAsync();
+        await new MisuseAnalyzerTest($"namespace App;\n{declaration}").RunAsync();
     }
 
     // ---- RES107 -------------------------------------------------------------------------------------------------

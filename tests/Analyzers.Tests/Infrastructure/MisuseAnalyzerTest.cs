@@ -12,32 +12,6 @@ namespace Resident.Analyzers.Tests.Infrastructure;
 /// </summary>
 internal sealed class MisuseAnalyzerTest : CSharpAnalyzerTest<AttributeMisuseAnalyzer, DefaultVerifier>
 {
-    /// <summary>
-    /// The tables feature's attributes, as the runtime declares them, for a runtime that does not have them yet: the
-    /// analyzer finds them by metadata name wherever they are declared.
-    /// </summary>
-    public static readonly string TableAttributes = typeof(ResidentOptions).Assembly.GetType("Resident.SwooleTableAttribute") is not null
-        ? ""
-        : """
-          namespace Resident
-          {
-              [System.AttributeUsage(System.AttributeTargets.Struct, AllowMultiple = false, Inherited = false)]
-              public sealed class SwooleTableAttribute : System.Attribute
-              {
-                  public SwooleTableAttribute() { }
-                  public SwooleTableAttribute(string name) => Name = name;
-                  public string? Name { get; }
-                  public int Size { get; set; } = 1024;
-              }
-
-              [System.AttributeUsage(System.AttributeTargets.Field, AllowMultiple = false, Inherited = false)]
-              public sealed class ColumnAttribute : System.Attribute
-              {
-                  public int Size { get; set; }
-              }
-          }
-          """;
-
     public const string CronBody = "public ValueTask RunAsync(CronJobContext context) => default;";
     public const string ProcessBody = "public Task RunAsync(CustomProcessContext context) => Task.CompletedTask;";
     public const string TcpBody = "public ValueTask OnReceiveAsync(ITcpConnection connection, System.Buffers.ReadOnlySequence<byte> message) => default;";
@@ -57,17 +31,6 @@ internal sealed class MisuseAnalyzerTest : CSharpAnalyzerTest<AttributeMisuseAna
     public MisuseAnalyzerTest WithSource(string source)
     {
         TestState.Sources.Add(($"Source{TestState.Sources.Count}.cs", source));
-        return this;
-    }
-
-    /// <summary>Adds the table attributes when the runtime lacks them.</summary>
-    public MisuseAnalyzerTest WithTables()
-    {
-        if (TableAttributes.Length > 0)
-        {
-            TestState.Sources.Add(("TableAttributes.cs", TableAttributes));
-        }
-
         return this;
     }
 
