@@ -20,6 +20,11 @@ public sealed partial class AnalyzerGeneratorAgreementTests
     private const string LifecycleBody = "public ValueTask OnLifecycleEventAsync(LifecycleEventContext context, CancellationToken token) => default;";
     private const string ReceivedBody = "public ValueTask OnRequestReceivedAsync(HttpContext context) => default;";
     private const string SocketBody = "public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;";
+    private const string CronBody = Infrastructure.MisuseAnalyzerTest.CronBody;
+    private const string ProcessBody = Infrastructure.MisuseAnalyzerTest.ProcessBody;
+    private const string TcpBody = Infrastructure.MisuseAnalyzerTest.TcpBody;
+    private const string TaskBody = Infrastructure.MisuseAnalyzerTest.TaskBody;
+    private const string PaidHandler = "public ValueTask<Propagation> HandleAsync(PaidEvent @event, TaskContext context) => new(Propagation.Continue);";
 
     // Every class name is unique, so a simple name identifies a declaration on both sides.
     private static readonly string[] Shapes =
@@ -74,6 +79,28 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         $$"""[WebSocketHandler("/ws/cleaner")] public sealed class CleanerNotSocket : ICleaner { {{CleanerBody}} }""",
         $$"""[WebSocketHandler("/ws/ambiguous")] public sealed class AmbiguousSocket : IWebSocketHandler { public AmbiguousSocket(int a) { } public AmbiguousSocket(long b) { } {{SocketBody}} }""",
         $$"""[WebSocketHandler("relative-path")] public sealed class RelativePathSocket : IWebSocketHandler { {{SocketBody}} }""",
+        $$"""[CronJob(1000)] public sealed class PlainJob : ICronJob { {{CronBody}} }""",
+        $$"""[CronJob("@daily", Name = "nightly")] public sealed class ServicedJob(IServiceProvider services) : ICronJob { public object State => services; {{CronBody}} }""",
+        $$"""[CronJob("@daily")] public abstract class AbstractJob : ICronJob { {{CronBody}} }""",
+        $$"""[CronJob(1000)] public sealed class InterfacelessJob { {{CronBody}} }""",
+        $$"""[CustomProcess("p1")] public sealed class PlainProcess : ICustomProcess { {{ProcessBody}} }""",
+        $$"""[CustomProcess("p2")] public sealed class PrivateCtorProcess : ICustomProcess { private PrivateCtorProcess() { } {{ProcessBody}} }""",
+        $$"""[CustomProcess("p3")] public sealed class GenericProcess<T> : ICustomProcess { {{ProcessBody}} }""",
+        $$"""[SocketHandler("s1")] public sealed class PlainTcp : ITcpHandler { {{TcpBody}} }""",
+        $$"""[SocketHandler("s2")] public sealed class CleanerNotTcp : ICleaner { {{CleanerBody}} }""",
+        $$"""[SocketHandler("s3")] public sealed class AmbiguousTcp : ITcpHandler { public AmbiguousTcp(int a) { } public AmbiguousTcp(long b) { } {{TcpBody}} }""",
+        """[AsyncEvent] public sealed class PaidEvent { public int Id { get; set; } }""",
+        """[AsyncEvent] public sealed class RefundEvent(int id) { public int Id { get; } = id; }""",
+        """[AsyncEvent] public sealed class GenericEvent<T> { public int Id { get; set; } }""",
+        """[AsyncEvent] public abstract class AbstractEvent { public int Id { get; set; } }""",
+        $$"""[EventListener] public sealed class PaidListener : IEventListener<PaidEvent> { {{PaidHandler}} }""",
+        $$"""[EventListener] public sealed class TwoEventListener : IEventListener<PaidEvent>, IEventListener<RefundEvent> { {{PaidHandler}} public ValueTask<Propagation> HandleAsync(RefundEvent @event, TaskContext context) => new(Propagation.Continue); }""",
+        $$"""[EventListener] public sealed class InterfacelessListener { {{PaidHandler}} }""",
+        $$"""[EventListener] public abstract class AbstractListener : IEventListener<PaidEvent> { {{PaidHandler}} }""",
+        $$"""[BackgroundTask] public sealed class PlainTask : IBackgroundTask { public string To { get; set; } = ""; {{TaskBody}} }""",
+        $$"""[BackgroundTask(Tries = 3)] public sealed class PrivateCtorTask : IBackgroundTask { private PrivateCtorTask() { } {{TaskBody}} }""",
+        $$"""[BackgroundTask] public sealed class InterfacelessTask { {{TaskBody}} }""",
+        $$"""[BackgroundTask] public static class StaticTask { }""",
     ];
 
     [Fact]
@@ -121,7 +148,8 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         compilation.SyntaxTrees
             .SelectMany(tree => tree.GetRoot().DescendantNodes().OfType<TypeDeclarationSyntax>())
             .Where(type => type.AttributeLists.SelectMany(list => list.Attributes)
-                .Any(attribute => attribute.Name.ToString() is "Cleaner" or "RequestHook" or "LifecycleHook" or "WebSocketHandler"))
+                .Any(attribute => attribute.Name.ToString() is "Cleaner" or "RequestHook" or "LifecycleHook" or "WebSocketHandler"
+                    or "CronJob" or "CustomProcess" or "SocketHandler" or "AsyncEvent" or "EventListener" or "BackgroundTask"))
             .Select(type => type.Identifier.ValueText)
             .ToHashSet();
 
@@ -156,6 +184,7 @@ public sealed partial class AnalyzerGeneratorAgreementTests
             .ToHashSet();
     }
 
-    [GeneratedRegex("""builder\.Add\w+\("(?<name>[^"]*)"[,)]""")]
+    // AddCleaner("App.X", …), and the generic AddBackgroundTask<global::App.X>("App.X", …).
+    [GeneratedRegex("""builder\.Add\w+(?:<[^>(]*>)?\("(?<name>[^"]*)"[,)]""")]
     private static partial Regex DeclarationCall();
 }
