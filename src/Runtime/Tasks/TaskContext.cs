@@ -41,6 +41,9 @@ public sealed class TaskContext : IAsyncDisposable
     /// <summary>A service scope of its own for this run (created on first use, disposed after it).</summary>
     public IServiceProvider Services => (_scope ??= _rootServices.CreateAsyncScope()).ServiceProvider;
 
+    /// <summary>Whether the run made no service scope (so there is nothing to dispose).</summary>
+    internal bool HasNoScope => _scope is null;
+
     /// <summary>Ends the run: disposes its service scope, if it made one.</summary>
     public ValueTask DisposeAsync()
     {

@@ -33,28 +33,62 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
 
     public override string NameAt(int next) => Declaration.Name;
 
-    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
+    public override ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
     {
         var task = (TTask)item.Payload;
         var tries = item.Tries > 0 ? item.Tries : Declaration.Retry.Tries;
         var context = worker.Context.Begin(Declaration.Name, item.Attempt, tries);
+        ValueTask handling;
         try
         {
-            await task.HandleAsync(context).ConfigureAwait(false);
+            handling = task.HandleAsync(context);
         }
         catch (Exception exception)
         {
-            await context.DisposeAsync().ConfigureAwait(false);
-            queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception);
-            return;
+            return FailedAsync(queue, item, context, tries, exception);
         }
 
-        await context.DisposeAsync().ConfigureAwait(false);
+        // Most tasks finish synchronously: no state machine unless the handler really waits or made a scope.
+        if (handling.IsCompletedSuccessfully && context.HasNoScope)
+        {
+            handling.GetAwaiter().GetResult(); // Completed: returns at once, and releases a pooled source.
+            return Succeeded(queue, worker, task);
+        }
+
+        return AwaitAsync(queue, worker, item, task, context, tries, handling);
+    }
+
+    private ValueTask Succeeded(TaskQueue queue, WorkerCounters worker, TTask task)
+    {
         Volatile.Write(ref worker.Completed, worker.Completed + 1);
         if (Declaration.HasFinish)
         {
             queue.Finish(task, Declaration.Name);
         }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask AwaitAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TTask task, TaskContext context, int tries, ValueTask handling)
+    {
+        try
+        {
+            await handling.ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            await FailedAsync(queue, item, context, tries, exception).ConfigureAwait(false);
+            return;
+        }
+
+        await context.DisposeAsync().ConfigureAwait(false);
+        await Succeeded(queue, worker, task).ConfigureAwait(false);
+    }
+
+    private async ValueTask FailedAsync(TaskQueue queue, WorkItem item, TaskContext context, int tries, Exception exception)
+    {
+        await context.DisposeAsync().ConfigureAwait(false);
+        queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception);
     }
 }
 

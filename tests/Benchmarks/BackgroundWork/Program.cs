@@ -27,6 +27,9 @@ await app.StartAsync();
 var queue = app.Services.GetRequiredService<ITaskQueue>();
 
 Console.WriteLine($"Background work benchmark: {Tasks:N0} tasks, {workers} workers, capacity {Capacity:N0}; {LatencySamples:N0} latency samples; timer {timerSeconds} s per side; {rounds} round(s)");
+// Warm both paths up first (tiered JIT), so the first measured round is not the cold one.
+await ResidentThroughputAsync(queue);
+await RawThroughputAsync(workers);
 var throughput = new List<(double Resident, double Raw)>();
 var latency = new List<(Percentiles Resident, Percentiles Raw)>();
 for (var round = 1; round <= rounds; round++)
@@ -64,7 +67,7 @@ BenchState.TimerActive = false;
 var residentLags = Percentiles.Of([.. BenchState.Lags.Select(lag => lag.TotalMilliseconds * 1000)]);
 var periodicLags = await PeriodicTimerLagsAsync(TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(timerSeconds));
 Console.WriteLine($"10 ms timer lag: [CronJob(10)] p50 {residentLags.P50 / 1000:F3} ms p99 {residentLags.P99 / 1000:F3} ms max {residentLags.Max / 1000:F3} ms ({BenchState.Lags.Count} runs); " +
-    $"PeriodicTimer p50 {periodicLags.P50 / 1000:F3} ms p99 {periodicLags.P99 / 1000:F3} ms max {periodicLags.Max / 1000:F3} ms (goal: p99 <= 2 ms)");
+    $"PeriodicTimer |off the grid| p50 {periodicLags.P50 / 1000:F3} ms p99 {periodicLags.P99 / 1000:F3} ms max {periodicLags.Max / 1000:F3} ms (goal: p99 <= 2 ms)");
 
 await app.StopAsync();
 return 0;
@@ -166,7 +169,8 @@ static async Task<Percentiles> PeriodicTimerLagsAsync(TimeSpan period, TimeSpan 
         var elapsedTicks = Stopwatch.GetElapsedTime(origin, now).Ticks;
         tick = Math.Max(tick + 1, elapsedTicks / period.Ticks);
         var planned = TimeSpan.FromTicks(tick * period.Ticks);
-        lags.Add(Math.Max(0, (Stopwatch.GetElapsedTime(origin, now) - planned).TotalMicroseconds));
+        // PeriodicTimer counts coarse milliseconds, so it can fire before the precise grid point: count that as off too.
+        lags.Add(Math.Abs((Stopwatch.GetElapsedTime(origin, now) - planned).TotalMicroseconds));
     }
 
     return Percentiles.Of([.. lags]);
