@@ -4,7 +4,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Resident.Sockets;
@@ -320,49 +322,34 @@ public sealed class SocketTests
     }
 
     [Fact]
-    public async Task Another_kestrel_listener_serves_http_and_the_websocket_handlers_on_its_own_port()
+    public async Task Another_kestrel_listener_serves_its_own_pipeline_and_the_websocket_handlers_on_its_own_port()
     {
-        await using var server = await TestServer.StartAsync(configure: builder =>
-            builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0)));
+        var adminPort = 0;
+        await using var server = await TestServer.StartAsync(
+            configure: builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0)),
+            routes: app =>
+            {
+                // The README's recipe: a pipeline of its own for whatever arrives on the second port.
+                app.MapWhen(
+                    context => context.Connection.LocalPort == Volatile.Read(ref adminPort) && !context.WebSockets.IsWebSocketRequest,
+                    admin => admin.Run(context => context.Response.WriteAsync("admin")));
+            });
 
         var addresses = server.Server.ListenAddresses;
         Assert.Equal(2, addresses.Count);
         var other = new Uri(addresses.Single(address => new Uri(address).Port != server.BaseAddress.Port));
-        using var http = new HttpClient { BaseAddress = other };
-        Assert.Equal("Hello, World!", await http.GetStringAsync("/plaintext"));
+        Volatile.Write(ref adminPort, other.Port);
 
+        using var http = new HttpClient { BaseAddress = other };
+        Assert.Equal("admin", await http.GetStringAsync("/plaintext"));
+        Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
+
+        // The WebSocket handlers answer on every address the app listens on.
         var (client, _) = await TestWebSocket.ConnectEchoAsync(other);
         await using (client)
         {
-            Assert.True(client.Socket.State == System.Net.WebSockets.WebSocketState.Open);
+            Assert.Equal(System.Net.WebSockets.WebSocketState.Open, client.Socket.State);
         }
-    }
-
-    [Fact]
-    public async Task A_unix_socket_port_serves_lines_replaces_a_stale_file_and_removes_its_file_at_stop()
-    {
-        var path = Path.Combine(Path.GetTempPath(), $"resident-{Guid.NewGuid():N}.sock");
-        await File.WriteAllBytesAsync(path, []); // left by a run that crashed
-        var server = await TestServer.StartAsync(new()
-        {
-            ["Resident:Sockets:lines:Enabled"] = "true",
-            ["Resident:Sockets:lines:Type"] = "Unix",
-            ["Resident:Sockets:lines:Host"] = path,
-        }, mapWebSockets: false);
-        try
-        {
-            using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await client.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            await client.SendAsync("over unix\r\n"u8.ToArray());
-            Assert.Equal("Resident: over unix\r\n", await ReceiveTextAsync(client, "Resident: over unix\r\n"));
-            Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("replaced the stale Unix socket file", StringComparison.Ordinal));
-        }
-        finally
-        {
-            await server.DisposeAsync();
-        }
-
-        Assert.False(File.Exists(path), "The socket file outlived the server.");
     }
 
     [Fact]
