@@ -130,7 +130,7 @@ public sealed class BackgroundWorkTests
             ["Resident:TaskWorkerNum"] = "1",
             ["Resident:TaskQueueCapacity"] = "1",
             ["Resident:TaskQueueFullMode"] = "Wait",
-            ["Resident:TaskQueueFullTimeout"] = "1500",
+            ["Resident:TaskQueueFullTimeout"] = "4000",
         });
         var tasks = server.Server.Tasks;
 
@@ -140,7 +140,7 @@ public sealed class BackgroundWorkTests
 
         var waiting = Stopwatch.GetTimestamp();
         Assert.False(await tasks.DeliverAsync(new RecordTask { Label = "timed-out" }));
-        Assert.True(Stopwatch.GetElapsedTime(waiting) >= TimeSpan.FromMilliseconds(1490), "Wait mode did not wait for room.");
+        Assert.True(Stopwatch.GetElapsedTime(waiting) >= TimeSpan.FromMilliseconds(3990), "Wait mode did not wait for room.");
 
         // A delivery waiting for room gets in as soon as the running task finishes.
         var waited = tasks.DeliverAsync(new RecordTask { Label = "waited" }).AsTask();
@@ -284,7 +284,6 @@ public sealed class BackgroundWorkTests
 
         await probe.WaitForCountAsync("overlap", 6);
         Assert.True(probe.MaxConcurrent >= 2, "Overlapping runs never overlapped.");
-        Assert.Equal(0, server.Server.CronJobs.Single(j => j.Name == nameof(OverlappingJob)).Skipped);
     }
 
     [Fact]
