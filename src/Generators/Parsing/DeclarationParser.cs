@@ -189,17 +189,14 @@ internal static class DeclarationParser
         var attribute = context.Attributes[0];
         if (context.TargetSymbol is not INamedTypeSymbol type
             || Factory(type, CustomProcessInterfaces) is not { } factory
-            || attribute.ConstructorArguments.Length != 1
-            || attribute.ConstructorArguments[0] is not { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
-            || !(argument.Value is string || argument.IsNull))
+            || NameArgument(attribute) is not { } name)
         {
             return null;
         }
 
-        // A null name is listed as "" so the runtime fails the start naming the class.
         return new CustomProcessSpec(
             Name(type),
-            argument.Value as string ?? "",
+            name,
             Named<int?>(attribute, "Num") ?? 1,
             Named<int?>(attribute, "RestartInterval") ?? 5,
             factory);
@@ -211,9 +208,7 @@ internal static class DeclarationParser
         var attribute = context.Attributes[0];
         if (context.TargetSymbol is not INamedTypeSymbol type
             || Factory(type, SocketHandlerInterfaces) is not { } factory
-            || attribute.ConstructorArguments.Length != 1
-            || attribute.ConstructorArguments[0] is not { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
-            || !(argument.Value is string || argument.IsNull))
+            || NameArgument(attribute) is not { } name)
         {
             return null;
         }
@@ -242,12 +237,21 @@ internal static class DeclarationParser
 
         return new SocketHandlerSpec(
             Name(type),
-            argument.Value as string ?? "",
+            name,
             settings.ToImmutableEquatableArray(),
             DeclarationShape.Implements(type, KnownNames.TcpHandler),
             DeclarationShape.Implements(type, KnownNames.UdpHandler),
             factory);
     }
+
+    // The one constructor argument of a named declaration ([CustomProcess("name")], [SocketHandler("name")]). A null
+    // name is listed as "" so the runtime fails the start naming the class; an argument that does not bind lists nothing.
+    private static string? NameArgument(AttributeData attribute) =>
+        attribute.ConstructorArguments.Length == 1
+        && attribute.ConstructorArguments[0] is { Kind: TypedConstantKind.Primitive or TypedConstantKind.Error } argument
+        && (argument.Value is string || argument.IsNull)
+            ? argument.Value as string ?? ""
+            : null;
 
     // The defaults are the attributes' own (BackgroundTaskAttribute and EventListenerAttribute agree).
     private static RetrySpec Retry(AttributeData attribute) => new(
