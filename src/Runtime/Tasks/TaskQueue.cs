@@ -7,9 +7,9 @@ using Resident.Hosting;
 namespace Resident.Tasks;
 
 /// <summary>
-/// The task workers: a bounded number of accepted-but-unfinished deliveries (tasks and event firings), served by
-/// <c>TaskWorkerNum</c> worker loops. Delayed deliveries and retries wait on timers and keep their place in the
-/// bound, so memory never grows with a burst.
+/// The task workers: <c>TaskWorkerNum</c> loops over a channel of at most <c>TaskQueueCapacity</c> deliveries (tasks
+/// and event firings) waiting for a worker. Delayed deliveries and retries wait on timers, bounded by the same number
+/// counted apart, so memory never grows with a burst.
 /// </summary>
 internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposable
 {
