@@ -23,6 +23,7 @@ internal sealed partial class BackgroundWorkService(
 {
     private DateTimeOffset _deadline = DateTimeOffset.MaxValue;
     private PosixSignalRegistration? _reloadSignal;
+    private Task _cronStopped = Task.CompletedTask;
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -56,24 +57,17 @@ internal sealed partial class BackgroundWorkService(
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
         _deadline = DateTimeOffset.UtcNow.AddSeconds(options.Value.MaxWaitTime);
-        _ = cron.StopAsync();
+        _cronStopped = cron.StopAsync();
         return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         _reloadSignal?.Dispose();
-        var remaining = _deadline - DateTimeOffset.UtcNow;
-        if (remaining < TimeSpan.Zero)
-        {
-            remaining = TimeSpan.Zero;
-        }
-
         // Processes and cron runs stop side by side with the queue draining; all share the deadline.
         var stopProcesses = processes.StopAsync();
-        var stopCron = cron.StopAsync();
         await tasks.StopAsync(_deadline).ConfigureAwait(false);
-        var rest = Task.WhenAll(stopProcesses, stopCron);
+        var rest = Task.WhenAll(stopProcesses, _cronStopped);
         var left = _deadline - DateTimeOffset.UtcNow;
         await rest.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!rest.IsCompleted)

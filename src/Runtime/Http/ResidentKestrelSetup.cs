@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +23,11 @@ internal sealed class ResidentKestrelSetup(
 
         if (!string.IsNullOrEmpty(settings.Socket))
         {
-            PrepareUnixSocketPath(settings.Socket);
+            if (UnixSocketFile.PrepareForListening(settings.Socket, $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}"))
+            {
+                Log.StaleSocketReplaced(logger, settings.Socket);
+            }
+
             kestrel.ListenUnixSocket(settings.Socket, CountConnections);
         }
     }
@@ -42,43 +45,4 @@ internal sealed class ResidentKestrelSetup(
                 server.ConnectionClosed();
             }
         });
-
-    /// <summary>Creates the socket's directory and removes a stale socket file; a live one is an error.</summary>
-    private void PrepareUnixSocketPath(string path)
-    {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory))
-        {
-            Directory.CreateDirectory(directory);
-        }
-
-        if (!File.Exists(path))
-        {
-            return;
-        }
-
-        // A socket file is always empty; never delete what looks like somebody's data.
-        if (new FileInfo(path).Length > 0)
-        {
-            throw new InvalidOperationException(
-                $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}: '{path}' exists and is not a socket.");
-        }
-
-        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
-        {
-            try
-            {
-                probe.Connect(new UnixDomainSocketEndPoint(path));
-                throw new InvalidOperationException(
-                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}: another server is already listening on '{path}'.");
-            }
-            catch (SocketException)
-            {
-                // Nobody answers: the file was left by a run that did not stop cleanly.
-            }
-        }
-
-        File.Delete(path);
-        Log.StaleSocketReplaced(logger, path);
-    }
 }

@@ -70,7 +70,10 @@ internal sealed partial class SocketServer(
                 {
                     if (plan.EndPoint is System.Net.Sockets.UnixDomainSocketEndPoint unix)
                     {
-                        RemoveStaleSocketFile(unix.ToString(), plan.Name);
+                        if (Resident.Http.UnixSocketFile.PrepareForListening(unix.ToString(), Key(plan.Name)))
+                        {
+                            Log.StaleSocketReplaced(_logger, plan.Name, unix.ToString());
+                        }
                     }
 
                     var port = new TcpPort(plan.Name, plan.Type, (ITcpHandler)handler, plan.Framer, this, logger);
@@ -114,35 +117,6 @@ internal sealed partial class SocketServer(
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>A socket file nobody listens on was left by a run that did not stop cleanly: replace it.</summary>
-    private void RemoveStaleSocketFile(string path, string name)
-    {
-        if (!File.Exists(path))
-        {
-            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-            if (!string.IsNullOrEmpty(directory))
-            {
-                Directory.CreateDirectory(directory);
-            }
-
-            return;
-        }
-
-        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            File.Delete(path);
-            Log.StaleSocketReplaced(_logger, name, path);
-            return;
-        }
-
-        throw new InvalidOperationException($"{Key(name)}: another server is already listening on '{path}'.");
-    }
 
     private static string Key(string name) => $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Sockets)}:{name}";
 
