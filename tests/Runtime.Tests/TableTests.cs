@@ -128,6 +128,54 @@ public sealed class TableTests
     }
 
     [Fact]
+    public void Keys_that_all_land_in_one_bucket_still_fill_every_row_and_stay_reachable_through_deletes()
+    {
+        using var tables = TestTables.Open();
+        var table = tables.Counters;
+        var mask = (uint)table.Table.BucketCount - 1;
+        var keys = new List<string>();
+        for (var i = 0; keys.Count < table.Size + 1; i++)
+        {
+            var key = $"c{i}";
+            if ((Resident.Tables.TableKey.HashOf(Encoding.UTF8.GetBytes(key)) & mask) == 0)
+            {
+                keys.Add(key);
+            }
+        }
+
+        var extra = keys[^1];
+        keys.RemoveAt(keys.Count - 1);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            Assert.True(table.Set(keys[i], new CounterRow { Hits = i }), $"row {i} of one bucket did not fit");
+        }
+
+        Assert.False(table.Set(extra, default));
+        Assert.Equal(table.Size, table.Count);
+
+        // The first key holds the bucket's own place; the others chain from it. Deleting it leaves the chain reachable,
+        // and so does deleting from the middle and the end of the chain.
+        Assert.True(table.Delete(keys[0]));
+        Assert.True(table.Delete(keys[500]));
+        Assert.True(table.Delete(keys[^1]));
+        Assert.Equal(table.Size - 3, table.Count);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            Assert.Equal(i is not (0 or 500) && i != keys.Count - 1, table.TryGet(keys[i], out var row) && row.Hits == i);
+        }
+
+        Assert.Equal(table.Size - 3, table.Select(pair => pair.Key).Distinct().Count());
+
+        // Three places again: the bucket's own, then two slots from the free list.
+        Assert.True(table.Set(extra, new CounterRow { Hits = -1 }));
+        Assert.True(table.Set(keys[0], new CounterRow { Hits = 0 }));
+        Assert.True(table.Set(keys[500], new CounterRow { Hits = 500 }));
+        Assert.False(table.Set(keys[^1], default));
+        Assert.True(table.TryGet(extra, out var again) && again.Hits == -1);
+        Assert.All(Enumerable.Range(0, keys.Count - 1), i => Assert.True(table.TryGet(keys[i], out var row) && row.Hits == i));
+    }
+
+    [Fact]
     public void A_deleted_key_can_be_inserted_again_and_starts_from_zero()
     {
         using var tables = TestTables.Open();
@@ -278,7 +326,7 @@ public sealed class TableTests
 
         // As if that process had died mid-write: its pid in the lock word, the sequence number odd.
         var key = Encoding.UTF8.GetBytes("victim");
-        var hash = Resident.Tables.TableKey.Hash(key);
+        var hash = Resident.Tables.TableKey.HashOf(key);
         table.Table.LockWordForTesting(hash) = deadPid;
         table.Table.SeqForTesting(hash) |= 1;
 

@@ -64,7 +64,8 @@ internal static class TableEmitter
             .Line()
             .Line($"static global::Resident.TableSchema global::Resident.ITableRow<{row}>.Schema => __ResidentSchema;")
             .Line()
-            .Open($"static void global::Resident.ITableRow<{row}>.Write(in {row} row, global::System.Span<byte> destination)");
+            .Open($"static void global::Resident.ITableRow<{row}>.Write(in {row} row, global::System.Span<byte> destination)")
+            .Line($"destination = destination[..{Number(table.RowSize)}]; // one length check: the JIT drops the column writes' own");
         foreach (var column in table.Columns)
         {
             var offset = Number(column.Offset);
@@ -80,6 +81,7 @@ internal static class TableEmitter
         writer.Close()
             .Line()
             .Open($"static {row} global::Resident.ITableRow<{row}>.Read(global::System.ReadOnlySpan<byte> source)")
+            .Line($"source = source[..{Number(table.RowSize)}]; // one length check: the JIT drops the column reads' own")
             .Line($"var row = default({row});");
         foreach (var column in table.Columns)
         {

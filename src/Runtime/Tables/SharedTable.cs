@@ -7,19 +7,25 @@ namespace Resident.Tables;
 /// A fixed-capacity hash table over a block of shared memory, safe across threads and processes.
 /// </summary>
 /// <remarks>
-/// <para>Layout: a 128-byte header, then <see cref="BucketCount"/> buckets of 16 bytes (lock word, sequence number,
-/// chain head, row count), then <see cref="Capacity"/> slots (next index, hash, key length, 63 key bytes, the row).
-/// Buckets are the next power of two at or above the capacity, so the load factor stays at or below 1; rows live in
-/// the slot pool, chained from their bucket, so collisions lengthen a chain but never cost capacity: exactly
-/// <see cref="Capacity"/> rows always fit.</para>
+/// <para>Layout: a 128-byte header, then <see cref="BucketCount"/> buckets and <see cref="Capacity"/> overflow slots,
+/// all of one slot size — a lock word and a sequence number (used in buckets only), the chain link, the hash, the key
+/// length, the row, and the first 16 bytes of the zero-padded key — then, for every slot in the same order, the other
+/// 48 key bytes. Buckets are the next power of two at or above the capacity. A row lives in its bucket when that is
+/// free, so most lookups of a key of up to 16 bytes read one slot and nothing else (a chained table reads a bucket
+/// first, then the slot it points to: one more dependent cache miss); longer keys read their tail too, at an address
+/// known as early. Slots are kept small because random reads over more memory than the TLB covers cost a page walk
+/// each. Collisions chain into the overflow slots. There are as many overflow slots as rows allowed, so collisions
+/// never cost capacity: exactly <see cref="Capacity"/> rows always fit, whatever the keys. A row count in the header
+/// enforces the capacity.</para>
 /// <para>Writers take their bucket's lock word with a compare-and-swap of their process id, and make the bucket's
 /// sequence number odd while they write. Readers take no lock: they retry until they read the same even sequence
 /// number before and after (a seqlock). A writer that finds the lock held by a process that no longer exists takes
-/// it over, makes the sequence number even again and recounts the chain: a killed process never wedges a bucket.
-/// Chains change by one aligned 4-byte store, so a writer killed at any point leaves them well-formed; the row it was
-/// writing may hold a mix of old and new column values, and a slot it had just taken may stay unused until restart.</para>
-/// <para>Free slots form a lock-free stack (a 32-bit index and a 32-bit tag against ABA) plus a bump pointer over
-/// never-used slots.</para>
+/// it over and makes the sequence number even again: a killed process never wedges a bucket. A row is published or
+/// removed by one aligned 4-byte store (the bucket's key length, or a chain link), so a writer killed at any point
+/// leaves the table well-formed; the row it was writing may hold a mix of old and new column values, and a row it was
+/// adding or removing may stay counted (and its slot unused) until restart.</para>
+/// <para>Free overflow slots form a lock-free stack (a 32-bit index and a 32-bit tag against ABA) plus a bump pointer
+/// over never-used slots.</para>
 /// </remarks>
 internal sealed unsafe class SharedTable
 {
@@ -29,7 +35,7 @@ internal sealed unsafe class SharedTable
     /// <summary>The longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 63;
 
-    private const long MagicValue = 0x0031_4C42_5453_4552; // "RESTBL1" little-endian
+    private const long MagicValue = 0x0032_4C42_5453_4552; // "RESTBL2" little-endian
     private const int HeaderSize = 128;
     private const int MagicOffset = 0;
     private const int LayoutOffset = 8;
@@ -40,26 +46,28 @@ internal sealed unsafe class SharedTable
     private const int NextUnusedOffset = 32;
     private const int FreeHeadOffset = 40;
     private const int CreatorStartOffset = 48;
+    private const int RowCountOffset = 56;
 
-    private const int BucketSize = 16;
+    private const int LockOffset = 0;
     private const int SeqOffset = 4;
-    private const int HeadOffset = 8;
-    private const int CountOffset = 12;
-
-    private const int SlotHashOffset = 4;
-    private const int SlotKeyLengthOffset = 8;
-    private const int SlotKeyOffset = 9;
-    private const int SlotRowOffset = 72;
+    private const int NextOffset = 8;
+    private const int HashOffset = 12;
+    private const int KeyLengthOffset = 16;
+    private const int RowOffset = 24;
+    private const int InlineKeyWords = 2;
+    private const int TailKeyBytes = (TableKey.MaxWords - InlineKeyWords) * sizeof(ulong);
 
     private static readonly TimeSpan OwnerCheckInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly byte* _base;
     private readonly byte* _buckets;
-    private readonly byte* _slots;
+    private readonly byte* _overflow;
+    private readonly byte* _tails;
     private readonly int _capacity;
     private readonly int _bucketMask;
     private readonly int _slotSize;
     private readonly int _rowSize;
+    private readonly int _keyOffset;
     private readonly int _pid = Environment.ProcessId;
     private int _recoveries;
 
@@ -70,9 +78,11 @@ internal sealed unsafe class SharedTable
         _rowSize = rowSize;
         BucketCount = BucketsFor(capacity);
         _bucketMask = BucketCount - 1;
+        _keyOffset = KeyOffsetFor(rowSize);
         _slotSize = SlotSizeFor(rowSize);
         _buckets = memory + HeaderSize;
-        _slots = _buckets + ((long)BucketCount * BucketSize);
+        _overflow = _buckets + ((long)BucketCount * _slotSize);
+        _tails = _overflow + ((long)capacity * _slotSize);
     }
 
     /// <summary>The most rows.</summary>
@@ -95,7 +105,7 @@ internal sealed unsafe class SharedTable
 
     /// <summary>The bytes a table of <paramref name="capacity"/> rows of <paramref name="rowSize"/> bytes takes.</summary>
     public static long BytesFor(int capacity, int rowSize) =>
-        HeaderSize + ((long)BucketsFor(capacity) * BucketSize) + ((long)capacity * SlotSizeFor(rowSize));
+        HeaderSize + (((long)BucketsFor(capacity) + capacity) * (SlotSizeFor(rowSize) + TailKeyBytes));
 
     /// <summary>Formats fresh zeroed memory as an empty table; the magic number is written last.</summary>
     public static SharedTable Initialize(byte* memory, int capacity, int rowSize, long layoutHash)
@@ -137,20 +147,10 @@ internal sealed unsafe class SharedTable
             : null;
     }
 
-    /// <summary>Rows in the table: the sum of the bucket counts, kept under the bucket locks.</summary>
-    public int Count
-    {
-        get
-        {
-            long total = 0;
-            for (var i = 0; i < BucketCount; i++)
-            {
-                total += Volatile.Read(ref *(int*)(_buckets + ((long)i * BucketSize) + CountOffset));
-            }
+    /// <summary>Rows in the table (counted when a row is added or removed).</summary>
+    public int Count => Math.Clamp(Volatile.Read(ref RowCount), 0, _capacity);
 
-            return (int)total;
-        }
-    }
+    private ref int RowCount => ref *(int*)(_base + RowCountOffset);
 
     /// <summary>Decodes the row of <paramref name="key"/> straight from shared memory; false when there is none.</summary>
     /// <remarks>
@@ -158,111 +158,53 @@ internal sealed unsafe class SharedTable
     /// lengths are bounds-checked, invalid UTF-8 becomes U+FFFD).
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryRead<TRow>(ReadOnlySpan<byte> key, uint hash, out TRow row) where TRow : struct, ITableRow<TRow>
+    public bool TryRead<TRow>(in TableKey key, out TRow row) where TRow : struct, ITableRow<TRow>
     {
-        var bucket = Bucket(hash);
+        // Read's first try, written out: decoding straight into the caller's row saves a copy on the hottest path.
+        var bucket = Bucket(key.Hash);
         ref var seq = ref Seq(bucket);
         var before = Volatile.Read(ref seq);
-        var slot = Find(bucket, key, hash, out _);
-        row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + SlotRowOffset, _rowSize));
+        var slot = Find(bucket, key, out _);
+        row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + RowOffset, _rowSize));
         LoadLoadBarrier();
-        return (before & 1) == 0 && Volatile.Read(ref seq) == before
-            ? slot is not null
-            : TryReadContended(key, hash, out row);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryReadContended<TRow>(ReadOnlySpan<byte> key, uint hash, out TRow row) where TRow : struct, ITableRow<TRow>
-    {
-        var bucket = Bucket(hash);
-        ref var seq = ref Seq(bucket);
-        var waiter = new Waiter(this);
-        while (true)
+        if ((before & 1) == 0 && Volatile.Read(ref seq) == before)
         {
-            var before = Volatile.Read(ref seq);
-            if ((before & 1) != 0)
-            {
-                waiter.WaitForWriter(bucket);
-                continue;
-            }
-
-            var slot = Find(bucket, key, hash, out _);
-            row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + SlotRowOffset, _rowSize));
-            LoadLoadBarrier();
-            if (Volatile.Read(ref seq) == before)
-            {
-                return slot is not null;
-            }
+            return slot is not null;
         }
+
+        var reader = new RowReader<TRow>(_rowSize);
+        var found = ReadContended(key, ref reader);
+        row = reader.Row;
+        return found;
     }
 
     /// <summary>Copies <paramref name="destination"/>.Length bytes at <paramref name="offset"/> of the row of <paramref name="key"/>.</summary>
-    public bool TryReadAt(ReadOnlySpan<byte> key, uint hash, int offset, Span<byte> destination)
+    public bool TryReadAt(in TableKey key, int offset, Span<byte> destination)
     {
-        var bucket = Bucket(hash);
-        ref var seq = ref Seq(bucket);
-        var before = Volatile.Read(ref seq);
-        var slot = Find(bucket, key, hash, out _);
-        if (slot is not null)
-        {
-            new ReadOnlySpan<byte>(slot + SlotRowOffset + offset, destination.Length).CopyTo(destination);
-        }
-
-        LoadLoadBarrier();
-        return (before & 1) == 0 && Volatile.Read(ref seq) == before
-            ? slot is not null
-            : TryReadAtContended(key, hash, offset, destination);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool TryReadAtContended(ReadOnlySpan<byte> key, uint hash, int offset, Span<byte> destination)
-    {
-        var bucket = Bucket(hash);
-        ref var seq = ref Seq(bucket);
-        var waiter = new Waiter(this);
-        while (true)
-        {
-            var before = Volatile.Read(ref seq);
-            if ((before & 1) != 0)
-            {
-                waiter.WaitForWriter(bucket);
-                continue;
-            }
-
-            var slot = Find(bucket, key, hash, out _);
-            if (slot is not null)
-            {
-                new ReadOnlySpan<byte>(slot + SlotRowOffset + offset, destination.Length).CopyTo(destination);
-            }
-
-            LoadLoadBarrier();
-            if (Volatile.Read(ref seq) == before)
-            {
-                return slot is not null;
-            }
-        }
+        var reader = new BytesReader(offset, destination);
+        return Read(key, ref reader);
     }
 
     /// <summary>Whether <paramref name="key"/> has a row.</summary>
-    public bool Contains(ReadOnlySpan<byte> key, uint hash) => TryReadAt(key, hash, 0, []);
+    public bool Contains(in TableKey key) => TryReadAt(key, 0, []);
 
-    /// <summary>Inserts or replaces the row of <paramref name="key"/>; false when the key is new and every slot is taken.</summary>
-    public bool Write(ReadOnlySpan<byte> key, uint hash, ReadOnlySpan<byte> row) => WriteAt(key, hash, 0, row);
+    /// <summary>Inserts or replaces the row of <paramref name="key"/>; false when the key is new and the table full.</summary>
+    public bool Write(in TableKey key, ReadOnlySpan<byte> row) => WriteAt(key, 0, row);
 
     /// <summary>Writes <paramref name="value"/> at <paramref name="offset"/> of the row of <paramref name="key"/>, creating a zeroed row first if needed.</summary>
-    public bool WriteAt(ReadOnlySpan<byte> key, uint hash, int offset, ReadOnlySpan<byte> value)
+    public bool WriteAt(in TableKey key, int offset, ReadOnlySpan<byte> value)
     {
-        var bucket = Bucket(hash);
+        var bucket = Bucket(key.Hash);
         Lock(bucket);
         try
         {
-            var slot = FindOrInsert(bucket, key, hash);
+            var slot = FindOrInsert(bucket, key);
             if (slot is null)
             {
                 return false;
             }
 
-            value.CopyTo(new Span<byte>(slot + SlotRowOffset + offset, value.Length));
+            value.CopyTo(new Span<byte>(slot + RowOffset + offset, value.Length));
             return true;
         }
         finally
@@ -272,28 +214,28 @@ internal sealed unsafe class SharedTable
     }
 
     /// <summary>Adds <paramref name="delta"/> to the 64-bit integer at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public long? AddInt64(ReadOnlySpan<byte> key, uint hash, int offset, long delta) => Add(key, hash, offset, delta);
+    public long? AddInt64(in TableKey key, int offset, long delta) => Add(key, offset, delta);
 
     /// <summary>Adds <paramref name="delta"/> to the 32-bit integer at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public int? AddInt32(ReadOnlySpan<byte> key, uint hash, int offset, int delta) => Add(key, hash, offset, delta);
+    public int? AddInt32(in TableKey key, int offset, int delta) => Add(key, offset, delta);
 
     /// <summary>Adds <paramref name="delta"/> to the double at <paramref name="offset"/>; null when the row is new and the table full.</summary>
-    public double? AddDouble(ReadOnlySpan<byte> key, uint hash, int offset, double delta) => Add(key, hash, offset, delta);
+    public double? AddDouble(in TableKey key, int offset, double delta) => Add(key, offset, delta);
 
     // Integers wrap around on overflow, as Swoole's do.
-    private T? Add<T>(ReadOnlySpan<byte> key, uint hash, int offset, T delta) where T : unmanaged, System.Numerics.INumber<T>
+    private T? Add<T>(in TableKey key, int offset, T delta) where T : unmanaged, System.Numerics.INumber<T>
     {
-        var bucket = Bucket(hash);
+        var bucket = Bucket(key.Hash);
         Lock(bucket);
         try
         {
-            var slot = FindOrInsert(bucket, key, hash);
+            var slot = FindOrInsert(bucket, key);
             if (slot is null)
             {
                 return null;
             }
 
-            ref var value = ref *(T*)(slot + SlotRowOffset + offset);
+            ref var value = ref *(T*)(slot + RowOffset + offset);
             return value += delta;
         }
         finally
@@ -303,24 +245,31 @@ internal sealed unsafe class SharedTable
     }
 
     /// <summary>Removes the row of <paramref name="key"/>; false when there was none.</summary>
-    public bool Delete(ReadOnlySpan<byte> key, uint hash)
+    public bool Delete(in TableKey key)
     {
-        var bucket = Bucket(hash);
-        int freed;
+        var bucket = Bucket(key.Hash);
+        var freed = -1;
         Lock(bucket);
         try
         {
-            var slot = Find(bucket, key, hash, out var previous);
+            var slot = Find(bucket, key, out var previous);
             if (slot is null)
             {
                 return false;
             }
 
-            // One aligned store unlinks the row.
-            var next = Volatile.Read(ref *(int*)slot);
-            Volatile.Write(ref previous is null ? ref *(int*)(bucket + HeadOffset) : ref *(int*)previous, next);
-            *(int*)(bucket + CountOffset) -= 1;
-            freed = Index(slot);
+            // One aligned store removes the row: the bucket's key length, or the link that leads to the slot.
+            if (slot == bucket)
+            {
+                Volatile.Write(ref *(int*)(bucket + KeyLengthOffset), 0);
+            }
+            else
+            {
+                Volatile.Write(ref *(int*)(previous + NextOffset), Volatile.Read(ref *(int*)(slot + NextOffset)));
+                freed = OverflowIndex(slot);
+            }
+
+            Interlocked.Decrement(ref RowCount);
         }
         finally
         {
@@ -328,7 +277,11 @@ internal sealed unsafe class SharedTable
         }
 
         // Only after the sequence number moved on: a reader still on the slot sees the change and retries.
-        Free(freed);
+        if (freed >= 0)
+        {
+            Free(freed);
+        }
+
         return true;
     }
 
@@ -338,9 +291,9 @@ internal sealed unsafe class SharedTable
     /// </summary>
     public int ReadBucket(int index, ref byte[] buffer)
     {
-        var bucket = _buckets + ((long)index * BucketSize);
+        var bucket = _buckets + ((long)index * _slotSize);
         ref var seq = ref Seq(bucket);
-        var entry = EntrySize;
+        var reader = new BucketReader(this, buffer);
         var waiter = new Waiter(this);
         while (true)
         {
@@ -351,25 +304,21 @@ internal sealed unsafe class SharedTable
                 continue;
             }
 
-            var rows = 0;
-            var next = Volatile.Read(ref *(int*)(bucket + HeadOffset));
+            reader.Rows = 0;
+            reader.Add(bucket, index);
+            var next = Volatile.Read(ref *(int*)(bucket + NextOffset));
             for (var steps = 0; next > 0 && next <= _capacity && steps < _capacity; steps++)
             {
-                var slot = Slot(next - 1);
-                if ((rows + 1) * entry > buffer.Length)
-                {
-                    Array.Resize(ref buffer, Math.Max(buffer.Length * 2, (rows + 1) * entry));
-                }
-
-                new ReadOnlySpan<byte>(slot + SlotKeyLengthOffset, entry).CopyTo(buffer.AsSpan(rows * entry, entry));
-                rows++;
-                next = Volatile.Read(ref *(int*)slot);
+                var slot = Overflow(next - 1);
+                reader.Add(slot, BucketCount + next - 1);
+                next = Volatile.Read(ref *(int*)(slot + NextOffset));
             }
 
             LoadLoadBarrier();
             if (Volatile.Read(ref seq) == before)
             {
-                return rows;
+                buffer = reader.Buffer;
+                return reader.Rows;
             }
         }
     }
@@ -378,13 +327,54 @@ internal sealed unsafe class SharedTable
     public int EntrySize => 1 + MaxKeyBytes + _rowSize;
 
     /// <summary>For tests and the recovery demo: takes the lock of <paramref name="key"/>'s bucket and leaves it held, mid-write.</summary>
-    internal void LockForTesting(ReadOnlySpan<byte> key, uint hash) => Lock(Bucket(hash));
+    internal void LockForTesting(in TableKey key) => Lock(Bucket(key.Hash));
 
     /// <summary>For tests: the lock word of the bucket of <paramref name="hash"/>.</summary>
-    internal ref int LockWordForTesting(uint hash) => ref *(int*)Bucket(hash);
+    internal ref int LockWordForTesting(uint hash) => ref *(int*)(Bucket(hash) + LockOffset);
 
     /// <summary>For tests: the sequence number of the bucket of <paramref name="hash"/>.</summary>
     internal ref int SeqForTesting(uint hash) => ref Seq(Bucket(hash));
+
+    // The lock-free read: find the key, let the reader copy what it needs, and keep the copy only if no writer touched
+    // the bucket meanwhile. The first try is inlined; waiting and retrying is not.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Read<TReader>(in TableKey key, ref TReader reader) where TReader : ISlotReader, allows ref struct
+    {
+        var bucket = Bucket(key.Hash);
+        ref var seq = ref Seq(bucket);
+        var before = Volatile.Read(ref seq);
+        var slot = Find(bucket, key, out _);
+        reader.Read(slot is null ? null : slot + RowOffset);
+        LoadLoadBarrier();
+        return (before & 1) == 0 && Volatile.Read(ref seq) == before
+            ? slot is not null
+            : ReadContended(key, ref reader);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ReadContended<TReader>(in TableKey key, ref TReader reader) where TReader : ISlotReader, allows ref struct
+    {
+        var bucket = Bucket(key.Hash);
+        ref var seq = ref Seq(bucket);
+        var waiter = new Waiter(this);
+        while (true)
+        {
+            var before = Volatile.Read(ref seq);
+            if ((before & 1) != 0)
+            {
+                waiter.WaitForWriter(bucket);
+                continue;
+            }
+
+            var slot = Find(bucket, key, out _);
+            reader.Read(slot is null ? null : slot + RowOffset);
+            LoadLoadBarrier();
+            if (Volatile.Read(ref seq) == before)
+            {
+                return slot is not null;
+            }
+        }
+    }
 
     // x86 and x64 never reorder a load with an earlier load, and the JIT keeps a volatile read after the copy before it:
     // no fence there (a fence would also stop the CPU overlapping the cache misses of consecutive reads). Weaker
@@ -400,68 +390,150 @@ internal sealed unsafe class SharedTable
 
     private static int BucketsFor(int capacity) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(capacity, 1));
 
-    private static int SlotSizeFor(int rowSize) => (SlotRowOffset + rowSize + 7) & ~7;
+    // Rows are a multiple of 8 bytes; rounded anyway so the key words stay aligned.
+    private static int KeyOffsetFor(int rowSize) => (RowOffset + rowSize + 7) & ~7;
+
+    private static int SlotSizeFor(int rowSize) => KeyOffsetFor(rowSize) + (InlineKeyWords * sizeof(ulong));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Bucket(uint hash) => _buckets + ((long)(hash & (uint)_bucketMask) * BucketSize);
+    private byte* Bucket(uint hash) => _buckets + ((long)(hash & (uint)_bucketMask) * _slotSize);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Slot(int index) => _slots + ((long)index * _slotSize);
+    private byte* Overflow(int index) => _overflow + ((long)index * _slotSize);
 
-    private int Index(byte* slot) => (int)((slot - _slots) / _slotSize);
+    private int OverflowIndex(byte* slot) => (int)((slot - _overflow) / _slotSize);
 
     private static ref int Seq(byte* bucket) => ref *(int*)(bucket + SeqOffset);
 
-    // Readers may see a chain mid-change: indexes are bounds-checked and the walk is bounded; the seqlock discards the result.
+    // The bucket's own row first, then its chain. Readers may see a chain mid-change: indexes are bounds-checked and the
+    // walk is bounded; the seqlock discards the result. An empty bucket (key length 0) never matches, but its chain is
+    // still walked: deleting a bucket's own row leaves the chain in place.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Find(byte* bucket, ReadOnlySpan<byte> key, uint hash, out byte* previous)
+    private byte* Find(byte* bucket, in TableKey key, out byte* previous)
     {
-        previous = null;
-        var next = Volatile.Read(ref *(int*)(bucket + HeadOffset));
+        previous = bucket;
+        if (Holds(bucket, (int)(key.Hash & (uint)_bucketMask), key))
+        {
+            return bucket;
+        }
+
+        var next = Volatile.Read(ref *(int*)(bucket + NextOffset));
         for (var steps = 0; next > 0 && next <= _capacity && steps < _capacity; steps++)
         {
-            var slot = Slot(next - 1);
-            if (*(uint*)(slot + SlotHashOffset) == hash
-                && slot[SlotKeyLengthOffset] == key.Length
-                && new ReadOnlySpan<byte>(slot + SlotKeyOffset, key.Length).SequenceEqual(key))
+            var slot = Overflow(next - 1);
+            if (Holds(slot, BucketCount + next - 1, key))
             {
                 return slot;
             }
 
             previous = slot;
-            next = Volatile.Read(ref *(int*)slot);
+            next = Volatile.Read(ref *(int*)(slot + NextOffset));
         }
 
         return null;
     }
 
-    // Under the bucket lock.
-    private byte* FindOrInsert(byte* bucket, ReadOnlySpan<byte> key, uint hash)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Holds(byte* slot, int number, in TableKey key)
     {
-        var slot = Find(bucket, key, hash, out _);
+        if (*(uint*)(slot + HashOffset) != key.Hash || *(int*)(slot + KeyLengthOffset) != key.Length)
+        {
+            return false;
+        }
+
+        var stored = (ulong*)(slot + _keyOffset);
+        ReadOnlySpan<ulong> words = key.Words;
+        var differences = stored[0] ^ words[0];
+        if (key.Length > sizeof(ulong))
+        {
+            differences |= stored[1] ^ words[1];
+            if (key.Length > InlineKeyWords * sizeof(ulong))
+            {
+                var tail = (ulong*)Tail(number);
+                for (var i = InlineKeyWords; i < key.WordCount; i++)
+                {
+                    differences |= tail[i - InlineKeyWords] ^ words[i];
+                }
+            }
+        }
+
+        return differences == 0;
+    }
+
+    // The key bytes after the first 16 of slot <paramref name="number"/> (buckets first, then overflow slots).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private byte* Tail(int number) => _tails + ((long)number * TailKeyBytes);
+
+    // Under the bucket lock.
+    private byte* FindOrInsert(byte* bucket, in TableKey key)
+    {
+        var slot = Find(bucket, key, out _);
         if (slot is not null)
         {
             return slot;
         }
 
-        var index = Allocate();
-        if (index < 0)
+        if (!ReserveRow())
         {
             return null;
         }
 
+        if (Volatile.Read(ref *(int*)(bucket + KeyLengthOffset)) == 0)
+        {
+            // The bucket's own place is free: fill it, then publish it with one store of the key length.
+            Fill(bucket, (int)(key.Hash & (uint)_bucketMask), key);
+            Volatile.Write(ref *(int*)(bucket + KeyLengthOffset), key.Length);
+            return bucket;
+        }
+
+        var index = Allocate();
+        if (index < 0)
+        {
+            // Only when slots were lost to processes killed mid-insert: the count allowed a row no slot can hold.
+            Interlocked.Decrement(ref RowCount);
+            return null;
+        }
+
         // Fill the slot completely, then publish it with one store of the chain head.
-        slot = Slot(index);
-        *(uint*)(slot + SlotHashOffset) = hash;
-        slot[SlotKeyLengthOffset] = (byte)key.Length;
-        var keyBytes = new Span<byte>(slot + SlotKeyOffset, MaxKeyBytes);
-        key.CopyTo(keyBytes);
-        keyBytes[key.Length..].Clear();
-        new Span<byte>(slot + SlotRowOffset, _rowSize).Clear();
-        *(int*)slot = Volatile.Read(ref *(int*)(bucket + HeadOffset));
-        Volatile.Write(ref *(int*)(bucket + HeadOffset), index + 1);
-        *(int*)(bucket + CountOffset) += 1;
+        slot = Overflow(index);
+        Fill(slot, BucketCount + index, key);
+        *(int*)(slot + KeyLengthOffset) = key.Length;
+        *(int*)(slot + NextOffset) = Volatile.Read(ref *(int*)(bucket + NextOffset));
+        Volatile.Write(ref *(int*)(bucket + NextOffset), index + 1);
         return slot;
+    }
+
+    private void Fill(byte* slot, int number, in TableKey key)
+    {
+        *(uint*)(slot + HashOffset) = key.Hash;
+        ReadOnlySpan<ulong> words = key.Words;
+        var stored = (ulong*)(slot + _keyOffset);
+        stored[0] = words[0];
+        stored[1] = key.WordCount > 1 ? words[1] : 0;
+        if (key.WordCount > InlineKeyWords)
+        {
+            words[InlineKeyWords..key.WordCount].CopyTo(new Span<ulong>(Tail(number), TableKey.MaxWords - InlineKeyWords));
+        }
+
+        new Span<byte>(slot + RowOffset, _rowSize).Clear();
+    }
+
+    private bool ReserveRow()
+    {
+        ref var count = ref RowCount;
+        while (true)
+        {
+            var current = Volatile.Read(ref count);
+            if (current >= _capacity)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref count, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
     }
 
     private int Allocate()
@@ -476,7 +548,7 @@ internal sealed unsafe class SharedTable
                 break;
             }
 
-            var next = Volatile.Read(ref *(int*)Slot(top - 1));
+            var next = Volatile.Read(ref *(int*)(Overflow(top - 1) + NextOffset));
             var replacement = (long)((((ulong)current >> 32) + 1) << 32) | (uint)next;
             if (Interlocked.CompareExchange(ref head, replacement, current) == current)
             {
@@ -503,11 +575,11 @@ internal sealed unsafe class SharedTable
     private void Free(int index)
     {
         ref var head = ref *(long*)(_base + FreeHeadOffset);
-        var slot = Slot(index);
+        var slot = Overflow(index);
         while (true)
         {
             var current = Volatile.Read(ref head);
-            Volatile.Write(ref *(int*)slot, (int)(uint)current);
+            Volatile.Write(ref *(int*)(slot + NextOffset), (int)(uint)current);
             var replacement = (long)((((ulong)current >> 32) + 1) << 32) | (uint)(index + 1);
             if (Interlocked.CompareExchange(ref head, replacement, current) == current)
             {
@@ -519,7 +591,7 @@ internal sealed unsafe class SharedTable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Lock(byte* bucket)
     {
-        if (Interlocked.CompareExchange(ref *(int*)bucket, _pid, 0) != 0)
+        if (Interlocked.CompareExchange(ref *(int*)(bucket + LockOffset), _pid, 0) != 0)
         {
             LockContended(bucket);
         }
@@ -532,13 +604,13 @@ internal sealed unsafe class SharedTable
     {
         ref var seq = ref Seq(bucket);
         Volatile.Write(ref seq, seq + 1);
-        Volatile.Write(ref *(int*)bucket, 0);
+        Volatile.Write(ref *(int*)(bucket + LockOffset), 0);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void LockContended(byte* bucket)
     {
-        ref var word = ref *(int*)bucket;
+        ref var word = ref *(int*)(bucket + LockOffset);
         var waiter = new Waiter(this);
         while (true)
         {
@@ -560,7 +632,8 @@ internal sealed unsafe class SharedTable
         }
     }
 
-    // Under the lock taken over from a dead process: end its write and recount the chain.
+    // Under the lock taken over from a dead process: end its write. Every change it could have made is one store, so
+    // the bucket and its chain are well-formed already.
     private void Repair(byte* bucket, int deadOwner)
     {
         ref var seq = ref Seq(bucket);
@@ -569,17 +642,70 @@ internal sealed unsafe class SharedTable
             Volatile.Write(ref seq, seq + 1);
         }
 
-        var rows = 0;
-        var next = Volatile.Read(ref *(int*)(bucket + HeadOffset));
-        for (var steps = 0; next > 0 && next <= _capacity && steps < _capacity; steps++)
-        {
-            rows++;
-            next = *(int*)Slot(next - 1);
-        }
-
-        *(int*)(bucket + CountOffset) = rows;
         Interlocked.Increment(ref _recoveries);
         Recovered?.Invoke(deadOwner);
+    }
+
+    /// <summary>What a lock-free read copies out of the row it found (<c>null</c> when the key has none).</summary>
+    private interface ISlotReader
+    {
+        void Read(byte* row);
+    }
+
+    private struct RowReader<TRow>(int size) : ISlotReader where TRow : struct, ITableRow<TRow>
+    {
+        public TRow Row;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Read(byte* row) => Row = row is null ? default : TRow.Read(new ReadOnlySpan<byte>(row, size));
+    }
+
+    private readonly ref struct BytesReader(int offset, Span<byte> destination) : ISlotReader
+    {
+        private readonly Span<byte> _destination = destination;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Read(byte* row)
+        {
+            if (row is not null)
+            {
+                new ReadOnlySpan<byte>(row + offset, _destination.Length).CopyTo(_destination);
+            }
+        }
+    }
+
+    /// <summary>Collects a bucket's rows as ReadBucket entries.</summary>
+    private struct BucketReader(SharedTable table, byte[] buffer)
+    {
+        public byte[] Buffer = buffer;
+        public int Rows;
+
+        public void Add(byte* slot, int number)
+        {
+            var keyLength = Volatile.Read(ref *(int*)(slot + KeyLengthOffset));
+            if ((uint)(keyLength - 1) >= MaxKeyBytes)
+            {
+                return; // An empty bucket, or a torn read the seqlock will discard.
+            }
+
+            var entry = table.EntrySize;
+            if ((Rows + 1) * entry > Buffer.Length)
+            {
+                Array.Resize(ref Buffer, Math.Max(Buffer.Length * 2, (Rows + 1) * entry));
+            }
+
+            var destination = Buffer.AsSpan(Rows * entry, entry);
+            destination[0] = (byte)keyLength;
+            const int inline = InlineKeyWords * sizeof(ulong);
+            new ReadOnlySpan<byte>(slot + table._keyOffset, Math.Min(keyLength, inline)).CopyTo(destination[1..]);
+            if (keyLength > inline)
+            {
+                new ReadOnlySpan<byte>(table.Tail(number), keyLength - inline).CopyTo(destination[(1 + inline)..]);
+            }
+
+            new ReadOnlySpan<byte>(slot + RowOffset, table._rowSize).CopyTo(destination[(1 + MaxKeyBytes)..]);
+            Rows++;
+        }
     }
 
     /// <summary>Backs off while a bucket is busy; notices a dead owner and a live one that holds on too long.</summary>
@@ -615,7 +741,7 @@ internal sealed unsafe class SharedTable
             else if (Stopwatch.GetElapsedTime(_started) > table.LockTimeout)
             {
                 throw new TimeoutException(
-                    $"A shared-table row lock has been held for over {table.LockTimeout.TotalSeconds:0} s by process {Volatile.Read(ref *(int*)bucket)}, which is still running.");
+                    $"A shared-table row lock has been held for over {table.LockTimeout.TotalSeconds:0} s by process {Volatile.Read(ref *(int*)(bucket + LockOffset))}, which is still running.");
             }
 
             _spinner.SpinOnce();
@@ -624,11 +750,12 @@ internal sealed unsafe class SharedTable
         // A reader met an odd sequence number: wait, and if the writer's process is gone, repair the bucket.
         public void WaitForWriter(byte* bucket)
         {
-            var owner = Volatile.Read(ref *(int*)bucket);
-            if (owner != 0 && OwnerIsDead(owner) && Interlocked.CompareExchange(ref *(int*)bucket, table._pid, owner) == owner)
+            ref var word = ref *(int*)(bucket + LockOffset);
+            var owner = Volatile.Read(ref word);
+            if (owner != 0 && OwnerIsDead(owner) && Interlocked.CompareExchange(ref word, table._pid, owner) == owner)
             {
                 table.Repair(bucket, owner);
-                Volatile.Write(ref *(int*)bucket, 0);
+                Volatile.Write(ref word, 0);
                 return;
             }
 

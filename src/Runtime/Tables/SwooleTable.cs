@@ -62,8 +62,7 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     [SkipLocalsInit]
     public bool Set(string key, in TRow row)
     {
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
+        TableKey.Encode(key, Name, out var encoded);
         var rowSize = Schema.RowSize;
         byte[]? rented = null;
         var rowBytes = (rowSize <= StackRowBytes ? stackalloc byte[StackRowBytes] : (rented = ArrayPool<byte>.Shared.Rent(rowSize)))[..rowSize];
@@ -71,7 +70,7 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
         {
             rowBytes.Clear();
             TRow.Write(row, rowBytes);
-            return Table.Write(keyBytes, TableKey.Hash(keyBytes), rowBytes) || Full();
+            return Table.Write(encoded, rowBytes) || Full();
         }
         finally
         {
@@ -87,27 +86,24 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     [SkipLocalsInit]
     public bool TryGet(string key, out TRow row)
     {
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        return Table.TryRead(keyBytes, TableKey.Hash(keyBytes), out row);
+        TableKey.Encode(key, Name, out var encoded);
+        return Table.TryRead(encoded, out row);
     }
 
     /// <inheritdoc/>
     [SkipLocalsInit]
     public bool Exists(string key)
     {
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        return Table.Contains(keyBytes, TableKey.Hash(keyBytes));
+        TableKey.Encode(key, Name, out var encoded);
+        return Table.Contains(encoded);
     }
 
     /// <inheritdoc/>
     [SkipLocalsInit]
     public bool Delete(string key)
     {
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        return Table.Delete(keyBytes, TableKey.Hash(keyBytes));
+        TableKey.Encode(key, Name, out var encoded);
+        return Table.Delete(encoded);
     }
 
     /// <summary>
@@ -123,13 +119,11 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     public long Incr(string key, int column, long by = 1)
     {
         var definition = Column(column);
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        var hash = TableKey.Hash(keyBytes);
+        TableKey.Encode(key, Name, out var encoded);
         var result = definition.Type switch
         {
-            TableColumnType.Int64 => Table.AddInt64(keyBytes, hash, definition.Offset, by),
-            TableColumnType.Int32 => Table.AddInt32(keyBytes, hash, definition.Offset, unchecked((int)by)),
+            TableColumnType.Int64 => Table.AddInt64(encoded, definition.Offset, by),
+            TableColumnType.Int32 => Table.AddInt32(encoded, definition.Offset, unchecked((int)by)),
             _ => throw WrongType(definition, "an integer"),
         };
         return result ?? throw FullForIncr(key);
@@ -147,9 +141,8 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
             throw WrongType(definition, "a double");
         }
 
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        return Table.AddDouble(keyBytes, TableKey.Hash(keyBytes), definition.Offset, by) ?? throw FullForIncr(key);
+        TableKey.Encode(key, Name, out var encoded);
+        return Table.AddDouble(encoded, definition.Offset, by) ?? throw FullForIncr(key);
     }
 
     /// <summary>Atomically subtracts <paramref name="by"/> from an integer column and returns the new value (Swoole <c>decr</c>).</summary>
@@ -163,17 +156,16 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     public bool TryGetInt64(string key, int column, out long value)
     {
         var definition = Column(column);
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
+        TableKey.Encode(key, Name, out var encoded);
         Span<byte> bytes = stackalloc byte[8];
         switch (definition.Type)
         {
             case TableColumnType.Int64:
-                var found = Table.TryReadAt(keyBytes, TableKey.Hash(keyBytes), definition.Offset, bytes);
+                var found = Table.TryReadAt(encoded, definition.Offset, bytes);
                 value = found ? TableCodec.ReadInt64(bytes, 0) : 0;
                 return found;
             case TableColumnType.Int32:
-                found = Table.TryReadAt(keyBytes, TableKey.Hash(keyBytes), definition.Offset, bytes[..4]);
+                found = Table.TryReadAt(encoded, definition.Offset, bytes[..4]);
                 value = found ? TableCodec.ReadInt32(bytes, 0) : 0;
                 return found;
             default:
@@ -191,10 +183,9 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
             throw WrongType(definition, "a double");
         }
 
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
+        TableKey.Encode(key, Name, out var encoded);
         Span<byte> bytes = stackalloc byte[8];
-        var found = Table.TryReadAt(keyBytes, TableKey.Hash(keyBytes), definition.Offset, bytes);
+        var found = Table.TryReadAt(encoded, definition.Offset, bytes);
         value = found ? TableCodec.ReadDouble(bytes, 0) : 0;
         return found;
     }
@@ -209,14 +200,13 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
             throw WrongType(definition, "a string");
         }
 
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
+        TableKey.Encode(key, Name, out var encoded);
         var length = sizeof(int) + definition.Size;
         byte[]? rented = null;
         var bytes = (length <= StackRowBytes ? stackalloc byte[StackRowBytes] : (rented = ArrayPool<byte>.Shared.Rent(length)))[..length];
         try
         {
-            var found = Table.TryReadAt(keyBytes, TableKey.Hash(keyBytes), definition.Offset, bytes);
+            var found = Table.TryReadAt(encoded, definition.Offset, bytes);
             value = found ? TableCodec.ReadString(bytes, 0, definition.Size) : "";
             return found;
         }
@@ -348,9 +338,8 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     [SkipLocalsInit]
     private bool SetColumn(string key, TableColumn column, ReadOnlySpan<byte> value)
     {
-        Span<byte> keyBytes = stackalloc byte[SharedTable.MaxKeyBytes];
-        keyBytes = keyBytes[..TableKey.Encode(key, keyBytes, Name)];
-        return Table.WriteAt(keyBytes, TableKey.Hash(keyBytes), column.Offset, value) || Full();
+        TableKey.Encode(key, Name, out var encoded);
+        return Table.WriteAt(encoded, column.Offset, value) || Full();
     }
 
     private TableColumn Column(int index) =>

@@ -38,8 +38,8 @@ switch (mode)
 
     case "hold":
         // Takes the key's bucket lock mid-write and never lets go: the test kills this process now.
-        var bytes = Encoding.UTF8.GetBytes(key);
-        table.Table.LockForTesting(bytes, TableKey.Hash(bytes));
+        TableKey.Encode(key, table.Name, out var encoded);
+        table.Table.LockForTesting(encoded);
         Console.WriteLine("holding");
         Thread.Sleep(Timeout.Infinite);
         break;
