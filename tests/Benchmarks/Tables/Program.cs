@@ -42,6 +42,10 @@ if (args is ["quick", ..])
                 d = Math.Min(d, dictionaryTime);
                 t = Math.Min(t, tableTime);
                 ratios[round] = dictionaryTime / tableTime;
+                if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") is "1")
+                {
+                    Console.WriteLine($"  round {round}: {dictionaryTime:0.0} / {tableTime:0.0} ns");
+                }
             }
 
             Array.Sort(ratios);
