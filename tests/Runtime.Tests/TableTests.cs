@@ -270,6 +270,62 @@ public sealed class TableTests
     }
 
     [Fact]
+    public async Task Reads_racing_a_writer_on_the_same_row_see_whole_rows_only()
+    {
+        using var tables = TestTables.Open();
+        var table = tables.Counters;
+        table.Set("hot", Consistent(0));
+
+        // One writer rewrites the row (and deletes and re-adds a neighbour in the chain) as fast as it can; the
+        // readers must see each row whole, never columns from two writes, whether they read the row or one column.
+        using var stop = new CancellationTokenSource();
+        var writer = Task.Factory.StartNew(() =>
+        {
+            for (long n = 1; !stop.IsCancellationRequested; n++)
+            {
+                table.Set("hot", Consistent(n));
+                if (n % 16 == 0)
+                {
+                    table.Delete("hot");
+                    table.Set("hot", Consistent(n));
+                }
+            }
+        }, TaskCreationOptions.LongRunning);
+
+        try
+        {
+            var readers = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(() =>
+            {
+                var whole = 0;
+                for (var i = 0; i < 200_000; i++)
+                {
+                    if (table.TryGet("hot", out var row))
+                    {
+                        Assert.Equal(Consistent(row.Hits), row);
+                        whole++;
+                    }
+
+                    if (table.TryGetLabel("hot", out var label))
+                    {
+                        Assert.StartsWith("v", label, StringComparison.Ordinal);
+                    }
+                }
+
+                return whole;
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            var seen = await Task.WhenAll(readers).WaitAsync(TimeSpan.FromMinutes(2));
+            Assert.All(seen, whole => Assert.True(whole > 0));
+        }
+        finally
+        {
+            stop.Cancel();
+            await writer.WaitAsync(TimeSpan.FromMinutes(1));
+        }
+
+        static CounterRow Consistent(long n) => new() { Hits = n, Small = (int)(n % 1000), Score = n / 4.0, Label = $"v{n % 100000}" };
+    }
+
+    [Fact]
     public async Task Iteration_sees_every_row_once_and_each_row_whole_while_others_write()
     {
         using var tables = TestTables.Open();

@@ -291,36 +291,10 @@ internal sealed unsafe class SharedTable
     /// </summary>
     public int ReadBucket(int index, ref byte[] buffer)
     {
-        var bucket = _buckets + ((long)index * _slotSize);
-        ref var seq = ref Seq(bucket);
-        var reader = new BucketReader(this, buffer);
-        var waiter = new Waiter(this);
-        while (true)
-        {
-            var before = Volatile.Read(ref seq);
-            if ((before & 1) != 0)
-            {
-                waiter.WaitForWriter(bucket);
-                continue;
-            }
-
-            reader.Rows = 0;
-            reader.Add(bucket, index);
-            var next = Volatile.Read(ref *(int*)(bucket + NextOffset));
-            for (var steps = 0; next > 0 && next <= _capacity && steps < _capacity; steps++)
-            {
-                var slot = Overflow(next - 1);
-                reader.Add(slot, BucketCount + next - 1);
-                next = Volatile.Read(ref *(int*)(slot + NextOffset));
-            }
-
-            LoadLoadBarrier();
-            if (Volatile.Read(ref seq) == before)
-            {
-                buffer = reader.Buffer;
-                return reader.Rows;
-            }
-        }
+        var reader = new BucketReader(this, index, buffer);
+        VisitConsistently(_buckets + ((long)index * _slotSize), ref reader);
+        buffer = reader.Buffer;
+        return reader.Rows;
     }
 
     /// <summary>Bytes of one entry written by <see cref="ReadBucket"/>.</summary>
@@ -354,7 +328,16 @@ internal sealed unsafe class SharedTable
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool ReadContended<TReader>(in TableKey key, ref TReader reader) where TReader : ISlotReader, allows ref struct
     {
-        var bucket = Bucket(key.Hash);
+        var lookup = new Lookup<TReader>(this, key, reader);
+        VisitConsistently(Bucket(key.Hash), ref lookup);
+        reader = lookup.Reader;
+        return lookup.Found;
+    }
+
+    // Runs the visitor over the bucket until one run saw no writer in it, before or during: the seqlock's read side,
+    // waiting out (or repairing after) a writer.
+    private void VisitConsistently<TVisitor>(byte* bucket, ref TVisitor visitor) where TVisitor : IBucketVisitor, allows ref struct
+    {
         ref var seq = ref Seq(bucket);
         var waiter = new Waiter(this);
         while (true)
@@ -366,12 +349,11 @@ internal sealed unsafe class SharedTable
                 continue;
             }
 
-            var slot = Find(bucket, key, out _);
-            reader.Read(slot is null ? null : slot + RowOffset);
+            visitor.Visit(bucket);
             LoadLoadBarrier();
             if (Volatile.Read(ref seq) == before)
             {
-                return slot is not null;
+                return;
             }
         }
     }
@@ -646,6 +628,28 @@ internal sealed unsafe class SharedTable
         Recovered?.Invoke(deadOwner);
     }
 
+    /// <summary>What a consistent read does with a bucket; it may run more than once, the last run counts.</summary>
+    private interface IBucketVisitor
+    {
+        void Visit(byte* bucket);
+    }
+
+    /// <summary>Finds a key in the bucket and hands its row to a slot reader (the contended path: the key is copied).</summary>
+    private ref struct Lookup<TReader>(SharedTable table, TableKey key, TReader reader) : IBucketVisitor where TReader : ISlotReader, allows ref struct
+    {
+        private readonly SharedTable _table = table;
+        private readonly TableKey _key = key;
+        public TReader Reader = reader;
+        public bool Found;
+
+        public void Visit(byte* bucket)
+        {
+            var slot = _table.Find(bucket, _key, out _);
+            Reader.Read(slot is null ? null : slot + RowOffset);
+            Found = slot is not null;
+        }
+    }
+
     /// <summary>What a lock-free read copies out of the row it found (<c>null</c> when the key has none).</summary>
     private interface ISlotReader
     {
@@ -674,13 +678,26 @@ internal sealed unsafe class SharedTable
         }
     }
 
-    /// <summary>Collects a bucket's rows as ReadBucket entries.</summary>
-    private struct BucketReader(SharedTable table, byte[] buffer)
+    /// <summary>Collects a bucket's rows (its own, then its chain's) as ReadBucket entries.</summary>
+    private struct BucketReader(SharedTable table, int index, byte[] buffer) : IBucketVisitor
     {
         public byte[] Buffer = buffer;
         public int Rows;
 
-        public void Add(byte* slot, int number)
+        public void Visit(byte* bucket)
+        {
+            Rows = 0;
+            Add(bucket, index);
+            var next = Volatile.Read(ref *(int*)(bucket + NextOffset));
+            for (var steps = 0; next > 0 && next <= table._capacity && steps < table._capacity; steps++)
+            {
+                var slot = table.Overflow(next - 1);
+                Add(slot, table.BucketCount + next - 1);
+                next = Volatile.Read(ref *(int*)(slot + NextOffset));
+            }
+        }
+
+        private void Add(byte* slot, int number)
         {
             var keyLength = Volatile.Read(ref *(int*)(slot + KeyLengthOffset));
             if ((uint)(keyLength - 1) >= MaxKeyBytes)
