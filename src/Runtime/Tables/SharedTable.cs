@@ -167,11 +167,14 @@ internal sealed unsafe class SharedTable
         var slot = Find(bucket, key, out _);
         row = slot is null ? default : TRow.Read(new ReadOnlySpan<byte>(slot + RowOffset, _rowSize));
         LoadLoadBarrier();
-        if ((before & 1) == 0 && Volatile.Read(ref seq) == before)
-        {
-            return slot is not null;
-        }
+        return (before & 1) == 0 && Volatile.Read(ref seq) == before
+            ? slot is not null
+            : ReadRowContended(key, out row);
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool ReadRowContended<TRow>(in TableKey key, out TRow row) where TRow : struct, ITableRow<TRow>
+    {
         var reader = new RowReader<TRow>(_rowSize);
         var found = ReadContended(key, ref reader);
         row = reader.Row;
