@@ -19,6 +19,7 @@ if (args is ["quick", ..])
             ("Set", bench.Set_ConcurrentDictionary, bench.Set_SwooleTable),
             ("Get", bench.Get_ConcurrentDictionary, bench.Get_SwooleTable),
             ("Incr", bench.Incr_ConcurrentDictionary, bench.Incr_SwooleTable),
+            ("Churn", bench.Churn_ConcurrentDictionary, bench.Churn_SwooleTable),
         ];
         var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
         foreach (var (name, dictionary, table) in pairs.Where(pair => only is null or "" || pair.Name == only))

@@ -115,6 +115,12 @@ public class TableBenchmarks
     [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory("Incr")]
     public void Incr_SwooleTable() => Run(IncrTable);
 
+    [Benchmark(Baseline = true, OperationsPerInvoke = Operations), BenchmarkCategory("Churn")]
+    public void Churn_ConcurrentDictionary() => Run(ChurnDictionary);
+
+    [Benchmark(OperationsPerInvoke = Operations), BenchmarkCategory("Churn")]
+    public void Churn_SwooleTable() => Run(ChurnTable);
+
     private void Run(Action<int, int> work)
     {
         if (Threads == 1)
@@ -180,6 +186,27 @@ public class TableBenchmarks
         for (var i = from; i < to; i++)
         {
             _dictionary.AddOrUpdate(_keys[_order[i]], static _ => new BenchRow { Hits = 1 }, static (_, row) => row with { Hits = row.Hits + 1 });
+        }
+    }
+
+    // A key removed and added again: the insert and delete paths (slot allocation, the row count), population unchanged.
+    private void ChurnDictionary(int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var key = _keys[_order[i]];
+            _dictionary.TryRemove(key, out _);
+            _dictionary.TryAdd(key, new BenchRow { Hits = i });
+        }
+    }
+
+    private void ChurnTable(int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            var key = _keys[_order[i]];
+            _table.Delete(key);
+            _table.Set(key, new BenchRow { Hits = i });
         }
     }
 
