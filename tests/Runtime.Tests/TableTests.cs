@@ -426,6 +426,43 @@ public sealed class TableTests
     }
 
     [Fact]
+    public async Task A_live_table_of_another_format_version_fails_the_start_and_a_dead_one_is_replaced()
+    {
+        var directory = TestTables.PrivateDirectory();
+        try
+        {
+            var instance = TestTables.NewInstanceName();
+            var path = Path.Combine(directory.FullName, $"resident.{instance}.counters");
+
+            // The header of a table of format 1 (magic "RESTBL1"), created by a process that is still running: this one.
+            WriteHeader(Environment.ProcessId);
+            var error = Assert.Throws<InvalidOperationException>(() => TestTables.Open(instance, directory.FullName));
+            Assert.Contains($"belongs to the running process {Environment.ProcessId}, which runs another version of Resident", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Resident:Tables:InstanceName", error.Message, StringComparison.Ordinal);
+            Assert.True(File.Exists(path)); // the other server's rows are left alone
+
+            // The same file from a process that is gone is stale, whatever its version: replaced.
+            WriteHeader(await DeadProcessIdAsync());
+            using var tables = TestTables.Open(instance, directory.FullName);
+            Assert.True(tables.Counters.Set("fresh", new CounterRow { Hits = 1 }));
+            Assert.Contains(tables.Logs.Entries, entry => entry.Message.StartsWith($"Removed the stale shared memory {path}", StringComparison.Ordinal));
+
+            void WriteHeader(int creator)
+            {
+                var header = new byte[4096];
+                BitConverter.TryWriteBytes(header.AsSpan(0), 0x0031_4C42_5453_4552L);
+                BitConverter.TryWriteBytes(header.AsSpan(16), creator);
+                BitConverter.TryWriteBytes(header.AsSpan(48), Resident.Tables.ProcessLiveness.StartTime(creator) ?? 0);
+                File.WriteAllBytes(path, header);
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_bad_instance_name_fails_the_start_naming_the_key()
     {
         var failure = await TestServer.StartFailureAsync(new() { ["Resident:Tables:InstanceName"] = "../escape" });

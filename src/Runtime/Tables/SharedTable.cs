@@ -35,11 +35,13 @@ internal sealed unsafe class SharedTable
     /// <summary>The longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 63;
 
-    private const long MagicValue = 0x0032_4C42_5453_4552; // "RESTBL2" little-endian
+    private const long MagicValue = 0x0032_4C42_5453_4552; // "RESTBL2" little-endian: the format's version is the 7th byte
+    private const long MagicPrefixMask = 0x0000_FFFF_FFFF_FFFF; // "RESTBL", any version
     private const int HeaderSize = 128;
     private const int MagicOffset = 0;
     private const int LayoutOffset = 8;
-    private const int CreatorOffset = 16;
+    private const int CreatorOffset = 16; // the creator's id and start time keep their offsets in every format version
+
     private const int CapacityOffset = 20;
     private const int BucketCountOffset = 24;
     private const int SlotSizeOffset = 28;
@@ -121,8 +123,12 @@ internal sealed unsafe class SharedTable
         return table;
     }
 
-    /// <summary>Whether the memory holds an initialized table.</summary>
+    /// <summary>Whether the memory holds an initialized table of this format.</summary>
     public static bool IsInitialized(byte* memory) => Volatile.Read(ref *(long*)(memory + MagicOffset)) == MagicValue;
+
+    /// <summary>Whether the memory holds an initialized table of any format version (its creator can then be read).</summary>
+    public static bool IsTableOfAnyVersion(byte* memory) =>
+        (Volatile.Read(ref *(long*)(memory + MagicOffset)) & MagicPrefixMask) == (MagicValue & MagicPrefixMask);
 
     /// <summary>The process that created the table in <paramref name="memory"/>.</summary>
     public static int CreatorOf(byte* memory) => Volatile.Read(ref *(int*)(memory + CreatorOffset));

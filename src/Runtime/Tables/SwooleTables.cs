@@ -170,18 +170,28 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
 
             // The creator formats the file right after creating it; give it a bounded moment.
             var deadline = Environment.TickCount64 + 2000;
-            while (file.Length >= bytes && !SharedTable.IsInitialized(file.Pointer) && Environment.TickCount64 < deadline)
+            while (file.Length >= SharedTable.HeaderBytes && !SharedTable.IsTableOfAnyVersion(file.Pointer) && Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(5);
             }
 
-            var creator = file.Length >= SharedTable.HeaderBytes && SharedTable.IsInitialized(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
+            var creator = file.Length >= SharedTable.HeaderBytes && SharedTable.IsTableOfAnyVersion(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
             if (creator == 0 || !SharedTable.CreatorIsAlive(file.Pointer))
             {
                 file.Unmap();
                 File.Delete(path);
                 TableLog.StaleTableReplaced(_logger, path, schema.Name, creator);
                 continue;
+            }
+
+            if (!SharedTable.IsInitialized(file.Pointer))
+            {
+                // A live server of another Resident version: its table is in another format, and deleting it would
+                // silently split the two servers' rows.
+                file.Unmap();
+                throw new InvalidOperationException(
+                    $"Table '{schema.Name}' at {path} belongs to the running process {creator}, which runs another version of Resident " +
+                    $"(another table format). Stop that server, or give this one another {ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}.");
             }
 
             var table = file.Length >= bytes ? SharedTable.Attach(file.Pointer, schema.Size, schema.RowSize, layout) : null;
@@ -221,7 +231,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             try
             {
                 file = SharedMemoryFile.TryOpen(path);
-                if (file is null || file.Length < SharedTable.HeaderBytes || !SharedTable.IsInitialized(file.Pointer) || SharedTable.CreatorIsAlive(file.Pointer))
+                if (file is null || file.Length < SharedTable.HeaderBytes || !SharedTable.IsTableOfAnyVersion(file.Pointer) || SharedTable.CreatorIsAlive(file.Pointer))
                 {
                     continue;
                 }
