@@ -14,7 +14,6 @@ namespace Resident.Tables;
 /// straight from its UTF-16 characters in registers, a word at a time: the bytes are stored for the key comparison but
 /// never loaded back for hashing (a load spanning several smaller stores cannot be forwarded and stalls the lookup).
 /// </remarks>
-[StructLayout(LayoutKind.Sequential)]
 internal struct TableKey
 {
     /// <summary>Words of key bytes one slot holds: 64 bytes, room for the longest key and its zero padding.</summary>
