@@ -387,7 +387,7 @@ internal sealed unsafe class SharedTable
     private static int SlotSizeFor(int rowSize) => KeyOffsetFor(rowSize) + (InlineKeyWords * sizeof(ulong));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private byte* Bucket(uint hash) => _buckets + ((long)(hash & (uint)_bucketMask) * _slotSize);
+    private byte* Bucket(uint hash) => _buckets + ((long)BucketNumber(hash) * _slotSize);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* Overflow(int index) => _overflow + ((long)index * _slotSize);
@@ -403,7 +403,7 @@ internal sealed unsafe class SharedTable
     private byte* Find(byte* bucket, in TableKey key, out byte* previous)
     {
         previous = bucket;
-        if (Holds(bucket, (int)(key.Hash & (uint)_bucketMask), key))
+        if (Holds(bucket, BucketNumber(key.Hash), key))
         {
             return bucket;
         }
@@ -412,7 +412,7 @@ internal sealed unsafe class SharedTable
         for (var steps = 0; next > 0 && next <= _capacity && steps < _capacity; steps++)
         {
             var slot = Overflow(next - 1);
-            if (Holds(slot, BucketCount + next - 1, key))
+            if (Holds(slot, OverflowNumber(next - 1), key))
             {
                 return slot;
             }
@@ -451,7 +451,14 @@ internal sealed unsafe class SharedTable
         return differences == 0;
     }
 
-    // The key bytes after the first 16 of slot <paramref name="number"/> (buckets first, then overflow slots).
+    // Slot numbers index the key tails: the buckets first, then the overflow slots.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int BucketNumber(uint hash) => (int)(hash & (uint)_bucketMask);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int OverflowNumber(int index) => BucketCount + index;
+
+    // The key bytes after the first 16 of slot <paramref name="number"/>.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private byte* Tail(int number) => _tails + ((long)number * TailKeyBytes);
 
@@ -472,7 +479,7 @@ internal sealed unsafe class SharedTable
         if (Volatile.Read(ref *(int*)(bucket + KeyLengthOffset)) == 0)
         {
             // The bucket's own place is free: fill it, then publish it with one store of the key length.
-            Fill(bucket, (int)(key.Hash & (uint)_bucketMask), key);
+            Fill(bucket, BucketNumber(key.Hash), key);
             Volatile.Write(ref *(int*)(bucket + KeyLengthOffset), key.Length);
             return bucket;
         }
@@ -487,7 +494,7 @@ internal sealed unsafe class SharedTable
 
         // Fill the slot completely, then publish it with one store of the chain head.
         slot = Overflow(index);
-        Fill(slot, BucketCount + index, key);
+        Fill(slot, OverflowNumber(index), key);
         *(int*)(slot + KeyLengthOffset) = key.Length;
         *(int*)(slot + NextOffset) = Volatile.Read(ref *(int*)(bucket + NextOffset));
         Volatile.Write(ref *(int*)(bucket + NextOffset), index + 1);
@@ -701,7 +708,7 @@ internal sealed unsafe class SharedTable
             for (var steps = 0; next > 0 && next <= table._capacity && steps < table._capacity; steps++)
             {
                 var slot = table.Overflow(next - 1);
-                Add(slot, table.BucketCount + next - 1);
+                Add(slot, table.OverflowNumber(next - 1));
                 next = Volatile.Read(ref *(int*)(slot + NextOffset));
             }
         }
