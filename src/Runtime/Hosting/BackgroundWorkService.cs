@@ -14,7 +14,6 @@ namespace Resident.Hosting;
 /// their token, the task queue runs what it holds, and whatever is left at the deadline is cancelled and logged.
 /// </summary>
 internal sealed partial class BackgroundWorkService(
-    ResidentRuntime runtime,
     TaskQueue tasks,
     CronScheduler cron,
     CustomProcessSupervisor processes,
@@ -27,10 +26,7 @@ internal sealed partial class BackgroundWorkService(
 
     public Task StartingAsync(CancellationToken cancellationToken)
     {
-        // Checked before anything runs, so a bad declaration or setting fails the start naming it.
-        TaskQueue.Validate(runtime.Declarations.Background);
-        cron.Prepare();
-        processes.Prepare();
+        // Declarations and settings were checked (and jobs planned) by the start-up checks (ResidentStartup).
         tasks.Start();
         return Task.CompletedTask;
     }
@@ -56,7 +52,7 @@ internal sealed partial class BackgroundWorkService(
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
-        _deadline = DateTimeOffset.UtcNow.AddSeconds(options.Value.MaxWaitTime);
+        _deadline = DateTimeOffset.UtcNow.Add(options.Value.MaxWaitTime);
         _cronStopped = cron.StopAsync();
         return Task.CompletedTask;
     }

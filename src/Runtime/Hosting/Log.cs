@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(8, LogLevel.Warning, "The app declares {Count} WebSocket handler path(s) but did not map them: call app.MapWebSocketHandlers(), or run with app.RunResidentAsync(args), which maps them.")]
     public static partial void WebSocketHandlersNotMapped(ILogger logger, int count);
 
+    [LoggerMessage(9, LogLevel.Information, "Listening on ASP.NET Core's addresses (urls, ASPNETCORE_URLS or Kestrel:Endpoints) because Resident:ListenIp and Resident:ListenPort are not set.")]
+    public static partial void UsingAspNetCoreAddresses(ILogger logger);
+
     [LoggerMessage(6, LogLevel.Information, "Replaced the stale Unix socket file {Path} left by an earlier run.")]
     public static partial void StaleSocketReplaced(ILogger logger, string path);
 }

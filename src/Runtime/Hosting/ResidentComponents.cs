@@ -1,63 +1,74 @@
 namespace Resident.Hosting;
 
 /// <summary>
-/// The app's declared components, built once per host by their generated factories. A class declared in several
-/// roles (say a cleaner that is also a lifecycle hook) is built once and shared.
+/// The one place components are built from their generated factories. A class declared in several roles (say a
+/// cleaner that is also a lifecycle hook) is built once and shared. A factory that throws is recorded with the
+/// component's name and role, so the start-up checks report it beside every other problem.
 /// </summary>
-internal sealed class ResidentComponents
+internal sealed class ResidentComponents(IServiceProvider services)
 {
     private readonly Dictionary<string, object> _instances = new(StringComparer.Ordinal);
-    private readonly IServiceProvider _services;
+    private readonly List<Exception> _failures = [];
 
-    public ResidentComponents(ResidentDeclarations declarations, IServiceProvider services)
+    /// <summary>The components that could not be built, one sentence each.</summary>
+    public List<string> Errors { get; } = [];
+
+    /// <summary>The exceptions their factories threw.</summary>
+    public IReadOnlyList<Exception> Failures => _failures;
+
+    public Named<ICleaner>[] Cleaners { get; private set; } = [];
+
+    public Named<IRequestReceivedHook>[] RequestReceivedHooks { get; private set; } = [];
+
+    public Named<IResponseGeneratedHook>[] ResponseGeneratedHooks { get; private set; } = [];
+
+    public (LifecycleEvent Event, Named<ILifecycleHook> Hook)[] LifecycleHooks { get; private set; } = [];
+
+    /// <summary>Builds the cleaners, request hooks and lifecycle hooks.</summary>
+    public void BuildServerComponents(ResidentDeclarations declarations)
     {
-        _services = services;
         Cleaners = Build(declarations.Cleaners, "cleaner");
         RequestReceivedHooks = Build(declarations.RequestReceivedHooks, "request hook");
         ResponseGeneratedHooks = Build(declarations.ResponseGeneratedHooks, "request hook");
-        LifecycleHooks = [.. declarations.LifecycleHooks.Select(hook =>
-            (hook.Event, Build([hook.Declaration], "lifecycle hook")[0]))];
-        foreach (var handler in declarations.WebSocketHandlers)
-        {
-            Instance(new Declaration<IWebSocketHandler>(handler.Name, 0, handler.Factory), "WebSocket handler");
-        }
+        LifecycleHooks = [.. declarations.LifecycleHooks
+            .Select(hook => (hook.Event, hook.Declaration.Name, Instance: Create(hook.Declaration.Name, "lifecycle hook", hook.Declaration.Factory)))
+            .Where(hook => hook.Instance is not null)
+            .Select(hook => (hook.Event, new Named<ILifecycleHook>(hook.Name, hook.Instance!)))];
     }
 
     /// <summary>The instance of the WebSocket handler class <paramref name="name"/>.</summary>
     public IWebSocketHandler WebSocketHandler(string name) => (IWebSocketHandler)_instances[name];
 
-    public Named<ICleaner>[] Cleaners { get; }
-
-    public Named<IRequestReceivedHook>[] RequestReceivedHooks { get; }
-
-    public Named<IResponseGeneratedHook>[] ResponseGeneratedHooks { get; }
-
-    public (LifecycleEvent Event, Named<ILifecycleHook> Hook)[] LifecycleHooks { get; }
-
-    private Named<T>[] Build<T>(Declaration<T>[] declarations, string role) where T : class =>
-        [.. declarations.Select(declaration => new Named<T>(declaration.Name, Instance(declaration, role)))];
-
-    private T Instance<T>(Declaration<T> declaration, string role) where T : class
+    /// <summary>
+    /// Builds (or returns the already built instance of) the component <paramref name="name"/> in the given role;
+    /// null, with the failure recorded, when its factory throws.
+    /// </summary>
+    public T? Create<T>(string name, string role, Func<IServiceProvider, T> factory) where T : class
     {
-        if (_instances.TryGetValue(declaration.Name, out var existing) && existing is T shared)
+        if (_instances.TryGetValue(name, out var existing) && existing is T shared)
         {
             return shared;
         }
 
-        T created;
         try
         {
-            created = declaration.Factory(_services);
+            var created = factory(services);
+            _instances[name] = created;
+            return created;
         }
         catch (Exception exception)
         {
-            throw new InvalidOperationException(
-                $"Resident could not create the {role} '{declaration.Name}': {exception.Message}", exception);
+            Errors.Add($"Resident could not create the {role} '{name}': {exception.Message}");
+            _failures.Add(exception);
+            return null;
         }
-
-        _instances[declaration.Name] = created;
-        return created;
     }
+
+    private Named<T>[] Build<T>(Declaration<T>[] declarations, string role) where T : class =>
+        [.. declarations
+            .Select(declaration => (declaration.Name, Instance: Create(declaration.Name, role, declaration.Factory)))
+            .Where(component => component.Instance is not null)
+            .Select(component => new Named<T>(component.Name, component.Instance!))];
 }
 
 /// <summary>A component instance with the type name it is logged under.</summary>

@@ -1,13 +1,9 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Resident.Cli;
 using Resident.Hosting;
-using Resident.Http;
 
 namespace Resident;
 
@@ -15,15 +11,31 @@ namespace Resident;
 public static class ResidentHostingExtensions
 {
     /// <summary>
-    /// Adds Resident to the app: binds the <c>Resident</c> configuration section over the defaults (and over any
-    /// <paramref name="defaults"/> set in code), validates it when the host starts, and wires every declaration
-    /// of the generated manifests (cleaners, request hooks, lifecycle hooks) into the server.
+    /// Adds Resident to the app with the declarations of every loaded assembly (their generated manifests register
+    /// themselves): binds the <c>Resident</c> configuration section over the defaults (and over any set in
+    /// <paramref name="configure"/>), and checks settings and declarations when the host starts, failing the start
+    /// once with every problem (<see cref="ResidentStartupException"/>).
     /// </summary>
+    /// <typeparam name="TBuilder">The app's builder type (<c>WebApplicationBuilder</c>, <c>HostApplicationBuilder</c>…), returned for chaining.</typeparam>
     /// <param name="builder">The app's builder.</param>
-    /// <param name="defaults">Optional code defaults; configuration values override them.</param>
-    public static WebApplicationBuilder AddResident(this WebApplicationBuilder builder, Action<ResidentOptions>? defaults = null)
+    /// <param name="configure">Optional code defaults; configuration values override them.</param>
+    public static TBuilder AddResident<TBuilder>(this TBuilder builder, Action<ResidentOptions>? configure = null)
+        where TBuilder : IHostApplicationBuilder =>
+        builder.AddResident(ResidentManifests.All, configure);
+
+    /// <summary>
+    /// Adds Resident to the app with exactly the declarations of <paramref name="manifests"/> (a test host's choice,
+    /// say <c>[Resident.Generated.ResidentManifestOf_MyApp.Manifest]</c>) instead of every loaded assembly's.
+    /// </summary>
+    /// <typeparam name="TBuilder">The app's builder type, returned for chaining.</typeparam>
+    /// <param name="builder">The app's builder.</param>
+    /// <param name="manifests">The generated manifests whose declarations the server runs.</param>
+    /// <param name="configure">Optional code defaults; configuration values override them.</param>
+    public static TBuilder AddResident<TBuilder>(this TBuilder builder, IEnumerable<IResidentManifest> manifests, Action<ResidentOptions>? configure = null)
+        where TBuilder : IHostApplicationBuilder
     {
         ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(manifests);
         var services = builder.Services;
         if (services.Any(service => service.ServiceType == typeof(ResidentServer)))
         {
@@ -31,17 +43,14 @@ public static class ResidentHostingExtensions
         }
 
         var options = services.AddOptions<ResidentOptions>();
-        if (defaults is not null)
+        if (configure is not null)
         {
-            options.Configure(defaults);
+            // Registered before the sections' binders, so configuration wins over code.
+            options.Configure(configure);
         }
 
-        services.AddSingleton<IConfigureOptions<ResidentOptions>, ResidentOptionsSetup>();
-        services.AddSingleton<IValidateOptions<ResidentOptions>, ResidentOptionsValidator>();
-        options.ValidateOnStart();
-
         // The shutdown budget is MaxWaitTime (LaravelS max_wait_time). Host options are read while the app is built,
-        // before validation runs at start, so read the setting unvalidated and leave a bad value to the validator.
+        // before the start-up checks run, so read the setting unchecked and leave a bad value to the checks.
         services.AddSingleton<IConfigureOptions<HostOptions>>(provider => new ConfigureOptions<HostOptions>(host =>
         {
             var unvalidated = new ResidentOptions();
@@ -50,26 +59,27 @@ public static class ResidentHostingExtensions
                 setup.Configure(unvalidated);
             }
 
-            if (unvalidated.MaxWaitTime is >= ResidentOptions.MinMaxWaitTime and <= ResidentOptions.MaxMaxWaitTime)
+            if (ServerFeature.IsValidMaxWaitTime(unvalidated.MaxWaitTime))
             {
-                host.ShutdownTimeout = TimeSpan.FromSeconds(unvalidated.MaxWaitTime);
+                host.ShutdownTimeout = unvalidated.MaxWaitTime;
             }
         }));
 
-        var declarations = ResidentManifestBuilder.Collect(ResidentManifests.All);
+        var declarations = ResidentManifestBuilder.Collect(manifests);
         services.AddSingleton(provider => new ResidentRuntime(declarations, provider));
         services.AddSingleton<ResidentServer>();
         services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());
-        services.AddSingleton<Resident.WebSockets.WebSocketServer>();
-        services.AddSingleton<IWebSocketServer>(provider => provider.GetRequiredService<Resident.WebSockets.WebSocketServer>());
-        services.AddSingleton<Resident.Tasks.TaskQueue>();
-        services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
-        services.AddSingleton<IEventDispatcher>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
-        services.AddSingleton<Resident.Timers.CronScheduler>();
-        services.AddSingleton<Resident.Processes.CustomProcessSupervisor>();
-        services.AddSingleton<ICustomProcesses>(provider => provider.GetRequiredService<Resident.Processes.CustomProcessSupervisor>());
-        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ResidentKestrelSetup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ResidentStartupFilter>());
+
+        // One line per feature: each registers its services, how it reads its part of the section and its start-up check.
+        ServerFeature.AddServer(services);
+        Resident.Http.HttpFeature.AddHttp(services);
+        Resident.WebSockets.WebSocketFeature.AddWebSockets(services);
+        Resident.Tasks.TaskFeature.AddTasks(services);
+        Resident.Events.EventFeature.AddEvents(services);
+        Resident.Timers.CronFeature.AddCronJobs(services);
+        Resident.Processes.CustomProcessFeature.AddCustomProcesses(services);
+        Resident.Sockets.SocketFeature.AddSockets(services);
+        Resident.Tables.TableOptionsFeature.AddTableOptions(services);
 
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
@@ -79,11 +89,13 @@ public static class ResidentHostingExtensions
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
 
         // Third: ports bind before Kestrel listens (so a port that cannot bind fails the start) and close after it.
-        services.AddSingleton<Resident.Sockets.SocketServer>();
-        services.AddSingleton<ISocketPorts>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>());
         services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
 
+        // Tables open before the lifecycle service starts (they insert themselves first)…
         Resident.Tables.TableHosting.AddTables(services, declarations.Tables);
+
+        // …and before all of it, the one start-up pass: every setting, declaration and component checked at once.
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentStartup>());
         return builder;
     }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -19,7 +21,6 @@ internal sealed class ResidentLifecycleService(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        runtime.EnsureComponents();
         server.MarkStarted();
         AppDomain.CurrentDomain.UnhandledException += OnUnhandledException;
         await FireAsync(LifecycleEvent.ServerStart, null, cancellationToken);
@@ -30,7 +31,7 @@ internal sealed class ResidentLifecycleService(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
-        server.CaptureListenAddresses();
+        server.CaptureListenAddresses(services.GetService<IServer>());
         if (server.Options.Socket is { Length: > 0 } socket && File.Exists(socket) && !OperatingSystem.IsWindows())
         {
             // nginx runs as another user: let it connect to the upstream socket.
@@ -83,8 +84,14 @@ internal sealed class ResidentLifecycleService(
 
     internal async Task FireAsync(LifecycleEvent lifecycleEvent, Exception? exception, CancellationToken cancellationToken)
     {
+        if (runtime.BuiltComponents is not { } components)
+        {
+            // The start failed before the hooks were built (or has not happened): there is nothing to fire.
+            return;
+        }
+
         LifecycleEventContext? context = null;
-        foreach (var (hookEvent, hook) in runtime.Components.LifecycleHooks)
+        foreach (var (hookEvent, hook) in components.LifecycleHooks)
         {
             if (hookEvent != lifecycleEvent)
             {

@@ -16,6 +16,9 @@ public sealed partial class ResidentManifestBuilder
     private readonly List<WebSocketHandlerDeclaration> _webSocketHandlers = [];
     private readonly List<Resident.Tables.TableDeclaration> _tables = [];
 
+    // What the manifests contradict each other in (two handlers on one path…); reported by the start-up checks.
+    private readonly List<string> _buildProblems = [];
+
     /// <summary>Declares a <see cref="CleanerAttribute">[Cleaner]</see>.</summary>
     /// <param name="name">The fully qualified type name; it orders cleaners of equal order and names the cleaner in logs.</param>
     /// <param name="order">The cleaner's <see cref="CleanerAttribute.Order"/>.</param>
@@ -48,7 +51,7 @@ public sealed partial class ResidentManifestBuilder
     public void AddTable<TRow>() where TRow : struct, ITableRow<TRow> =>
         _tables.Add(Resident.Tables.TableDeclaration.For<TRow>());
 
-    /// <exception cref="InvalidOperationException">A WebSocket path is not a path, or two handlers share one.</exception>
+    /// <summary>The ordered declarations; a path that is not a path or a name used twice is left out and named in <c>Problems</c>.</summary>
     internal ResidentDeclarations Build() => new(
         Sorted(_cleaners),
         _lifecycleHooks
@@ -62,6 +65,7 @@ public sealed partial class ResidentManifestBuilder
         BuildSockets())
     {
         Tables = CheckedTables(),
+        Problems = [.. _buildProblems],
     };
 
     private Resident.Tables.TableDeclaration[] CheckedTables()
@@ -71,9 +75,10 @@ public sealed partial class ResidentManifestBuilder
         {
             if (byName.TryGetValue(table.Name, out var first))
             {
-                throw new InvalidOperationException(first.RowType == table.RowType
+                _buildProblems.Add(first.RowType == table.RowType
                     ? $"The table row {table.RowType} is declared twice."
                     : $"The tables {first.RowType} and {table.RowType} are both named '{table.Name}'; give each table its own name.");
+                continue;
             }
 
             byName.Add(table.Name, table);
@@ -89,17 +94,18 @@ public sealed partial class ResidentManifestBuilder
         {
             if (string.IsNullOrWhiteSpace(handler.Path) || handler.Path[0] != '/')
             {
-                throw new InvalidOperationException(
-                    $"The WebSocket handler {handler.Name} declares the path '{handler.Path}'; a path must start with '/', such as \"/ws\".");
+                _buildProblems.Add($"The WebSocket handler {handler.Name} declares the path '{handler.Path}'; a path must start with '/', such as \"/ws\".");
+                continue;
             }
 
             // Routing ignores case and a trailing slash, so "/ws", "/WS" and "/ws/" are one path.
             var key = handler.Path.Length > 1 ? handler.Path.TrimEnd('/') : handler.Path;
             if (byPath.TryGetValue(key, out var first))
             {
-                throw new InvalidOperationException(first.Name == handler.Name
+                _buildProblems.Add(first.Name == handler.Name
                     ? $"The WebSocket handler {handler.Name} declares the path '{handler.Path}' twice."
                     : $"The WebSocket handlers {first.Name} and {handler.Name} both declare the path '{handler.Path}'; give each handler its own path.");
+                continue;
             }
 
             byPath.Add(key, handler);
@@ -146,4 +152,7 @@ internal sealed record ResidentDeclarations(
 {
     /// <summary>The <c>[SwooleTable]</c> row structs, ordered by table name.</summary>
     public Resident.Tables.TableDeclaration[] Tables { get; init; } = [];
+
+    /// <summary>Declarations rejected at compile time or contradicting each other, one full sentence each; the start fails with them.</summary>
+    public string[] Problems { get; init; } = [];
 }

@@ -11,10 +11,30 @@ public sealed class ResidentOptions
     public const string SectionName = "Resident";
 
     /// <summary>The IPv4 or IPv6 address to listen on. Default <c>127.0.0.1</c>; <c>0.0.0.0</c> or <c>::</c> listens on every interface.</summary>
-    public string ListenIp { get; set; } = "127.0.0.1";
+    public string ListenIp
+    {
+        get => _listenIp;
+        set
+        {
+            _listenIp = value;
+            ListenAddressSet = true;
+        }
+    }
 
-    /// <summary>The TCP port to listen on, 0–65535; 0 lets the operating system choose. Default 5200.</summary>
-    public int ListenPort { get; set; } = 5200;
+    /// <summary>
+    /// The TCP port to listen on, 0–65535; 0 lets the operating system choose. Default 5200. When neither this nor
+    /// <see cref="ListenIp"/> is set (in configuration or code) and ASP.NET Core's own addresses are (<c>urls</c>,
+    /// <c>ASPNETCORE_URLS</c>, <c>--urls</c> or <c>Kestrel:Endpoints</c>), Kestrel listens on those instead.
+    /// </summary>
+    public int ListenPort
+    {
+        get => _listenPort;
+        set
+        {
+            _listenPort = value;
+            ListenAddressSet = true;
+        }
+    }
 
     /// <summary>
     /// An optional Unix domain socket path to listen on as well (for an nginx <c>upstream</c>). A stale socket file
@@ -32,17 +52,20 @@ public sealed class ResidentOptions
     /// Most task deliveries and event firings waiting for a worker, 1–10,000,000 (and, counted apart, most waiting on a
     /// delay or a retry). Default 100,000. It bounds the memory a burst can take.
     /// </summary>
-    public int TaskQueueCapacity { get; set; } = 100_000;
+    public int TaskQueueCapacity { get; set; } = ResidentLimits.Server.DefaultTaskQueueCapacity;
 
     /// <summary>What a delivery does while the task queue is full. Default <see cref="Resident.TaskQueueFullMode.Wait"/>.</summary>
     public TaskQueueFullMode TaskQueueFullMode { get; set; } = TaskQueueFullMode.Wait;
 
-    /// <summary>Milliseconds a delivery waits for room in a full queue before it is refused, 0–3,600,000. Default 1000.</summary>
-    public int TaskQueueFullTimeout { get; set; } = 1000;
+    /// <summary>
+    /// How long a delivery waits for room in a full queue before it is refused, 0 to 1 hour. Default 1 second.
+    /// Configuration takes milliseconds (<c>1000</c>) or a time span (<c>00:00:01</c>).
+    /// </summary>
+    public TimeSpan TaskQueueFullTimeout { get; set; } = TimeSpan.FromMilliseconds(ResidentLimits.Server.DefaultTaskQueueFullTimeoutMilliseconds);
 
     /// <summary>
     /// Per-job overrides by job name (section <c>Resident:CronJobs:{Name}</c>): <c>Enabled</c>, <c>Interval</c>
-    /// (milliseconds) or <c>Expression</c>, and <c>TimeZone</c>.
+    /// (milliseconds or a time span) or <c>Expression</c>, and <c>TimeZone</c>.
     /// </summary>
     public IDictionary<string, CronJobOptions> CronJobs { get; set; } = new Dictionary<string, CronJobOptions>(StringComparer.OrdinalIgnoreCase);
 
@@ -58,8 +81,11 @@ public sealed class ResidentOptions
     /// <summary>Requests after which a worker is recycled in supervised mode; 0 (the default) never recycles.</summary>
     public int MaxRequest { get; set; }
 
-    /// <summary>Seconds a stopping or reloading server waits for in-flight work, 1–3600. Default 60.</summary>
-    public int MaxWaitTime { get; set; } = 60;
+    /// <summary>
+    /// How long a stopping or reloading server waits for in-flight work, 1 second to 1 hour. Default 60 seconds.
+    /// Configuration takes seconds (<c>60</c>) or a time span (<c>00:01:00</c>).
+    /// </summary>
+    public TimeSpan MaxWaitTime { get; set; } = TimeSpan.FromSeconds(ResidentLimits.Server.DefaultMaxWaitTimeSeconds);
 
     /// <summary>The value of the <c>Server</c> response header; empty (the default) sends no <c>Server</c> header.</summary>
     public string Server { get; set; } = "";
@@ -83,16 +109,21 @@ public sealed class ResidentOptions
     public int NodeId { get; set; }
 
     /// <summary>
-    /// Seconds a WebSocket connection may send nothing before the server closes it (Swoole <c>heartbeat_idle_time</c>).
-    /// 0 (the default) means twice <see cref="HeartbeatCheckInterval"/>, or no idle limit when that is 0 too.
+    /// How long a WebSocket connection may send nothing before the server closes it (Swoole <c>heartbeat_idle_time</c>),
+    /// up to a day. Zero (the default) means twice <see cref="HeartbeatCheckInterval"/>, or no idle limit when that is
+    /// zero too. Configuration takes seconds or a time span.
     /// </summary>
-    public int HeartbeatIdleTime { get; set; }
+    public TimeSpan HeartbeatIdleTime { get; set; }
 
     /// <summary>
-    /// Seconds between idle checks (Swoole <c>heartbeat_check_interval</c>). 0 (the default) means half of
-    /// <see cref="HeartbeatIdleTime"/> (at least 1), or no checks when that is 0 too.
+    /// Time between idle checks (Swoole <c>heartbeat_check_interval</c>), up to a day. Zero (the default) means half of
+    /// <see cref="HeartbeatIdleTime"/> (at least 1 second), or no checks when that is zero too. Configuration takes
+    /// seconds or a time span.
     /// </summary>
-    public int HeartbeatCheckInterval { get; set; }
+    public TimeSpan HeartbeatCheckInterval { get; set; }
+
+    // The feature sections below are bound and checked by their feature folders (WebSockets/, Tables/, Timers/,
+    // Processes/, Sockets/); they hang off this class so IOptions<ResidentOptions> gives the whole configuration.
 
     /// <summary>WebSocket limits and keep-alive (section <c>Resident:WebSocket</c>).</summary>
     public ResidentWebSocketOptions WebSocket { get; set; } = new();
@@ -100,119 +131,17 @@ public sealed class ResidentOptions
     /// <summary>Shared-memory table settings (section <c>Resident:Tables</c>).</summary>
     public ResidentTableOptions Tables { get; set; } = new();
 
-    internal const int MinMaxWaitTime = 1;
-    internal const int MaxMaxWaitTime = 3600;
-
-    /// <summary>Errors met while reading configuration, reported by validation at start.</summary>
+    /// <summary>Errors met while reading configuration, reported with every other start-up error.</summary>
     internal List<string> BindingErrors { get; } = [];
-}
-
-/// <summary>What a task delivery or event firing does while the task queue is full.</summary>
-public enum TaskQueueFullMode
-{
-    /// <summary>Wait up to <c>TaskQueueFullTimeout</c> for room, then refuse (the call returns false).</summary>
-    Wait,
-
-    /// <summary>Refuse at once (the call returns false).</summary>
-    Refuse,
-}
-
-/// <summary>Configuration overrides of one cron job.</summary>
-public sealed class CronJobOptions
-{
-    /// <summary>False turns the job off. Default true.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>A new interval in milliseconds (makes the job an interval job).</summary>
-    public int? Interval { get; set; }
-
-    /// <summary>A new cron expression (makes the job a cron job).</summary>
-    public string? Expression { get; set; }
-
-    /// <summary>A new time zone for the cron expression.</summary>
-    public string? TimeZone { get; set; }
-}
-
-/// <summary>Configuration overrides of one custom process.</summary>
-public sealed class CustomProcessOptions
-{
-    /// <summary>False does not start the process. Default true.</summary>
-    public bool Enabled { get; set; } = true;
-
-    /// <summary>A new instance count, 1–64.</summary>
-    public int? Num { get; set; }
-}
-
-/// <summary>Configuration overrides of one extra port; unset values keep the <see cref="SocketHandlerAttribute"/>'s.</summary>
-public sealed class SocketOptions
-{
-    /// <summary>Opens (true) or leaves closed (false) the port; unset keeps the attribute's <see cref="SocketHandlerAttribute.Enabled"/>.</summary>
-    public bool? Enabled { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.Host"/>.</summary>
-    public string? Host { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.Port"/>.</summary>
-    public int? Port { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.Type"/>.</summary>
-    public PortType? Type { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.Framing"/>.</summary>
-    public SocketFraming? Framing { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.PackageEof"/>.</summary>
-    public string? PackageEof { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.LengthOffset"/>.</summary>
-    public int? LengthOffset { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.LengthSize"/>.</summary>
-    public int? LengthSize { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.LengthBigEndian"/>.</summary>
-    public bool? LengthBigEndian { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.BodyOffset"/>.</summary>
-    public int? BodyOffset { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.FixedSize"/>.</summary>
-    public int? FixedSize { get; set; }
-
-    /// <summary>See <see cref="SocketHandlerAttribute.PackageMaxLength"/>.</summary>
-    public int? PackageMaxLength { get; set; }
-}
-
-/// <summary>WebSocket settings, bound from <c>Resident:WebSocket</c>.</summary>
-public sealed class ResidentWebSocketOptions
-{
-    /// <summary>The section name under <c>Resident</c>.</summary>
-    public const string SectionName = "WebSocket";
-
-    /// <summary>The largest message, in bytes, after reassembly; a larger one closes its connection with 1009. Default 1 MiB.</summary>
-    public int MaxMessageSize { get; set; } = 1024 * 1024;
-
-    /// <summary>Most connections open at once; a handshake beyond it is answered 503. 0 (the default) sets no limit.</summary>
-    public int MaxConnections { get; set; }
 
     /// <summary>
-    /// Bytes a connection may have queued behind the message being sent. A client that reads too slowly to keep
-    /// under it is closed with 1008, so it never holds other connections up or grows memory. Default 2 MiB.
+    /// Whether <see cref="ListenIp"/> or <see cref="ListenPort"/> was set (by configuration or code); only then does
+    /// Resident's address win over ASP.NET Core's <c>urls</c> and <c>Kestrel:Endpoints</c>.
     /// </summary>
-    public int SendQueueSize { get; set; } = 2 * 1024 * 1024;
+    internal bool ListenAddressSet { get; private set; }
 
-    /// <summary>
-    /// Browser origins allowed to connect (<c>https://example.com</c>); a handshake from another origin is answered 403.
-    /// Empty (the default) allows any. Requests without an <c>Origin</c> header (non-browser clients) are always allowed.
-    /// </summary>
-    public IList<string> AllowedOrigins { get; set; } = [];
-
-    /// <summary>Seconds between protocol pings the server sends to keep idle connections alive; 0 turns them off. Default 120.</summary>
-    public int KeepAliveInterval { get; set; } = 120;
-
-    /// <summary>Seconds to wait for the pong of a keep-alive ping before dropping the connection; 0 (the default) never drops.</summary>
-    public int KeepAliveTimeout { get; set; }
-
-    /// <summary>Seconds a closing connection waits for the client's close frame before it is dropped, 1–3600. Default 5.</summary>
-    public int CloseTimeout { get; set; } = 5;
+    private string _listenIp = "127.0.0.1";
+    private int _listenPort = ResidentLimits.Server.DefaultListenPort;
 }
+
+

@@ -1,12 +1,19 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Resident.Hosting;
 
 /// <summary>The inline-mode server: one process, worker 0.</summary>
-internal sealed class ResidentServer(IOptions<ResidentOptions> options, IServiceProvider services) : IResidentServer
+internal sealed class ResidentServer(
+    IOptions<ResidentOptions> options,
+    IWebSocketServer webSockets,
+    ITaskQueue tasks,
+    IEventDispatcher events,
+    Resident.Timers.CronScheduler cron,
+    ICustomProcesses processes,
+    ISocketPorts sockets,
+    SwooleTables tables) : IResidentServer
 {
     private long _requestCount;
     private long _activeConnections;
@@ -34,25 +41,26 @@ internal sealed class ResidentServer(IOptions<ResidentOptions> options, IService
 
     public ResidentOptions Options => options.Value;
 
-    public IWebSocketServer WebSockets => services.GetRequiredService<IWebSocketServer>();
+    public IWebSocketServer WebSockets => webSockets;
 
-    public ITaskQueue Tasks => services.GetRequiredService<ITaskQueue>();
+    public ITaskQueue Tasks => tasks;
 
-    public IEventDispatcher Events => services.GetRequiredService<IEventDispatcher>();
+    public IEventDispatcher Events => events;
 
-    public IReadOnlyList<ICronJobInfo> CronJobs => services.GetRequiredService<Resident.Timers.CronScheduler>().Jobs;
+    public IReadOnlyList<ICronJobInfo> CronJobs => cron.Jobs;
 
-    public ICustomProcesses Processes => services.GetRequiredService<ICustomProcesses>();
+    public ICustomProcesses Processes => processes;
 
-    public ISocketPorts Sockets => services.GetRequiredService<ISocketPorts>();
+    public ISocketPorts Sockets => sockets;
 
-    public SwooleTables Tables => services.GetRequiredService<SwooleTables>();
+    public SwooleTables Tables => tables;
 
     internal void MarkStarted() => Interlocked.Exchange(ref _startTimeTicks, DateTimeOffset.UtcNow.UtcTicks);
 
-    internal void CaptureListenAddresses()
+    /// <summary>Records where the server listens; <paramref name="server"/> is null in a host without one.</summary>
+    internal void CaptureListenAddresses(IServer? server)
     {
-        var addresses = services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses;
+        var addresses = server?.Features.Get<IServerAddressesFeature>()?.Addresses;
         Volatile.Write(ref _listenAddresses, addresses is null ? [] : [.. addresses]);
     }
 

@@ -1,5 +1,7 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
@@ -10,8 +12,14 @@ namespace Resident.Http;
 /// Points Kestrel at <c>ListenIp:ListenPort</c> and the optional Unix socket, counts connections, and leaves the
 /// Server header to Resident (Kestrel's own "Kestrel" header is turned off).
 /// </summary>
+/// <remarks>
+/// Which address wins: <c>Resident:ListenIp</c>/<c>Resident:ListenPort</c> when either is set (in configuration or in
+/// code); otherwise ASP.NET Core's own addresses when the user gave some (<c>urls</c>, <c>ASPNETCORE_URLS</c>,
+/// <c>--urls</c>, <c>UseUrls</c>, <c>Kestrel:Endpoints</c>); otherwise the defaults, 127.0.0.1:5200.
+/// </remarks>
 internal sealed class ResidentKestrelSetup(
     IOptions<ResidentOptions> options,
+    IConfiguration configuration,
     ResidentServer server,
     ILogger<ResidentKestrelSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
@@ -19,7 +27,24 @@ internal sealed class ResidentKestrelSetup(
     {
         var settings = options.Value;
         kestrel.AddServerHeader = false;
-        kestrel.Listen(IPAddress.Parse(settings.ListenIp), settings.ListenPort, CountConnections);
+        var errors = new List<string>();
+        HttpFeature.Validate(settings, errors);
+        if (errors.Count > 0)
+        {
+            // Kestrel is built before the start-up checks run; they report the bad keys with every other problem.
+            return;
+        }
+
+        if (settings.ListenAddressSet || !AspNetCoreAddressesConfigured(configuration))
+        {
+            kestrel.Listen(IPAddress.Parse(settings.ListenIp), settings.ListenPort, CountConnections);
+        }
+        else
+        {
+            // Kestrel binds the user's urls or Kestrel:Endpoints; count their connections too.
+            kestrel.ConfigureEndpointDefaults(CountConnections);
+            Log.UsingAspNetCoreAddresses(logger);
+        }
 
         if (!string.IsNullOrEmpty(settings.Socket))
         {
@@ -31,6 +56,11 @@ internal sealed class ResidentKestrelSetup(
             kestrel.ListenUnixSocket(settings.Socket, CountConnections);
         }
     }
+
+    /// <summary>Whether ASP.NET Core's own address settings are given: <c>urls</c> (also from ASPNETCORE_URLS) or <c>Kestrel:Endpoints</c>.</summary>
+    internal static bool AspNetCoreAddressesConfigured(IConfiguration configuration) =>
+        !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey])
+        || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
 
     private void CountConnections(ListenOptions listen) =>
         listen.Use(next => async connection =>

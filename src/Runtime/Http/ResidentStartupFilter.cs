@@ -29,11 +29,10 @@ internal sealed class ResidentStartupFilter(
 
         if (settings.HandleStatic)
         {
+            // The start-up checks report a missing web root; this guards a pipeline built without them.
             if (string.IsNullOrEmpty(environment.WebRootPath) || !Directory.Exists(environment.WebRootPath))
             {
-                throw new InvalidOperationException(
-                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.HandleStatic)} is true, but the web root " +
-                    $"'{environment.WebRootPath ?? Path.Combine(environment.ContentRootPath, "wwwroot")}' does not exist.");
+                throw new InvalidOperationException(HttpFeature.MissingWebRoot(HttpFeature.WebRoot(environment)));
             }
 
             var index = new StaticFileIndex(environment.WebRootFileProvider);

@@ -19,7 +19,6 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
     private readonly Dictionary<string, CustomProcessGroup> _groups = new(StringComparer.Ordinal);
     private readonly List<Task> _loops = [];
     private readonly List<(ICustomProcess Instance, CustomProcessContext Context)> _running = [];
-    private (CustomProcessDeclaration Declaration, int Num)[] _plan = [];
 
     public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<CustomProcessSupervisor> logger)
     {
@@ -43,53 +42,6 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
     public IEnumerator<ICustomProcessPipe> GetEnumerator() => _groups.Values.Cast<ICustomProcessPipe>().GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-
-    /// <summary>Checks names, counts and configuration; throws naming the class or key at fault.</summary>
-    public void Prepare()
-    {
-        var byName = new Dictionary<string, CustomProcessDeclaration>(StringComparer.Ordinal);
-        var plan = new List<(CustomProcessDeclaration, int)>();
-        foreach (var declaration in _declarations)
-        {
-            if (string.IsNullOrWhiteSpace(declaration.ProcessName))
-            {
-                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} has an empty name; name it, such as [CustomProcess(\"worker\")].");
-            }
-
-            if (!byName.TryAdd(declaration.ProcessName, declaration))
-            {
-                throw new InvalidOperationException(
-                    $"The custom processes {byName[declaration.ProcessName].Name} and {declaration.Name} are both named '{declaration.ProcessName}'; give each its own name.");
-            }
-
-            if (declaration.Num is < 1 or > 64)
-            {
-                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} sets Num = {declaration.Num}; use 1 to 64.");
-            }
-
-            if (declaration.RestartIntervalSeconds is < 0 or > 3600)
-            {
-                throw new InvalidOperationException($"[CustomProcess] {declaration.Name} sets RestartInterval = {declaration.RestartIntervalSeconds}; use 0 to 3600 seconds.");
-            }
-
-            _options.CustomProcesses.TryGetValue(declaration.ProcessName, out var overrides);
-            if (overrides is not { Enabled: false })
-            {
-                plan.Add((declaration, overrides?.Num ?? declaration.Num));
-            }
-        }
-
-        foreach (var configured in _options.CustomProcesses.Keys)
-        {
-            if (!byName.ContainsKey(configured))
-            {
-                throw new InvalidOperationException(
-                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.CustomProcesses)}:{configured} names no custom process; the processes are: {(byName.Count == 0 ? "(none)" : string.Join(", ", byName.Keys))}.");
-            }
-        }
-
-        _plan = [.. plan];
-    }
 
     public void Start()
     {

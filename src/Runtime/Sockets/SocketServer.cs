@@ -14,9 +14,7 @@ namespace Resident.Sockets;
 /// closed when it stops.
 /// </summary>
 internal sealed partial class SocketServer(
-    ResidentRuntime runtime,
     IOptions<ResidentOptions> options,
-    IServiceProvider services,
     ILoggerFactory loggerFactory) : ISocketPorts, IHostedLifecycleService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<SocketServer>();
@@ -38,26 +36,17 @@ internal sealed partial class SocketServer(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
-        var plans = Plan(runtime.Declarations.Sockets, options.Value);
-        if (plans.Count == 0)
+        // Checked, planned and built by the start-up checks (SocketServer.Prepare.cs).
+        var plans = _built;
+        if (plans.Length == 0)
         {
             return;
         }
 
         var transport = new SocketTransportFactory(Options.Create(new SocketTransportOptions()), loggerFactory);
-        foreach (var plan in plans)
+        foreach (var (plan, handler) in plans)
         {
             var logger = loggerFactory.CreateLogger("Resident.Sockets." + plan.Name);
-            object handler;
-            try
-            {
-                handler = plan.Declaration.Factory(services);
-            }
-            catch (Exception exception)
-            {
-                throw new InvalidOperationException($"Resident could not create the socket handler '{plan.Declaration.Name}': {exception.Message}", exception);
-            }
-
             try
             {
                 if (plan.Type is PortType.Udp or PortType.Udp6)
@@ -99,7 +88,7 @@ internal sealed partial class SocketServer(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(options.Value.MaxWaitTime);
+        var deadline = DateTimeOffset.UtcNow.Add(options.Value.MaxWaitTime);
         var stops = _ports.Values.Select(port => port switch
         {
             TcpPort tcp => tcp.StopAsync(deadline),
@@ -121,134 +110,6 @@ internal sealed partial class SocketServer(
     private static string Key(string name) => $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Sockets)}:{name}";
 
     private static string Describe(EndPoint endPoint) => endPoint is IPEndPoint ip ? ip.ToString() : $"unix:{endPoint}";
-
-    internal sealed record PortPlan(string Name, PortType Type, EndPoint EndPoint, MessageFramer Framer, SocketHandlerDeclaration Declaration);
-
-    /// <summary>Merges configuration over the attributes and checks every value; throws naming the key or class at fault.</summary>
-    internal static List<PortPlan> Plan(SocketHandlerDeclaration[] declarations, ResidentOptions options)
-    {
-        var byName = new Dictionary<string, SocketHandlerDeclaration>(StringComparer.Ordinal);
-        foreach (var declaration in declarations)
-        {
-            var name = declaration.Settings.Name;
-            if (string.IsNullOrWhiteSpace(name))
-            {
-                throw new InvalidOperationException($"[SocketHandler] {declaration.Name} has an empty name; name it, such as [SocketHandler(\"tcp\")].");
-            }
-
-            if (!byName.TryAdd(name, declaration))
-            {
-                throw new InvalidOperationException(
-                    $"The socket handlers {byName[name].Name} and {declaration.Name} are both named '{name}'; give each its own name.");
-            }
-        }
-
-        foreach (var configured in options.Sockets.Keys)
-        {
-            if (!byName.ContainsKey(configured))
-            {
-                throw new InvalidOperationException(
-                    $"{Key(configured)} names no socket handler; the handlers are: {(byName.Count == 0 ? "(none)" : string.Join(", ", byName.Keys))}.");
-            }
-        }
-
-        var plans = new List<PortPlan>();
-        foreach (var declaration in declarations)
-        {
-            var attribute = declaration.Settings;
-            options.Sockets.TryGetValue(attribute.Name, out var configured);
-            if (!(configured?.Enabled ?? attribute.Enabled))
-            {
-                continue;
-            }
-
-            var key = Key(attribute.Name);
-            var where = $"({key} or [SocketHandler] on {declaration.Name})";
-            var type = configured?.Type ?? attribute.Type;
-            if (!Enum.IsDefined(type))
-            {
-                throw new InvalidOperationException($"{key}:Type is {type}; use Tcp, Tcp6, Udp, Udp6 or Unix.");
-            }
-
-            var isUdp = type is PortType.Udp or PortType.Udp6;
-            if (!declaration.Handler.HasFlag(isUdp ? SocketHandlerKind.Udp : SocketHandlerKind.Tcp))
-            {
-                throw new InvalidOperationException(isUdp
-                    ? $"{declaration.Name} serves the {type} port '{attribute.Name}' but does not implement IUdpHandler."
-                    : $"{declaration.Name} serves the {type} port '{attribute.Name}' but does not implement ITcpHandler.");
-            }
-
-            var host = configured?.Host ?? attribute.Host;
-            var port = configured?.Port ?? attribute.Port;
-            EndPoint endPoint;
-            if (type == PortType.Unix)
-            {
-                if (string.IsNullOrWhiteSpace(host))
-                {
-                    throw new InvalidOperationException($"{key}:Host must be the socket's path for a Unix port {where}.");
-                }
-
-                endPoint = new System.Net.Sockets.UnixDomainSocketEndPoint(host);
-            }
-            else
-            {
-                var v6 = type is PortType.Tcp6 or PortType.Udp6;
-                host ??= v6 ? "::1" : "127.0.0.1";
-                if (!IPAddress.TryParse(host, out var address)
-                    || (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6) != v6)
-                {
-                    throw new InvalidOperationException(
-                        $"{key}:Host must be an {(v6 ? "IPv6" : "IPv4")} address for a {type} port {where}, but is '{host}'.");
-                }
-
-                if (port is < 0 or > 65535)
-                {
-                    throw new InvalidOperationException(port == -1
-                        ? $"{key}:Port is not set {where}; give the port a number (0 lets the system choose)."
-                        : $"{key}:Port must be from 0 to 65535 {where}, but is {port}.");
-                }
-
-                endPoint = new IPEndPoint(address, port);
-            }
-
-            var maxLength = configured?.PackageMaxLength ?? attribute.PackageMaxLength;
-            if (maxLength is < 1 or > 1024 * 1024 * 1024)
-            {
-                throw new InvalidOperationException($"{key}:PackageMaxLength must be from 1 to 1073741824 {where}, but is {maxLength}.");
-            }
-
-            var framing = isUdp ? SocketFraming.None : configured?.Framing ?? attribute.Framing;
-            if (!Enum.IsDefined(framing))
-            {
-                throw new InvalidOperationException($"{key}:Framing is {framing}; use None, Eof, Length or FixedSize.");
-            }
-
-            var eof = configured?.PackageEof ?? attribute.PackageEof;
-            var lengthOffset = configured?.LengthOffset ?? attribute.LengthOffset;
-            var lengthSize = configured?.LengthSize ?? attribute.LengthSize;
-            var bigEndian = configured?.LengthBigEndian ?? attribute.LengthBigEndian;
-            var bodyOffset = configured?.BodyOffset ?? attribute.BodyOffset;
-            var fixedSize = configured?.FixedSize ?? attribute.FixedSize;
-            switch (framing)
-            {
-                case SocketFraming.Eof when string.IsNullOrEmpty(eof):
-                    throw new InvalidOperationException($"{key}:PackageEof must be set for Eof framing {where}, such as \"\\r\\n\".");
-                case SocketFraming.Length when lengthSize is not (1 or 2 or 4):
-                    throw new InvalidOperationException($"{key}:LengthSize must be 1, 2 or 4 {where}, but is {lengthSize}.");
-                case SocketFraming.Length when lengthOffset < 0 || lengthOffset + lengthSize > maxLength:
-                    throw new InvalidOperationException($"{key}:LengthOffset must be from 0 to PackageMaxLength − LengthSize {where}, but is {lengthOffset}.");
-                case SocketFraming.Length when bodyOffset < -1:
-                    throw new InvalidOperationException($"{key}:BodyOffset must be −1 (right after the length field) or more {where}, but is {bodyOffset}.");
-                case SocketFraming.FixedSize when fixedSize < 1 || fixedSize > maxLength:
-                    throw new InvalidOperationException($"{key}:FixedSize must be from 1 to PackageMaxLength ({maxLength}) {where}, but is {fixedSize}.");
-            }
-
-            var framer = new MessageFramer(framing, Encoding.UTF8.GetBytes(eof ?? ""), lengthOffset, lengthSize, bigEndian, bodyOffset, fixedSize, maxLength);
-            plans.Add(new PortPlan(attribute.Name, type, endPoint, framer, declaration));
-        }
-
-        return plans;
-    }
 
     private static partial class Log
     {

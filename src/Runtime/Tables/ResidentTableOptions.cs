@@ -16,7 +16,7 @@ public sealed class ResidentTableOptions
     /// <summary>Where the shared-memory files live. Empty (the default) means <c>/dev/shm</c> where it exists, else the temp folder.</summary>
     public string Directory { get; set; } = "";
 
-    internal const int MaxInstanceNameLength = 100;
+    internal const int MaxInstanceNameLength = ResidentLimits.Table.MaxInstanceNameLength;
 
     internal static string DefaultDirectory => System.IO.Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
 

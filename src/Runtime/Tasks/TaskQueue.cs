@@ -43,9 +43,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _capacity = settings.TaskQueueCapacity;
 
         // The ready queue is bounded by TaskQueueCapacity, and so (separately) are the deliveries waiting on a delay.
-        _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_capacity) { FullMode = BoundedChannelFullMode.Wait });
+        // Built before the start-up checks run: a bad capacity must reach them, not throw here first.
+        _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(1, _capacity)) { FullMode = BoundedChannelFullMode.Wait });
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
-        _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
+        _fullTimeout = settings.TaskQueueFullTimeout;
         _events = [.. background.Events.Select(@event => @event.Type)];
         _listeners = background.Listeners
             .GroupBy(listener => listener.EventType)
@@ -337,54 +338,6 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     {
         _abort.Cancel();
         _ready.Writer.TryComplete();
-    }
-
-    /// <summary>Validates the declarations; called at start so a bad one fails it naming the type.</summary>
-    internal static void Validate(BackgroundDeclarations background)
-    {
-        foreach (var task in background.Tasks)
-        {
-            if (task.PayloadProblem is { } problem)
-            {
-                throw new InvalidOperationException(problem);
-            }
-
-            CheckRetry(task.Name, "[BackgroundTask]", task.Retry);
-        }
-
-        foreach (var @event in background.Events)
-        {
-            if (@event.PayloadProblem is { } problem)
-            {
-                throw new InvalidOperationException(problem);
-            }
-        }
-
-        var events = background.Events.Select(@event => @event.Type).ToHashSet();
-        foreach (var listener in background.Listeners)
-        {
-            CheckRetry(listener.Name, "[EventListener]", listener.Retry);
-            if (!events.Contains(listener.EventType))
-            {
-                throw new InvalidOperationException(
-                    $"The listener {listener.Name} listens to {listener.EventType.FullName}, which is not marked [AsyncEvent]; mark the event class [AsyncEvent].");
-            }
-        }
-    }
-
-    private static void CheckRetry(string name, string attribute, RetryPolicy retry)
-    {
-        if (retry.Tries is < 1 or > MaxTries)
-        {
-            throw new InvalidOperationException($"{attribute} {name} sets Tries = {retry.Tries}; use 1 to {MaxTries}.");
-        }
-
-        if (retry.BackoffMilliseconds < 0 || retry.MaxBackoffMilliseconds < retry.BackoffMilliseconds)
-        {
-            throw new InvalidOperationException(
-                $"{attribute} {name} sets BackoffMilliseconds = {retry.BackoffMilliseconds} and MaxBackoffMilliseconds = {retry.MaxBackoffMilliseconds}; " +
-                "use 0 or more, with MaxBackoffMilliseconds at least BackoffMilliseconds.");
-        }
     }
 
     private static partial class Log

@@ -85,8 +85,8 @@ internal sealed class WebSocketEndpoint
         using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
         {
             SubProtocol = handshake.SubProtocol,
-            KeepAliveInterval = TimeSpan.FromSeconds(settings.KeepAliveInterval),
-            KeepAliveTimeout = settings.KeepAliveTimeout > 0 ? TimeSpan.FromSeconds(settings.KeepAliveTimeout) : Timeout.InfiniteTimeSpan,
+            KeepAliveInterval = settings.KeepAliveInterval,
+            KeepAliveTimeout = settings.KeepAliveTimeout > TimeSpan.Zero ? settings.KeepAliveTimeout : Timeout.InfiniteTimeSpan,
         });
 
         var connection = new WebSocketConnection(

@@ -27,7 +27,7 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
     /// <summary>The validated settings (read on first use, after validation at start).</summary>
     public ResidentWebSocketOptions Settings => _options.Value.WebSocket;
 
-    public TimeSpan CloseTimeout => TimeSpan.FromSeconds(Settings.CloseTimeout);
+    public TimeSpan CloseTimeout => Settings.CloseTimeout;
 
     public int Count => _connections.Count;
 
@@ -157,11 +157,14 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
     }
 
     /// <summary>Swoole's rules: the idle time defaults to twice the interval, the interval to half the idle time.</summary>
-    internal static (TimeSpan Idle, TimeSpan Interval) Heartbeat(int idleSeconds, int intervalSeconds)
+    internal static (TimeSpan Idle, TimeSpan Interval) Heartbeat(int idleSeconds, int intervalSeconds) =>
+        Heartbeat(TimeSpan.FromSeconds(idleSeconds), TimeSpan.FromSeconds(intervalSeconds));
+
+    internal static (TimeSpan Idle, TimeSpan Interval) Heartbeat(TimeSpan idleTime, TimeSpan checkInterval)
     {
-        var idle = idleSeconds > 0 ? idleSeconds : 2 * intervalSeconds;
-        var interval = intervalSeconds > 0 ? intervalSeconds : Math.Max(1, idleSeconds / 2);
-        return idle > 0 ? (TimeSpan.FromSeconds(idle), TimeSpan.FromSeconds(interval)) : (TimeSpan.Zero, TimeSpan.Zero);
+        var idle = idleTime > TimeSpan.Zero ? idleTime : 2 * checkInterval;
+        var interval = checkInterval > TimeSpan.Zero ? checkInterval : TimeSpan.FromSeconds(Math.Max(1, (int)idleTime.TotalSeconds / 2));
+        return idle > TimeSpan.Zero ? (idle, interval) : (TimeSpan.Zero, TimeSpan.Zero);
     }
 
     private async Task CheckHeartbeatsAsync(TimeSpan idle, TimeSpan interval, CancellationToken stopping)
