@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Resident.Tests.Infrastructure;
 using Xunit;
 
@@ -245,4 +248,69 @@ public sealed class HttpServerTests
         BaseAddress = new Uri("http://localhost"),
         Timeout = TimeSpan.FromSeconds(30),
     };
+
+    [Theory]
+    [InlineData("urls", "http://127.0.0.1:0")]
+    [InlineData("Kestrel:Endpoints:Web:Url", "http://127.0.0.1:0")]
+    public async Task Without_Resident_ListenPort_Kestrel_listens_on_the_urls_or_endpoints_the_user_gave(string key, string value)
+    {
+        var (app, logs) = BuildWithoutResidentAddress(new() { [key] = value });
+        await using (app)
+        {
+            await app.StartAsync();
+            var server = app.Services.GetRequiredService<IResidentServer>();
+            var address = Assert.Single(server.ListenAddresses);
+            Assert.StartsWith("http://127.0.0.1:", address, StringComparison.Ordinal);
+            Assert.NotEqual(5200, new Uri(address).Port);
+
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
+            Assert.Equal(1, server.ActiveConnections);
+            Assert.DoesNotContain(logs.Entries, entry => entry.Message.Contains("Overriding address", StringComparison.Ordinal));
+            Assert.Contains(logs.Entries, entry => entry.Message.StartsWith("Listening on ASP.NET Core's addresses", StringComparison.Ordinal));
+            await app.StopAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Resident_ListenPort_set_in_configuration_or_code_wins_over_urls(bool inConfiguration)
+    {
+        // The urls point at a busy port: were they used, the start would fail.
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var busy = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var settings = new Dictionary<string, string?> { ["urls"] = $"http://127.0.0.1:{busy}" };
+        if (inConfiguration)
+        {
+            settings["Resident:ListenPort"] = "0";
+        }
+
+        var (app, _) = BuildWithoutResidentAddress(settings, inConfiguration ? null : options => options.ListenPort = 0);
+        await using (app)
+        {
+            await app.StartAsync();
+            var address = Assert.Single(app.Services.GetRequiredService<IResidentServer>().ListenAddresses);
+            Assert.NotEqual(busy, new Uri(address).Port);
+            using var client = new HttpClient { BaseAddress = new Uri(address) };
+            Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
+            await app.StopAsync();
+        }
+    }
+
+    /// <summary>A real app with no declarations whose settings leave Resident:ListenIp and Resident:ListenPort unset.</summary>
+    private static (WebApplication App, CapturedLogs Logs) BuildWithoutResidentAddress(Dictionary<string, string?> settings, Action<ResidentOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Testing", ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var logs = new CapturedLogs();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(logs);
+        builder.AddResident([], configure);
+        var app = builder.Build();
+        app.MapGet("/plaintext", () => "Hello, World!");
+        return (app, logs);
+    }
 }

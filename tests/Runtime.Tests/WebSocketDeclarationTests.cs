@@ -16,10 +16,10 @@ public sealed class WebSocketDeclarationTests
         builder.AddWebSocketHandler("App.ChatHandler", first, [], _ => null!);
         builder.AddWebSocketHandler("App.PushHandler", second, [], _ => null!);
 
-        var error = Assert.Throws<InvalidOperationException>(builder.Build);
-        Assert.Contains("App.ChatHandler", error.Message, StringComparison.Ordinal);
-        Assert.Contains("App.PushHandler", error.Message, StringComparison.Ordinal);
-        Assert.Contains("give each handler its own path", error.Message, StringComparison.Ordinal);
+        var problem = Assert.Single(builder.Build().Problems);
+        Assert.Contains("App.ChatHandler", problem, StringComparison.Ordinal);
+        Assert.Contains("App.PushHandler", problem, StringComparison.Ordinal);
+        Assert.Contains("give each handler its own path", problem, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -31,8 +31,8 @@ public sealed class WebSocketDeclarationTests
         var builder = new ResidentManifestBuilder();
         builder.AddWebSocketHandler("App.ChatHandler", path, [], _ => null!);
 
-        var error = Assert.Throws<InvalidOperationException>(builder.Build);
-        Assert.Equal($"The WebSocket handler App.ChatHandler declares the path '{path}'; a path must start with '/', such as \"/ws\".", error.Message);
+        var problem = Assert.Single(builder.Build().Problems);
+        Assert.Equal($"The WebSocket handler App.ChatHandler declares the path '{path}'; a path must start with '/', such as \"/ws\".", problem);
     }
 
     [Fact]

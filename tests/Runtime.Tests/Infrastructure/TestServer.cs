@@ -44,14 +44,18 @@ public sealed class TestServer : IAsyncDisposable
         return new TestServer(app, recorder, logs);
     }
 
-    /// <summary>Builds the app without starting it, for tests of start-up failures and of RunResidentAsync.</summary>
+    /// <summary>
+    /// Builds the app without starting it, for tests of start-up failures and of RunResidentAsync. With
+    /// <paramref name="manifests"/> the app runs exactly those declarations instead of every loaded assembly's.
+    /// </summary>
     public static (WebApplication App, Recorder Recorder, CapturedLogs Logs) Build(
         Dictionary<string, string?>? settings = null,
         Action<WebApplication>? routes = null,
         Action<Recorder>? arrange = null,
         string? contentRoot = null,
         Action<WebApplicationBuilder>? configure = null,
-        bool mapWebSockets = true)
+        bool mapWebSockets = true,
+        IEnumerable<Resident.Hosting.IResidentManifest>? manifests = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -69,7 +73,14 @@ public sealed class TestServer : IAsyncDisposable
         var logs = new CapturedLogs();
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(logs);
-        builder.AddResident();
+        if (manifests is null)
+        {
+            builder.AddResident();
+        }
+        else
+        {
+            builder.AddResident(manifests);
+        }
 
         var recorder = new Recorder();
         arrange?.Invoke(recorder);
@@ -95,11 +106,12 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<Exception> StartFailureAsync(
         Dictionary<string, string?>? settings = null,
         Action<Recorder>? arrange = null,
-        string? contentRoot = null)
+        string? contentRoot = null,
+        IEnumerable<Resident.Hosting.IResidentManifest>? manifests = null)
     {
         try
         {
-            var (app, _, _) = Build(settings, arrange: arrange, contentRoot: contentRoot);
+            var (app, _, _) = Build(settings, arrange: arrange, contentRoot: contentRoot, manifests: manifests);
             await using (app)
             {
                 await app.StartAsync();
