@@ -300,6 +300,29 @@ public sealed class HttpServerTests
         }
     }
 
+    [Fact]
+    public async Task Kestrel_Endpoints_are_bound_beside_Resident_ListenPort()
+    {
+        var (app, _) = BuildWithoutResidentAddress(new()
+        {
+            ["Resident:ListenPort"] = "0",
+            ["Kestrel:Endpoints:Extra:Url"] = "http://127.0.0.1:0",
+        });
+        await using (app)
+        {
+            await app.StartAsync();
+            var addresses = app.Services.GetRequiredService<IResidentServer>().ListenAddresses;
+            Assert.Equal(2, addresses.Count);
+            foreach (var address in addresses)
+            {
+                using var client = new HttpClient { BaseAddress = new Uri(address) };
+                Assert.Equal("Hello, World!", await client.GetStringAsync("/plaintext"));
+            }
+
+            await app.StopAsync();
+        }
+    }
+
     /// <summary>A real app with no declarations whose settings leave Resident:ListenIp and Resident:ListenPort unset.</summary>
     private static (WebApplication App, CapturedLogs Logs) BuildWithoutResidentAddress(Dictionary<string, string?> settings, Action<ResidentOptions>? configure = null)
     {
