@@ -23,6 +23,8 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
     [InlineData("MaxWaitTime", "0", "Resident:MaxWaitTime must be from 1 to 3600 seconds, but is '0'.")]
     [InlineData("MaxWaitTime", "01:00:01", "Resident:MaxWaitTime must be from 1 to 3600 seconds, but is '3601'.")]
     [InlineData("MaxWaitTime", "1 minute", "Resident:MaxWaitTime must be a whole number of seconds or a time span such as 00:00:30, but is '1 minute'.")]
+    [InlineData("MaxWaitTime", "-9223372036854775808", "Resident:MaxWaitTime must be a whole number of seconds or a time span such as 00:00:30, but is '-9223372036854775808'.")]
+    [InlineData("MaxWaitTime", "-00:00:05", "Resident:MaxWaitTime must be from 1 to 3600 seconds, but is '-5'.")]
     [InlineData("TaskQueueFullTimeout", "-1", "Resident:TaskQueueFullTimeout must be from 0 to 3600000 milliseconds, but is '-1'.")]
     [InlineData("HandleStatic", "maybe", "Resident:HandleStatic must be true or false, but is 'maybe'.")]
     [InlineData("ForwardedHeaders", "1", "Resident:ForwardedHeaders must be true or false, but is '1'.")]

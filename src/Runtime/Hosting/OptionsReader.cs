@@ -96,8 +96,8 @@ internal static class OptionsReader
         }
 
         var trimmed = text.Trim();
-        if (long.TryParse(trimmed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number)
-            && Math.Abs(number) <= (unit == DurationUnit.Seconds ? (long)TimeSpan.MaxValue.TotalSeconds : (long)TimeSpan.MaxValue.TotalMilliseconds))
+        var largest = unit == DurationUnit.Seconds ? (long)TimeSpan.MaxValue.TotalSeconds : (long)TimeSpan.MaxValue.TotalMilliseconds;
+        if (long.TryParse(trimmed, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number) && number >= -largest && number <= largest)
         {
             assign(unit == DurationUnit.Seconds ? TimeSpan.FromSeconds(number) : TimeSpan.FromMilliseconds(number));
         }
