@@ -2,7 +2,7 @@ using System.IO.MemoryMappedFiles;
 
 namespace Resident.Tables;
 
-/// <summary>A file (under /dev/shm on Linux) mapped into this process; the creator deletes it when disposed.</summary>
+/// <summary>A file (under /dev/shm on Linux) mapped into this process. Disposing unmaps it; who deletes it is the registry's call (<see cref="TableAttachments"/>).</summary>
 internal sealed unsafe class SharedMemoryFile : IDisposable
 {
     private readonly MemoryMappedFile _file;
@@ -34,7 +34,7 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
 
     public long Length { get; }
 
-    /// <summary>Whether this process created the file (and deletes it when disposed).</summary>
+    /// <summary>Whether this process created the file.</summary>
     public bool Created => _owner;
 
     public byte* Pointer => _pointer;
@@ -101,7 +101,7 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         }
     }
 
-    /// <summary>Unmaps without deleting, even if this process created the file (for a stale file being replaced).</summary>
+    /// <summary>Unmaps the file (which stays).</summary>
     public void Unmap()
     {
         if (_pointer != null)
@@ -113,13 +113,5 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        var mapped = _pointer != null;
-        Unmap();
-        if (mapped && _owner)
-        {
-            File.Delete(Path);
-        }
-    }
+    public void Dispose() => Unmap();
 }
