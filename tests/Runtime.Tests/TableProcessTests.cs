@@ -170,6 +170,54 @@ public sealed class TableProcessTests
         }
     }
 
+    [Fact]
+    public async Task Attaching_and_leaving_at_once_from_many_threads_never_splits_or_leaks_a_table()
+    {
+        var directory = TestTables.PrivateDirectory();
+        try
+        {
+            var instance = TestTables.NewInstanceName();
+            var path = Path.Combine(directory.FullName, $"resident.{instance}.counters");
+
+            // While one holder stays attached, everyone who comes and goes joins its table and sees its row.
+            using (var holder = TestTables.Open(instance, directory.FullName))
+            {
+                holder.Counters.Set("anchor", new CounterRow { Hits = 1 });
+                await Task.WhenAll(Enumerable.Range(0, 4).Select(thread => Task.Run(() =>
+                {
+                    for (var i = 0; i < 25; i++)
+                    {
+                        using var visitor = TestTables.Open(instance, directory.FullName);
+                        Assert.True(visitor.Counters.TryGetHits("anchor", out _));
+                        visitor.Counters.IncrementHits("anchor");
+                    }
+                }))).WaitAsync(TimeSpan.FromMinutes(2));
+
+                Assert.True(holder.Counters.TryGetHits("anchor", out var hits));
+                Assert.Equal(101, hits);
+                Assert.Equal([Environment.ProcessId], holder.Tables.AttachedProcesses("counters"));
+            }
+
+            Assert.False(File.Exists(path));
+
+            // With no holder, the last to leave deletes while others create and attach: no start fails, nothing leaks.
+            await Task.WhenAll(Enumerable.Range(0, 4).Select(thread => Task.Run(() =>
+            {
+                for (var i = 0; i < 25; i++)
+                {
+                    using var visitor = TestTables.Open(instance, directory.FullName);
+                    visitor.Counters.IncrementHits("churn");
+                }
+            }))).WaitAsync(TimeSpan.FromMinutes(2));
+
+            Assert.Empty(directory.GetFiles());
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
     // Process A creates the table, B attaches and writes, A goes; C (this process) must join the same table: it sees
     // B's row, B sees C's writes, and the table is removed only when the last of them leaves.
     private static async Task SharedWhileTheCreatorGoesAsync(Func<TableAppProcess, Task<int>> stopCreator, int expectedExitCode)

@@ -61,9 +61,9 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         {
             stream = new FileStream(path, options);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException exception) when (AlreadyExists(exception) || File.Exists(path))
         {
-            return null;
+            return null; // Even when it is gone again by now: the caller opens or creates it anew.
         }
 
         try
@@ -79,6 +79,10 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
             throw;
         }
     }
+
+    // EEXIST on Unix (the errno is the HResult), ERROR_FILE_EXISTS on Windows.
+    private static bool AlreadyExists(IOException exception) =>
+        OperatingSystem.IsWindows() ? (exception.HResult & 0xFFFF) == 80 : exception.HResult == 17;
 
     /// <summary>Maps an existing file; null if it is gone.</summary>
     public static SharedMemoryFile? TryOpen(string path)

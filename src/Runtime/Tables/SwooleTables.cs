@@ -151,7 +151,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                     removed = true;
                 }
             }
-            catch (TimeoutException exception)
+            catch (Exception exception) when (exception is TimeoutException or IOException or UnauthorizedAccessException)
             {
                 TableLog.DetachFailed(_logger, table, file.Path, exception);
             }
@@ -174,7 +174,8 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     {
         var bytes = SharedTable.BytesFor(schema.Size, schema.RowSize);
         var layout = LayoutHash(schema);
-        for (var attempt = 0; attempt < 5; attempt++)
+        // Each turn either gets the table or saw it change hands (created, closed or removed by another process meanwhile).
+        for (var attempt = 0; attempt < 100; attempt++)
         {
             SharedMemoryFile? file;
             try

@@ -19,6 +19,6 @@ internal static partial class TableLog
     [LoggerMessage(54, LogLevel.Information, "Released table {Table} ({Path}): no other process was attached.")]
     public static partial void TableReleased(ILogger logger, string table, string path);
 
-    [LoggerMessage(55, LogLevel.Warning, "Table {Table} ({Path}): could not leave its registry of attached processes; the next process to start or stop sweeps this one's entry.")]
+    [LoggerMessage(55, LogLevel.Warning, "Table {Table} ({Path}): could not leave its registry of attached processes, or remove the file as the last one; the next process to start or stop sweeps this one's entry.")]
     public static partial void DetachFailed(ILogger logger, string table, string path, Exception exception);
 }
