@@ -93,20 +93,19 @@ public sealed class AuditListener(BackgroundLedger ledger) : IEventListener<User
     }
 }
 
-/// <summary>A custom process that answers every message written to its pipe with the message reversed.</summary>
+/// <summary>
+/// A custom process that answers every request with the message reversed. <c>AskAsync</c> on the caller's side gets
+/// the answer to its own request, however many requests run at once.
+/// </summary>
 [CustomProcess("reverser", RestartInterval = 1)]
 public sealed class ReverserProcess : ICustomProcess
 {
-    public async Task RunAsync(CustomProcessContext context)
+    public Task RunAsync(CustomProcessContext context) => context.AnswerAsync((message, _) =>
     {
-        while (!context.CancellationToken.IsCancellationRequested)
-        {
-            var message = await context.ReadAsync(context.CancellationToken);
-            var reversed = message.ToCharArray();
-            Array.Reverse(reversed);
-            await context.WriteAsync(new string(reversed), context.CancellationToken);
-        }
-    }
+        var reversed = message.ToCharArray();
+        Array.Reverse(reversed);
+        return ValueTask.FromResult(new string(reversed));
+    });
 }
 
 public sealed record DeliveryReport(string Name, bool Accepted);

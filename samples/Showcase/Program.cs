@@ -77,23 +77,11 @@ app.MapPost("/event", async (string name, IEventDispatcher events) =>
     return accepted ? Results.Accepted(value: new DeliveryReport(name, true)) : Results.Json(new DeliveryReport(name, false), ShowcaseJson.Default.DeliveryReport, statusCode: 503);
 });
 
-// The pipe is one conversation: a lock keeps concurrent requests from reading each other's answers.
-var pipeLock = new SemaphoreSlim(1, 1);
+// AskAsync matches the answer to this request: concurrent requests never read each other's answers.
 app.MapGet("/process", async (string message, IResidentServer server, CancellationToken aborted) =>
 {
-    using var timeout = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-    timeout.CancelAfter(TimeSpan.FromSeconds(5));
-    await pipeLock.WaitAsync(timeout.Token);
-    try
-    {
-        var pipe = server.Processes["reverser"];
-        await pipe.WriteAsync(message, timeout.Token);
-        return new ProcessReport(pipe.Name, message, await pipe.ReadAsync(timeout.Token));
-    }
-    finally
-    {
-        pipeLock.Release();
-    }
+    var pipe = server.Processes["reverser"];
+    return new ProcessReport(pipe.Name, message, await pipe.AskAsync(message, TimeSpan.FromSeconds(5), aborted));
 });
 
 app.MapGet("/background", (IResidentServer server, BackgroundLedger ledger) => new BackgroundReport(

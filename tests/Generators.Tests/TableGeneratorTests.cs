@@ -89,10 +89,16 @@ public sealed class TableGeneratorTests
                 public static bool SetName(this global::Resident.SwooleTable<global::App.WsRow> table, string key, string? value) => table.SetString(key, 0, value);
 
                 /// <summary>Atomically adds <paramref name="by"/> to <see cref="App.WsRow.Fd"/> and returns the new value; a missing row is created first.</summary>
-                public static int IncrFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Incr(key, 1, by);
+                public static int IncrementFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Increment(key, 1, by);
 
                 /// <summary>Atomically subtracts <paramref name="by"/> from <see cref="App.WsRow.Fd"/> and returns the new value; a missing row is created first.</summary>
-                public static int DecrFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Decr(key, 1, by);
+                public static int DecrementFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Decrement(key, 1, by);
+
+                /// <summary><see cref="IncrementFd"/> by its Swoole name.</summary>
+                public static int IncrFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Increment(key, 1, by);
+
+                /// <summary><see cref="DecrementFd"/> by its Swoole name.</summary>
+                public static int DecrFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int by = 1) => (int)table.Decrement(key, 1, by);
 
                 /// <summary>Reads <see cref="App.WsRow.Fd"/>; false when the key has no row.</summary>
                 public static bool TryGetFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, out int value)
@@ -106,10 +112,16 @@ public sealed class TableGeneratorTests
                 public static bool SetFd(this global::Resident.SwooleTable<global::App.WsRow> table, string key, int value) => table.SetInt64(key, 1, value);
 
                 /// <summary>Atomically adds <paramref name="by"/> to <see cref="App.WsRow.Uid"/> and returns the new value; a missing row is created first.</summary>
-                public static long IncrUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Incr(key, 2, by);
+                public static long IncrementUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Increment(key, 2, by);
 
                 /// <summary>Atomically subtracts <paramref name="by"/> from <see cref="App.WsRow.Uid"/> and returns the new value; a missing row is created first.</summary>
-                public static long DecrUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Decr(key, 2, by);
+                public static long DecrementUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Decrement(key, 2, by);
+
+                /// <summary><see cref="IncrementUid"/> by its Swoole name.</summary>
+                public static long IncrUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Increment(key, 2, by);
+
+                /// <summary><see cref="DecrementUid"/> by its Swoole name.</summary>
+                public static long DecrUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long by = 1) => table.Decrement(key, 2, by);
 
                 /// <summary>Reads <see cref="App.WsRow.Uid"/>; false when the key has no row.</summary>
                 public static bool TryGetUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, out long value)
@@ -123,10 +135,16 @@ public sealed class TableGeneratorTests
                 public static bool SetUid(this global::Resident.SwooleTable<global::App.WsRow> table, string key, long value) => table.SetInt64(key, 2, value);
 
                 /// <summary>Atomically adds <paramref name="by"/> to <see cref="App.WsRow.Score"/> and returns the new value; a missing row is created first.</summary>
-                public static double IncrScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Incr(key, 3, by);
+                public static double IncrementScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Increment(key, 3, by);
 
                 /// <summary>Atomically subtracts <paramref name="by"/> from <see cref="App.WsRow.Score"/> and returns the new value; a missing row is created first.</summary>
-                public static double DecrScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Decr(key, 3, by);
+                public static double DecrementScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Decrement(key, 3, by);
+
+                /// <summary><see cref="IncrementScore"/> by its Swoole name.</summary>
+                public static double IncrScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Increment(key, 3, by);
+
+                /// <summary><see cref="DecrementScore"/> by its Swoole name.</summary>
+                public static double DecrScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, double by = 1) => table.Decrement(key, 3, by);
 
                 /// <summary>Reads <see cref="App.WsRow.Score"/>; false when the key has no row.</summary>
                 public static bool TryGetScore(this global::Resident.SwooleTable<global::App.WsRow> table, string key, out double value) => table.TryGetDouble(key, 3, out value);

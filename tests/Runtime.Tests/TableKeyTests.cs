@@ -82,4 +82,24 @@ public sealed class TableKeyTests
         TableKey.Encode(key, "t", out var encoded);
         return encoded;
     }
+
+    [Fact]
+    public void A_too_long_keys_error_names_the_table_and_shows_the_key_truncated()
+    {
+        using var tables = TestTables.Open();
+
+        var longKey = "session:" + new string('x', 100);
+        var error = Assert.Throws<ArgumentException>(() => tables.Counters.Set(longKey, default));
+        Assert.StartsWith(
+            $"Table 'counters': the key \"session:{new string('x', 24)}…\" takes 108 UTF-8 bytes; keys may take at most 63.",
+            error.Message,
+            StringComparison.Ordinal);
+
+        // A short key of many bytes is shown whole; a cut never splits a surrogate pair.
+        var emoji = string.Concat(Enumerable.Repeat("😀", 16)); // 32 characters, 64 bytes
+        error = Assert.Throws<ArgumentException>(() => tables.Tiny.Exists(emoji));
+        Assert.StartsWith($"Table 'tiny': the key \"{emoji}\" takes 64 UTF-8 bytes", error.Message, StringComparison.Ordinal);
+        error = Assert.Throws<ArgumentException>(() => tables.Tiny.Exists("a" + emoji + "😀😀"));
+        Assert.StartsWith($"Table 'tiny': the key \"a{string.Concat(Enumerable.Repeat("😀", 15))}…\" takes 73 UTF-8 bytes", error.Message, StringComparison.Ordinal);
+    }
 }

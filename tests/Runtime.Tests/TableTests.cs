@@ -86,6 +86,31 @@ public sealed class TableTests
     }
 
     [Fact]
+    public void Increment_and_Decrement_are_the_NET_names_and_Incr_and_Decr_keep_working()
+    {
+        using var tables = TestTables.Open();
+        var table = tables.Counters;
+
+        Assert.Equal(5, table.IncrementHits("both", 5));
+        Assert.Equal(6, table.IncrHits("both"));
+        Assert.Equal(4, table.DecrementHits("both", 2));
+        Assert.Equal(3, table.DecrHits("both"));
+        Assert.Equal(-1, table.DecrementSmall("both"));
+        Assert.Equal(1.5, table.IncrementScore("both", 1.5));
+        Assert.Equal(1.0, table.DecrementScore("both", 0.5));
+
+        ISwooleTable untyped = table;
+        var hits = table.ColumnIndex("Hits");
+        Assert.Equal(13, untyped.Increment("both", hits, 10));
+        Assert.Equal(14, untyped.Incr("both", hits));
+        Assert.Equal(12, untyped.Decrement("both", hits, 2));
+        Assert.Equal(11, untyped.Decr("both", hits));
+        Assert.Equal(3.0, untyped.Increment("both", table.ColumnIndex("Score"), 2.0));
+        Assert.True(table.TryGet("both", out var row));
+        Assert.Equal((11L, -1, 3.0), (row.Hits, row.Small, row.Score));
+    }
+
+    [Fact]
     public void A_full_table_refuses_new_keys_logs_once_and_takes_them_again_after_a_delete()
     {
         using var tables = TestTables.Open();

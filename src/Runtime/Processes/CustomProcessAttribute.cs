@@ -24,7 +24,8 @@ public interface ICustomProcess
 {
     /// <summary>
     /// Runs until <see cref="CustomProcessContext.CancellationToken"/> is signalled; it must not return before.
-    /// Read messages written to the process with <see cref="CustomProcessContext.ReadAsync"/> and answer with
+    /// Answer requests with <see cref="CustomProcessContext.AnswerAsync"/> (each answer goes back to the caller that
+    /// asked), or use the raw pipe: read messages with <see cref="CustomProcessContext.ReadAsync"/> and write with
     /// <see cref="CustomProcessContext.WriteAsync"/>.
     /// </summary>
     Task RunAsync(CustomProcessContext context);
@@ -70,6 +71,52 @@ public sealed class CustomProcessContext
 
     /// <summary>Writes a message that <see cref="ICustomProcessPipe.ReadAsync"/> reads; waits while the outbox is full.</summary>
     public ValueTask WriteAsync(string message, CancellationToken cancellationToken = default) => _group.WriteOutboxAsync(message, cancellationToken);
+
+    /// <summary>
+    /// The next request asked with <see cref="ICustomProcessPipe.AskAsync(string, TimeSpan, CancellationToken)"/>;
+    /// answer it with <see cref="CustomProcessRequest.ReplyAsync"/>. Instances share one queue of requests: each
+    /// request is read by one instance. Requests whose caller stopped waiting before they were read are skipped.
+    /// </summary>
+    public ValueTask<CustomProcessRequest> ReadRequestAsync(CancellationToken cancellationToken = default) => _group.ReadRequestAsync(cancellationToken);
+
+    /// <summary>
+    /// Answers requests one at a time until the server stops (then it returns): each request's message goes to
+    /// <paramref name="handler"/>, and what it returns goes back to the caller that asked. If the handler throws, that
+    /// caller's ask fails with the exception's message and the next request is answered. The handler's token is
+    /// <see cref="CancellationToken"/>. For several requests at once, raise <c>Num</c> or use <see cref="ReadRequestAsync"/>.
+    /// </summary>
+    public async Task AnswerAsync(Func<string, CancellationToken, ValueTask<string>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        var stopping = CancellationToken;
+        while (!stopping.IsCancellationRequested)
+        {
+            CustomProcessRequest request;
+            try
+            {
+                request = await ReadRequestAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            string answer;
+            try
+            {
+                answer = await handler(request.Message, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception)
+            {
+                await request.FailAsync(exception is OperationCanceledException && stopping.IsCancellationRequested
+                    ? $"custom process {Name}#{Index} stopped before it answered"
+                    : exception.Message).ConfigureAwait(false);
+                continue;
+            }
+
+            await request.ReplyAsync(answer).ConfigureAwait(false);
+        }
+    }
 }
 
 /// <summary>The pipe to a custom process and its counters (LaravelS <c>$process-&gt;write()</c>/<c>read()</c>).</summary>
@@ -87,8 +134,29 @@ public interface ICustomProcessPipe
     /// <summary>Writes a message the process reads with <see cref="CustomProcessContext.ReadAsync"/>; waits while its inbox (1,024 messages) is full.</summary>
     ValueTask WriteAsync(string message, CancellationToken cancellationToken = default);
 
-    /// <summary>Reads the next message the process wrote with <see cref="CustomProcessContext.WriteAsync"/>.</summary>
+    /// <summary>
+    /// Reads the next message the process wrote with <see cref="CustomProcessContext.WriteAsync"/>. The raw pipe is one
+    /// conversation: with several callers, or a read that gave up, answers are not matched to requests — use
+    /// <see cref="AskAsync(string, TimeSpan, CancellationToken)"/> for that.
+    /// </summary>
     ValueTask<string> ReadAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Asks the process and returns its answer to this request — never another caller's, whatever the concurrency.
+    /// One instance answers (with <c>Num</c> &gt; 1, the first free one). The process answers with
+    /// <see cref="CustomProcessContext.AnswerAsync"/> or <see cref="CustomProcessContext.ReadRequestAsync"/>; a timed-out
+    /// or cancelled ask leaves nothing behind (its late answer is dropped).
+    /// </summary>
+    /// <exception cref="TimeoutException">No answer within <paramref name="timeout"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was signalled first.</exception>
+    /// <exception cref="InvalidOperationException">The process failed the request, or has stopped.</exception>
+    Task<string> AskAsync(string message, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// <see cref="AskAsync(string, TimeSpan, CancellationToken)"/> with no timeout: waits until the process answers,
+    /// <paramref name="cancellationToken"/> is signalled or the server stops.
+    /// </summary>
+    Task<string> AskAsync(string message, CancellationToken cancellationToken = default);
 }
 
 /// <summary>The app's custom processes by name (<c>IResidentServer.Processes</c>).</summary>

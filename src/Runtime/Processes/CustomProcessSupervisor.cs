@@ -133,6 +133,10 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
         await ForEachRunningAsync((instance, context) => instance.OnStopAsync(context), "OnStop").ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(_loops).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (var group in _groups.Values)
+        {
+            group.Stop();
+        }
     }
 
     /// <summary>Instances still running.</summary>

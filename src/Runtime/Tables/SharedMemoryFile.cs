@@ -2,7 +2,7 @@ using System.IO.MemoryMappedFiles;
 
 namespace Resident.Tables;
 
-/// <summary>A file (under /dev/shm on Linux) mapped into this process; the creator deletes it when disposed.</summary>
+/// <summary>A file (under /dev/shm on Linux) mapped into this process. Disposing unmaps it; who deletes it is the registry's call (<see cref="TableAttachments"/>).</summary>
 internal sealed unsafe class SharedMemoryFile : IDisposable
 {
     private readonly MemoryMappedFile _file;
@@ -34,7 +34,7 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
 
     public long Length { get; }
 
-    /// <summary>Whether this process created the file (and deletes it when disposed).</summary>
+    /// <summary>Whether this process created the file.</summary>
     public bool Created => _owner;
 
     public byte* Pointer => _pointer;
@@ -61,9 +61,9 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         {
             stream = new FileStream(path, options);
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException exception) when (AlreadyExists(exception) || File.Exists(path))
         {
-            return null;
+            return null; // Even when it is gone again by now: the caller opens or creates it anew.
         }
 
         try
@@ -79,6 +79,10 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
             throw;
         }
     }
+
+    // EEXIST on Unix (the errno is the HResult), ERROR_FILE_EXISTS on Windows.
+    private static bool AlreadyExists(IOException exception) =>
+        OperatingSystem.IsWindows() ? (exception.HResult & 0xFFFF) == 80 : exception.HResult == 17;
 
     /// <summary>Maps an existing file; null if it is gone.</summary>
     public static SharedMemoryFile? TryOpen(string path)
@@ -101,7 +105,7 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         }
     }
 
-    /// <summary>Unmaps without deleting, even if this process created the file (for a stale file being replaced).</summary>
+    /// <summary>Unmaps the file (which stays).</summary>
     public void Unmap()
     {
         if (_pointer != null)
@@ -113,13 +117,5 @@ internal sealed unsafe class SharedMemoryFile : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        var mapped = _pointer != null;
-        Unmap();
-        if (mapped && _owner)
-        {
-            File.Delete(Path);
-        }
-    }
+    public void Dispose() => Unmap();
 }

@@ -7,7 +7,7 @@ namespace Resident.Tables;
 /// A fixed-capacity hash table over a block of shared memory, safe across threads and processes.
 /// </summary>
 /// <remarks>
-/// <para>Layout: a 128-byte header, then <see cref="BucketCount"/> buckets and <see cref="Capacity"/> overflow slots,
+/// <para>Layout: a 128-byte header and the registry of attached processes (<see cref="TableAttachments"/>), then <see cref="BucketCount"/> buckets and <see cref="Capacity"/> overflow slots,
 /// all of one slot size — a lock word and a sequence number (used in buckets only), the chain link, the hash, the key
 /// length, the row, and the first 16 bytes of the zero-padded key — then, for every slot in the same order, the other
 /// 48 key bytes. Buckets are the next power of two at or above the capacity. A row lives in its bucket when that is
@@ -32,22 +32,30 @@ internal sealed unsafe class SharedTable
     /// <summary>The bytes of the header every table file starts with.</summary>
     public const int HeaderBytes = HeaderSize;
 
+    /// <summary>The bytes at the start of a table file of any format version: its magic number and holder.</summary>
+    public const int FixedHeaderBytes = FixedHeaderSize;
+
     /// <summary>The longest key, in UTF-8 bytes.</summary>
     public const int MaxKeyBytes = 63;
 
-    private const long MagicValue = 0x0032_4C42_5453_4552; // "RESTBL2" little-endian: the format's version is the 7th byte
+    private const long MagicValue = 0x0033_4C42_5453_4552; // "RESTBL3" little-endian: the format's version is the 7th byte
     private const long MagicPrefixMask = 0x0000_FFFF_FFFF_FFFF; // "RESTBL", any version
-    private const int HeaderSize = 128;
+    private const int HeaderSize = FixedHeaderSize + TableAttachments.EntryBytes;
+    private const int FixedHeaderSize = 128;
     private const int MagicOffset = 0;
     private const int LayoutOffset = 8;
-    private const int CreatorOffset = 16; // the creator's id and start time keep their offsets in every format version
+
+    /// <summary>The holder's (at first the creator's) process id; keeps its offset in every format version.</summary>
+    internal const int CreatorOffset = 16;
+
+    /// <summary>The holder's start time; keeps its offset in every format version.</summary>
+    internal const int CreatorStartOffset = 48;
 
     private const int CapacityOffset = 20;
     private const int BucketCountOffset = 24;
     private const int SlotSizeOffset = 28;
     private const int NextUnusedOffset = 32;
     private const int FreeHeadOffset = 40;
-    private const int CreatorStartOffset = 48;
     private const int RowCountOffset = 56;
 
     private const int LockOffset = 0;
@@ -114,8 +122,7 @@ internal sealed unsafe class SharedTable
     {
         var table = new SharedTable(memory, capacity, rowSize);
         *(long*)(memory + LayoutOffset) = layoutHash;
-        *(int*)(memory + CreatorOffset) = Environment.ProcessId;
-        *(long*)(memory + CreatorStartOffset) = ProcessLiveness.StartTime(Environment.ProcessId) ?? 0;
+        TableAttachments.RegisterCreator(memory);
         *(int*)(memory + CapacityOffset) = capacity;
         *(int*)(memory + BucketCountOffset) = table.BucketCount;
         *(int*)(memory + SlotSizeOffset) = table._slotSize;
@@ -130,16 +137,8 @@ internal sealed unsafe class SharedTable
     public static bool IsTableOfAnyVersion(byte* memory) =>
         (Volatile.Read(ref *(long*)(memory + MagicOffset)) & MagicPrefixMask) == (MagicValue & MagicPrefixMask);
 
-    /// <summary>The process that created the table in <paramref name="memory"/>.</summary>
-    public static int CreatorOf(byte* memory) => Volatile.Read(ref *(int*)(memory + CreatorOffset));
-
-    /// <summary>Whether the process that created the table in <paramref name="memory"/> still runs (the same process, not one that reuses its id).</summary>
-    public static bool CreatorIsAlive(byte* memory)
-    {
-        var creator = CreatorOf(memory);
-        var started = ProcessLiveness.StartTime(creator);
-        return started is not null && started == Volatile.Read(ref *(long*)(memory + CreatorStartOffset));
-    }
+    /// <summary>The format version of a table of any version (the digit after "RESTBL").</summary>
+    public static int FormatVersion(byte* memory) => (int)((Volatile.Read(ref *(long*)(memory + MagicOffset)) >> 48) & 0xFF) - '0';
 
     /// <summary>Attaches to an initialized table; null when its layout is not the expected one.</summary>
     public static SharedTable? Attach(byte* memory, int capacity, int rowSize, long layoutHash)

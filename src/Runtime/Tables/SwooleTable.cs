@@ -111,12 +111,12 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     /// row is created with every column zero first. An <see cref="int"/> column wraps around at its range.
     /// </summary>
     /// <param name="key">The row's key.</param>
-    /// <param name="column">The column's index in <see cref="TableSchema.Columns"/> (the generated <c>Incr…</c> methods pass it).</param>
+    /// <param name="column">The column's index in <see cref="TableSchema.Columns"/> (the generated <c>Increment…</c> methods pass it).</param>
     /// <param name="by">The amount to add; negative subtracts.</param>
     /// <exception cref="ArgumentException">The key is invalid or the column is not an integer column.</exception>
     /// <exception cref="InvalidOperationException">The row is new and the table is full.</exception>
     [SkipLocalsInit]
-    public long Incr(string key, int column, long by = 1)
+    public long Increment(string key, int column, long by = 1)
     {
         var definition = Column(column);
         TableKey.Encode(key, Name, out var encoded);
@@ -133,7 +133,7 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     /// <exception cref="ArgumentException">The key is invalid or the column is not a <see cref="double"/> column.</exception>
     /// <exception cref="InvalidOperationException">The row is new and the table is full.</exception>
     [SkipLocalsInit]
-    public double Incr(string key, int column, double by)
+    public double Increment(string key, int column, double by)
     {
         var definition = Column(column);
         if (definition.Type != TableColumnType.Float)
@@ -146,10 +146,22 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     }
 
     /// <summary>Atomically subtracts <paramref name="by"/> from an integer column and returns the new value (Swoole <c>decr</c>).</summary>
-    public long Decr(string key, int column, long by = 1) => Incr(key, column, unchecked(-by));
+    public long Decrement(string key, int column, long by = 1) => Increment(key, column, unchecked(-by));
 
     /// <summary>Atomically subtracts <paramref name="by"/> from a <see cref="double"/> column and returns the new value.</summary>
-    public double Decr(string key, int column, double by) => Incr(key, column, -by);
+    public double Decrement(string key, int column, double by) => Increment(key, column, -by);
+
+    /// <summary><see cref="Increment(string, int, long)"/> by its Swoole name, <c>incr</c>.</summary>
+    public long Incr(string key, int column, long by = 1) => Increment(key, column, by);
+
+    /// <summary><see cref="Increment(string, int, double)"/> by its Swoole name, <c>incr</c>.</summary>
+    public double Incr(string key, int column, double by) => Increment(key, column, by);
+
+    /// <summary><see cref="Decrement(string, int, long)"/> by its Swoole name, <c>decr</c>.</summary>
+    public long Decr(string key, int column, long by = 1) => Decrement(key, column, by);
+
+    /// <summary><see cref="Decrement(string, int, double)"/> by its Swoole name, <c>decr</c>.</summary>
+    public double Decr(string key, int column, double by) => Decrement(key, column, by);
 
     /// <summary>Reads one integer column without copying the row; false when the key has no row.</summary>
     [SkipLocalsInit]

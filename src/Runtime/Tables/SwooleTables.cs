@@ -95,7 +95,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
                     _files.Add((name, file));
                     handle.Attach(table, path);
                     TableLog.TableOpened(_logger, name, table.Capacity, table.RowSize, file.Length, path,
-                        file.Created ? "created" : $"attached to the table of process {SharedTable.CreatorOf(file.Pointer)}");
+                        file.Created ? "created" : $"attached to the table of process {TableAttachments.Holder(file.Pointer)}");
                 }
             }
             catch
@@ -108,7 +108,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
         }
     }
 
-    /// <summary>Unmaps every table; the process that created a table also removes its shared memory.</summary>
+    /// <summary>Detaches from every table; the last process attached to a table also removes its shared memory.</summary>
     internal void Close()
     {
         lock (_gate)
@@ -120,7 +120,16 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     /// <summary>Same as <see cref="Close"/>.</summary>
     public void Dispose() => Close();
 
-    private void CloseLocked()
+    /// <summary>For tests: the processes attached to table <paramref name="name"/>, dead or alive, as its registry lists them.</summary>
+    internal unsafe int[] AttachedProcesses(string name)
+    {
+        lock (_gate)
+        {
+            return _files.Find(entry => entry.Table == name).File is { } file ? TableAttachments.Entries(file.Pointer) : [];
+        }
+    }
+
+    private unsafe void CloseLocked()
     {
         foreach (var handle in _tables.Values)
         {
@@ -129,8 +138,29 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
 
         foreach (var (table, file) in _files)
         {
-            file.Dispose();
-            if (file.Created)
+            var removed = false;
+            try
+            {
+                using var registry = TableAttachments.Lock(file.Pointer, file.Path);
+                registry.Release();
+                if (registry.SweepDead() == 0)
+                {
+                    // The last one out: closed first, so a process attaching right now starts a new table instead.
+                    registry.Close();
+                    DeleteFile(file.Path);
+                    removed = true;
+                }
+            }
+            catch (Exception exception) when (exception is TimeoutException or IOException or UnauthorizedAccessException)
+            {
+                TableLog.DetachFailed(_logger, table, file.Path, exception);
+            }
+            finally
+            {
+                file.Dispose();
+            }
+
+            if (removed)
             {
                 TableLog.TableReleased(_logger, table, file.Path);
             }
@@ -144,7 +174,8 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     {
         var bytes = SharedTable.BytesFor(schema.Size, schema.RowSize);
         var layout = LayoutHash(schema);
-        for (var attempt = 0; attempt < 5; attempt++)
+        // Each turn either gets the table or saw it change hands (created, closed or removed by another process meanwhile).
+        for (var attempt = 0; attempt < 100; attempt++)
         {
             SharedMemoryFile? file;
             try
@@ -170,48 +201,99 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
 
             // The creator formats the file right after creating it; give it a bounded moment.
             var deadline = Environment.TickCount64 + 2000;
-            while (file.Length >= SharedTable.HeaderBytes && !SharedTable.IsTableOfAnyVersion(file.Pointer) && Environment.TickCount64 < deadline)
+            while (file.Length >= SharedTable.FixedHeaderBytes && !SharedTable.IsTableOfAnyVersion(file.Pointer) && Environment.TickCount64 < deadline)
             {
                 Thread.Sleep(5);
             }
 
-            var creator = file.Length >= SharedTable.HeaderBytes && SharedTable.IsTableOfAnyVersion(file.Pointer) ? SharedTable.CreatorOf(file.Pointer) : 0;
-            if (creator == 0 || !SharedTable.CreatorIsAlive(file.Pointer))
+            if (file.Length < SharedTable.FixedHeaderBytes || !SharedTable.IsTableOfAnyVersion(file.Pointer))
             {
+                // Its creator died before formatting it.
                 file.Unmap();
-                File.Delete(path);
-                TableLog.StaleTableReplaced(_logger, path, schema.Name, creator);
+                DeleteFile(path);
+                TableLog.StaleTableReplaced(_logger, path, schema.Name, 0);
                 continue;
             }
 
             if (!SharedTable.IsInitialized(file.Pointer))
             {
+                var holder = LiveHolderOfAnyVersion(file);
+                var lastHolder = TableAttachments.Holder(file.Pointer);
+                file.Unmap();
+                if (holder == 0)
+                {
+                    DeleteFile(path);
+                    TableLog.StaleTableReplaced(_logger, path, schema.Name, lastHolder);
+                    continue;
+                }
+
                 // A live server of another Resident version: its table is in another format, and deleting it would
                 // silently split the two servers' rows.
-                file.Unmap();
                 throw new InvalidOperationException(
-                    $"Table '{schema.Name}' at {path} belongs to the running process {creator}, which runs another version of Resident " +
+                    $"Table '{schema.Name}' at {path} belongs to the running process {holder}, which runs another version of Resident " +
                     $"(another table format). Stop that server, or give this one another {ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}.");
             }
 
-            var table = file.Length >= bytes ? SharedTable.Attach(file.Pointer, schema.Size, schema.RowSize, layout) : null;
-            if (table is null)
+            if (TryAttach(file, path, schema, bytes, layout) is { } attached)
             {
-                file.Unmap();
-                throw new InvalidOperationException(
-                    $"Table '{schema.Name}' at {path} belongs to the running process {creator} and has another layout " +
-                    $"(size or columns). Stop that server, or give this one another {ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}.");
+                return (file, Watched(attached, schema.Name));
             }
 
-            return (file, Watched(table, schema.Name));
+            file.Unmap(); // Closed by its last process, or stale and removed: create it anew.
         }
 
         throw new InvalidOperationException($"Table '{schema.Name}': the shared memory at {path} kept changing while it was opened.");
     }
 
+    // Joins the table's registry; null when the table was closed by its last process or held by dead ones only (then
+    // removed here). Throws when a live table has another layout.
+    private unsafe SharedTable? TryAttach(SharedMemoryFile file, string path, TableSchema schema, long bytes, long layout)
+    {
+        if (file.Length < SharedTable.HeaderBytes)
+        {
+            return null;
+        }
+
+        int holder;
+        var full = false;
+        using (var registry = TableAttachments.Lock(file.Pointer, path))
+        {
+            if (registry.IsClosed)
+            {
+                return null;
+            }
+
+            holder = TableAttachments.Holder(file.Pointer);
+            if (registry.SweepDead() == 0)
+            {
+                registry.Close();
+                DeleteFile(path);
+                TableLog.StaleTableReplaced(_logger, path, schema.Name, holder);
+                return null;
+            }
+
+            holder = TableAttachments.Holder(file.Pointer);
+            var table = file.Length >= bytes ? SharedTable.Attach(file.Pointer, schema.Size, schema.RowSize, layout) : null;
+            if (table is not null && registry.Claim())
+            {
+                return table;
+            }
+
+            full = table is not null;
+        }
+
+        // The lock is released: the memory can go.
+        file.Unmap();
+        throw new InvalidOperationException(full
+            ? $"Table '{schema.Name}' at {path} already has {TableAttachments.Slots} running processes attached, the most it keeps track of."
+            : $"Table '{schema.Name}' at {path} belongs to the running process {holder} and has another layout " +
+              $"(size or columns). Stop that server, or give this one another {ResidentOptions.SectionName}:{ResidentTableOptions.SectionName}:{nameof(ResidentTableOptions.InstanceName)}.");
+    }
+
     /// <summary>
-    /// Removes the table files of any Resident server whose creating process is gone (killed or crashed, so it never
-    /// removed them), whatever its instance name: shared memory is not released until someone deletes the file.
+    /// Removes the table files of any Resident server that no running process holds any more (all of them killed or
+    /// crashed, so none removed them), whatever its instance name: shared memory is not released until someone deletes
+    /// the file.
     /// </summary>
     private unsafe void SweepStale(string directory)
     {
@@ -231,24 +313,61 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             try
             {
                 file = SharedMemoryFile.TryOpen(path);
-                if (file is null || file.Length < SharedTable.HeaderBytes || !SharedTable.IsTableOfAnyVersion(file.Pointer) || SharedTable.CreatorIsAlive(file.Pointer))
+                if (file is null || file.Length < SharedTable.FixedHeaderBytes || !SharedTable.IsTableOfAnyVersion(file.Pointer) || LiveHolderOfAnyVersion(file) != 0)
                 {
                     continue;
                 }
 
-                var creator = SharedTable.CreatorOf(file.Pointer);
-                file.Unmap();
-                File.Delete(path);
-                TableLog.StaleTableReplaced(_logger, path, System.IO.Path.GetFileName(path), creator);
+                var holder = TableAttachments.Holder(file.Pointer);
+                if (SharedTable.IsInitialized(file.Pointer))
+                {
+                    // Checked again under the registry's lock: a process may be attaching right now.
+                    using var registry = TableAttachments.Lock(file.Pointer, path);
+                    if (registry.IsClosed || registry.SweepDead() != 0)
+                    {
+                        continue;
+                    }
+
+                    registry.Close();
+                    DeleteFile(path);
+                }
+                else
+                {
+                    file.Unmap();
+                    DeleteFile(path);
+                }
+
+                TableLog.StaleTableReplaced(_logger, path, System.IO.Path.GetFileName(path), holder);
             }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or TimeoutException)
             {
-                // Another user's file, or one that went away meanwhile: not ours to clean.
+                // Another user's file, one that went away meanwhile, or one a live process is busy with: not ours to clean.
             }
             finally
             {
                 file?.Unmap();
             }
+        }
+    }
+
+    // A live process holding a table of any format version, 0 when none does.
+    private static unsafe int LiveHolderOfAnyVersion(SharedMemoryFile file)
+    {
+        var version = SharedTable.FormatVersion(file.Pointer);
+        return version >= TableAttachments.FirstVersion && file.Length < SharedTable.HeaderBytes
+            ? 0
+            : TableAttachments.LiveHolder(file.Pointer, version);
+    }
+
+    private static void DeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder went away: so did the file.
         }
     }
 

@@ -206,8 +206,21 @@ internal struct TableKey
     private static ArgumentException Invalid(string key, string table) => key.Length == 0
         ? new ArgumentException($"Table '{table}': a key must not be empty.", nameof(key))
         : new ArgumentException(
-            $"Table '{table}': the key takes {Encoding.UTF8.GetByteCount(key)} UTF-8 bytes; keys may take at most {SharedTable.MaxKeyBytes}.",
+            $"Table '{table}': the key \"{Shown(key)}\" takes {Encoding.UTF8.GetByteCount(key)} UTF-8 bytes; keys may take at most {SharedTable.MaxKeyBytes}.",
             nameof(key));
+
+    // Enough of the key to recognise it in the error, without pasting a whole payload into the log.
+    private static string Shown(string key)
+    {
+        const int Shown = 32;
+        if (key.Length <= Shown)
+        {
+            return key;
+        }
+
+        var cut = char.IsHighSurrogate(key[Shown - 1]) ? Shown - 1 : Shown;
+        return key[..cut] + "…";
+    }
 }
 
 /// <summary>Eight words of key bytes, inline.</summary>

@@ -16,6 +16,9 @@ internal static partial class TableLog
     [LoggerMessage(53, LogLevel.Warning, "Table {Table}: process {ProcessId} died holding a row lock; the lock was taken over and the bucket repaired.")]
     public static partial void LockRecovered(ILogger logger, string table, int processId);
 
-    [LoggerMessage(54, LogLevel.Information, "Released table {Table} ({Path}).")]
+    [LoggerMessage(54, LogLevel.Information, "Released table {Table} ({Path}): no other process was attached.")]
     public static partial void TableReleased(ILogger logger, string table, string path);
+
+    [LoggerMessage(55, LogLevel.Warning, "Table {Table} ({Path}): could not leave its registry of attached processes, or remove the file as the last one; the next process to start or stop sweeps this one's entry.")]
+    public static partial void DetachFailed(ILogger logger, string table, string path, Exception exception);
 }

@@ -3,7 +3,7 @@ using System.Text;
 using Resident;
 using Resident.Tables;
 
-// --Mode=read|incr|hold|crash --Key=k [--Times=N] plus --Resident:Tables:InstanceName=… (shared with the test process).
+// --Mode=read|incr|hold|crash|serve --Key=k [--Times=N] plus --Resident:Tables:InstanceName=… (shared with the test process).
 var builder = WebApplication.CreateBuilder(args);
 builder.Logging.ClearProviders();
 builder.AddResident();
@@ -42,6 +42,40 @@ switch (mode)
         table.Table.LockForTesting(encoded);
         Console.WriteLine("holding");
         Thread.Sleep(Timeout.Infinite);
+        break;
+
+    case "serve":
+        // Serves commands from stdin ("set K N", "incr K", "get K", "exit") until "exit" or SIGTERM, then stops gracefully.
+        Console.WriteLine("serving");
+        var stopping = new TaskCompletionSource();
+        using (app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
+        {
+            while (true)
+            {
+                var read = Task.Run(Console.ReadLine); // Console.In reads synchronously, even "async"
+                if (await Task.WhenAny(read, stopping.Task) != read || await read is not { } line || line == "exit")
+                {
+                    break;
+                }
+
+                var words = line.Split(' ');
+                switch (words[0])
+                {
+                    case "set":
+                        table.Set(words[1], new CounterRow { Hits = long.Parse(words[2], System.Globalization.CultureInfo.InvariantCulture) });
+                        Console.WriteLine($"set {words[1]}");
+                        break;
+                    case "incr":
+                        Console.WriteLine($"incremented {words[1]} {table.IncrHits(words[1])}");
+                        break;
+                    case "get":
+                        Console.WriteLine(table.TryGetHits(words[1], out var hits) ? $"got {words[1]} {hits}" : $"got {words[1]} missing");
+                        break;
+                }
+            }
+        }
+
+        Console.WriteLine("stopping");
         break;
 
     case "crash":

@@ -94,6 +94,24 @@ public sealed class TableAppProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM (a graceful stop), and waits until the process is gone; returns its exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        using (var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!)
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        return await WaitForExitAsync();
+    }
+
+    /// <summary>Sends a command to <c>--Mode=serve</c> and returns the answer line that starts with <paramref name="answerPrefix"/>.</summary>
+    public async Task<string> AskAsync(string command, string answerPrefix)
+    {
+        await SendLineAsync(command);
+        return await WaitForLineAsync(answerPrefix);
+    }
+
     /// <summary>SIGKILL, and waits until the process is gone (and reaped).</summary>
     public async Task KillAsync()
     {
