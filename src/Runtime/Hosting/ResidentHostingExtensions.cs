@@ -57,6 +57,8 @@ public static class ResidentHostingExtensions
         }));
 
         var declarations = ResidentManifestBuilder.Collect(ResidentManifests.All);
+        // Bridge until the start-up validation pass reports these with the configuration errors: all of them at once.
+        if (declarations.Problems.Length > 0) throw new InvalidOperationException(string.Join(Environment.NewLine, declarations.Problems));
         services.AddSingleton(provider => new ResidentRuntime(declarations, provider));
         services.AddSingleton<ResidentServer>();
         services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());

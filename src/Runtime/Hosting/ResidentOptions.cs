@@ -111,10 +111,10 @@ public sealed class ResidentOptions
 public enum TaskQueueFullMode
 {
     /// <summary>Wait up to <c>TaskQueueFullTimeout</c> for room, then refuse (the call returns false).</summary>
-    Wait,
+    Wait = 0,
 
     /// <summary>Refuse at once (the call returns false).</summary>
-    Refuse,
+    Refuse = 1,
 }
 
 /// <summary>Configuration overrides of one cron job.</summary>
