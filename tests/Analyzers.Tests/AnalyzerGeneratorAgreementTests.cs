@@ -114,6 +114,10 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         var listed = ListedByGenerator(compilation);
         var flagged = await FlaggedByAnalyzer(compilation);
 
+        // A declaration of a good shape with a bad value (a relative WebSocket path) is left out for that value, not
+        // its shape (RES104, not RES100): it counts as kept by the shape rule.
+        listed.UnionWith(ProblemsListedByGenerator(compilation, Rules.InvalidWebSocketPath.Id));
+
         // What the analyzer flags, the manifest lists as a start-up problem with the same rule: never silently missing.
         Assert.Equal(flagged.Order(StringComparer.Ordinal), ProblemsListedByGenerator(compilation, Rules.DeclarationShape.Id).Order(StringComparer.Ordinal));
 
@@ -180,7 +184,7 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         var manifest = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
         return ProblemCall().Matches(manifest)
             .Where(match => match.Groups["rule"].Value == ruleId)
-            .Select(match => match.Groups["name"].Value.Split('<')[0]) // App.GenericCleaner<T> is GenericCleaner.
+            .Select(match => Regex.Replace(match.Groups["name"].Value, "<[^<>]*>", "")) // App.Outer<T>.Inner is App.Outer.Inner.
             .Select(fullName => fullName[(fullName.LastIndexOf('.') + 1)..])
             .ToHashSet();
     }
