@@ -76,41 +76,40 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         foreach (var attribute in type.GetAttributes())
         {
             // Most attributes are not Resident's: match the class before touching syntax.
+            var declaration = known.DeclarationOf(attribute.AttributeClass);
             var kind = known.KindOf(attribute.AttributeClass);
-            if (kind == AttributeKind.None
+            if ((declaration is null && kind == AttributeKind.None)
                 || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
             {
                 continue;
             }
 
             var site = new Site(context, type, attribute, syntax);
+            if (declaration is not null)
+            {
+                Report(site, declaration.Read); // Every kind's own rules, from its parser.
+            }
+
+            // What one declaration cannot know alone: names and paths shared across the compilation, payloads, tables.
             switch (kind)
             {
                 case AttributeKind.CronJob:
-                    Report(site, CronJobDeclaration.Read);
                     CollectCronJobName(site, names);
                     break;
                 case AttributeKind.CustomProcess:
-                    Report(site, CustomProcessDeclaration.Read);
                     CollectName(site, "CustomProcess", names);
                     break;
                 case AttributeKind.SocketHandler:
-                    Report(site, SocketHandlerDeclaration.Read);
                     CollectName(site, "SocketHandler", names);
                     break;
                 case AttributeKind.WebSocketHandler:
-                    Report(site, WebSocketHandlerDeclaration.Read);
                     CollectPath(site, paths);
                     break;
                 case AttributeKind.BackgroundTask:
-                    Report(site, BackgroundTaskDeclaration.Read);
                     CheckPayload(site, new[] { KnownNames.BackgroundTask });
                     break;
                 case AttributeKind.AsyncEvent:
                     CheckPayload(site, new string[0]);
-                    break;
-                case AttributeKind.EventListener:
-                    Report(site, EventListenerDeclaration.Read);
                     break;
                 case AttributeKind.SwooleTable:
                     CheckTable(site, names);
@@ -272,6 +271,8 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
     /// <summary>The attribute types of the compilation, resolved once.</summary>
     private sealed class KnownAttributes
     {
+        private readonly Dictionary<INamedTypeSymbol, DeclarationKind> _declarations = new(SymbolEqualityComparer.Default);
+
         public KnownAttributes(Compilation compilation)
         {
             CronJob = compilation.GetTypeByMetadataName(KnownNames.CronJobAttribute);
@@ -282,9 +283,22 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             AsyncEvent = compilation.GetTypeByMetadataName(KnownNames.AsyncEventAttribute);
             EventListener = compilation.GetTypeByMetadataName(KnownNames.EventListenerAttribute);
             var table = compilation.GetTypeByMetadataName(SwooleTableAttribute);
+            foreach (var declaration in DeclarationKinds.All)
+            {
+                if (compilation.GetTypeByMetadataName(declaration.Attribute) is { } attributeType)
+                {
+                    _declarations[attributeType] = declaration;
+                }
+            }
+
             Any = CronJob is not null || CustomProcess is not null || SocketHandler is not null || WebSocketHandler is not null
-                  || BackgroundTask is not null || AsyncEvent is not null || EventListener is not null || table is not null;
+                  || BackgroundTask is not null || AsyncEvent is not null || EventListener is not null || table is not null
+                  || _declarations.Count > 0;
         }
+
+        /// <summary>The declaration kind whose parser reads <paramref name="attributeClass"/>, or null.</summary>
+        public DeclarationKind? DeclarationOf(INamedTypeSymbol? attributeClass) =>
+            attributeClass is not null && _declarations.TryGetValue(attributeClass, out var kind) ? kind : null;
 
         public AttributeKind KindOf(INamedTypeSymbol? attributeClass)
         {

@@ -107,7 +107,8 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         {
             var read = declarationKind.Read;
             var kind = context.SyntaxProvider
-                .ForAttributeWithMetadataName(declarationKind.Attribute, static (node, _) => IsClass(node), (context, cancellationToken) => ReadAll(context, read, cancellationToken))
+                .ForAttributeWithMetadataName(declarationKind.Attribute, static (node, _) => IsClass(node), (context, cancellationToken) =>
+                    context.TargetSymbol is INamedTypeSymbol type ? ReadAll(type, context.Attributes, read, cancellationToken) : ImmutableEquatableArray<DeclarationSpec>.Empty)
                 .WithTrackingName(declarationKind.Step)
                 .Collect();
             declarations = declarations.Combine(kind).Select(static (pair, _) =>
@@ -153,12 +154,9 @@ public sealed class ManifestGenerator : IIncrementalGenerator
 
             // A declaration the generator could not read: a warning naming it, and a problem in the manifest so the
             // app refuses to start rather than run without it.
-            foreach (var declaration in spec.Declarations.OfType<RejectedDeclarationSpec>())
+            foreach (var diagnostic in FailureDiagnostics(spec))
             {
-                foreach (var problem in declaration.Problems.Where(problem => problem.RuleId == GeneratorDiagnostics.GeneratorFailedId))
-                {
-                    output.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.GeneratorFailed, Location.None, problem.MessageArguments(declaration.Name)));
-                }
+                output.ReportDiagnostic(diagnostic);
             }
 
             string source;
@@ -181,17 +179,21 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         });
     }
 
-    // Every attribute of the kind on one class. A generator must never break the build: a reader that throws yields a
-    // declaration that lists the failure (RESG001), never a silently missing one.
-    private static ImmutableEquatableArray<DeclarationSpec> ReadAll(GeneratorAttributeSyntaxContext context, ReadDeclaration read, CancellationToken cancellationToken)
-    {
-        if (context.TargetSymbol is not INamedTypeSymbol type)
-        {
-            return ImmutableEquatableArray<DeclarationSpec>.Empty;
-        }
+    /// <summary>RESG001 for every declaration the generator could not read, each naming its type.</summary>
+    internal static IEnumerable<Diagnostic> FailureDiagnostics(ManifestSpec spec) =>
+        from declaration in spec.Declarations.OfType<RejectedDeclarationSpec>()
+        from problem in declaration.Problems
+        where problem.RuleId == GeneratorDiagnostics.GeneratorFailedId
+        select Diagnostic.Create(GeneratorDiagnostics.GeneratorFailed, Location.None, problem.MessageArguments(declaration.Name));
 
+    /// <summary>
+    /// Every attribute of one kind on one class. A generator must never break the build, and an app must never start
+    /// without a declaration it wrote: a reader that throws yields a declaration that lists the failure (RESG001).
+    /// </summary>
+    internal static ImmutableEquatableArray<DeclarationSpec> ReadAll(INamedTypeSymbol type, ImmutableArray<AttributeData> attributes, ReadDeclaration read, CancellationToken cancellationToken)
+    {
         var specs = new List<DeclarationSpec>();
-        foreach (var attribute in context.Attributes)
+        foreach (var attribute in attributes)
         {
             try
             {
