@@ -99,14 +99,14 @@ internal static class Rules
         "Table column the generator cannot store",
         RuleMessages.InvalidTableColumn,
         MisuseCategory,
-        "The instance fields of a [SwooleTable] struct are its columns, stored in a fixed-size row: long and int (integer), double (float) and string, which needs [Column(Size = n)] with 1 to 65535 UTF-8 bytes. Any other type, a string without a size, a readonly, fixed or required field, or an auto-property cannot be stored, and the generator leaves the whole table out.");
+        $"The instance fields of a [SwooleTable] struct are its columns, stored in a fixed-size row: long and int (integer), double (float) and string, which needs [Column(Size = n)] with {N(ResidentLimits.Table.MinStringSize)} to {N(ResidentLimits.Table.MaxStringSize)} UTF-8 bytes. Any other type, a string without a size, a readonly, fixed or required field, or an auto-property cannot be stored, and the generator leaves the whole table out (the app refuses to start, listing it).");
 
     public static readonly DiagnosticDescriptor InvalidTableDeclaration = Rule(
         "RES106",
         "Table struct the generator cannot use",
         RuleMessages.InvalidTableDeclaration,
         MisuseCategory,
-        "A [SwooleTable] row must be a public or internal, top-level, non-generic, non-readonly partial struct (the generator adds its codec to it), named with letters, digits, '_', '-' and '.' (at most 64 characters, not starting with '.'), with a Size of 1 to 16777216 rows. Otherwise the generator leaves the table out.");
+        $"A [SwooleTable] row must be a public or internal, top-level, non-generic, non-readonly partial struct (the generator adds its codec to it), named with letters, digits, '_', '-' and '.' (at most {N(ResidentLimits.Table.MaxNameLength)} characters, not starting with '.'), with a Size of {N(ResidentLimits.Table.MinSize)} to {N(ResidentLimits.Table.MaxSize)} rows. Otherwise the generator leaves the table out (the app refuses to start, listing it).");
 
     public static readonly DiagnosticDescriptor UnserializablePayload = Rule(
         "RES107",
@@ -120,7 +120,7 @@ internal static class Rules
         "Attribute value the runtime rejects at start",
         RuleMessages.InvalidAttributeValue,
         MisuseCategory,
-        "The runtime checks the numbers and settings of Resident's attributes when the server starts and refuses to start on a value out of range: a custom process's Num (1 to 64) or RestartInterval (0 to 3600 s), the Tries (1 to 100) and backoff of a background task or event listener, an empty name, and a socket handler's Port, PackageEof, LengthSize, FixedSize or PackageMaxLength for its framing.");
+        $"The generator checks the numbers and settings of Resident's attributes against the limits the runtime uses, leaves out a declaration with a value out of range and lists it, so the server refuses to start: a custom process's Num ({N(ResidentLimits.CustomProcess.MinNum)} to {N(ResidentLimits.CustomProcess.MaxNum)}) or RestartInterval ({N(ResidentLimits.CustomProcess.MinRestartIntervalSeconds)} to {N(ResidentLimits.CustomProcess.MaxRestartIntervalSeconds)} s), the Tries ({N(ResidentLimits.Retry.MinTries)} to {N(ResidentLimits.Retry.MaxTries)}) and backoff of a background task or event listener, a lifecycle hook's event, an empty name, and a socket handler's Port, PackageEof, LengthSize, FixedSize or PackageMaxLength for its framing.");
 
     /// <summary>RESG001, reported by the generator (<see cref="GeneratorDiagnostics"/>); catalogued here with the rest.</summary>
     public static readonly DiagnosticDescriptor GeneratorFailed = GeneratorDiagnostics.GeneratorFailed;
@@ -139,6 +139,8 @@ internal static class Rules
         RuleMessages.InvalidAttributeValueId => InvalidAttributeValue,
         _ => null,
     };
+
+    private static string N(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static DiagnosticDescriptor Rule(string id, string title, string message, string category, string description, params string[] tags) =>
         new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLinks.For(id), tags);
