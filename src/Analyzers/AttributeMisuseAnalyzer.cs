@@ -4,39 +4,36 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
-using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Resident.Analyzers.Misuse;
 using Resident.Generators;
-using Resident.Generators.Parsing;
+using Resident.Generators.Declarations;
+using Resident.Generators.Declarations.CronJobs;
+using Resident.Generators.Declarations.Events;
+using Resident.Generators.Declarations.Payloads;
+using Resident.Generators.Declarations.Processes;
+using Resident.Generators.Declarations.Sockets;
+using Resident.Generators.Declarations.Tables;
+using Resident.Generators.Declarations.Tasks;
+using Resident.Generators.Declarations.WebSockets;
+using Resident.Generators.Diagnostics;
 
 namespace Resident.Analyzers;
 
 /// <summary>
-/// RES101–RES108: attribute arguments the generator passes on silently but the runtime rejects at start (or the
-/// generator leaves out): cron expressions and intervals, duplicate names and WebSocket paths, table structs and their
-/// columns, payloads the generated JSON codec cannot handle, and numbers out of range. One symbol action per type;
-/// only the duplicate checks wait for the compilation's end.
+/// RES101–RES108: attribute arguments the generator rejects (it lists them in the manifest, so the start fails):
+/// cron expressions and intervals, WebSocket paths, table structs and their columns, payloads the generated JSON codec
+/// cannot handle, and numbers out of range. The rules are the declaration parsers' own (<c>src/Generators/Declarations</c>);
+/// this analyzer only places their problems in the source. Duplicate names and paths across declarations wait for
+/// the compilation's end. One symbol action per type.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
 {
-    // The table attributes are matched by metadata name, as TableParser does, wherever they are declared.
+    // The table attribute is matched by metadata name, as the generator does, wherever it is declared.
     private const string SwooleTableAttribute = KnownNames.SwooleTableAttribute;
-    private const string ColumnAttribute = KnownNames.ColumnAttribute;
-
-    // TableParser's limits (its rules are mirrored below: it yields no reason, only a spec or nothing).
-    private const int MaxTableSize = TableParser.MaxSize;
-    private const int MaxStringColumnSize = TableParser.MaxStringSize;
-    private const int MaxTableNameLength = TableParser.MaxNameLength;
-
-    private const int MaxTries = 100;
-    private const int MaxPackageLength = 1024 * 1024 * 1024;
-
-    private static readonly Regex PayloadMember = new("member '(?<name>[^']+)'|and '(?<name>[^']+)' would", RegexOptions.CultureInvariant);
 
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
@@ -79,37 +76,40 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         foreach (var attribute in type.GetAttributes())
         {
             // Most attributes are not Resident's: match the class before touching syntax.
+            var declaration = known.DeclarationOf(attribute.AttributeClass);
             var kind = known.KindOf(attribute.AttributeClass);
-            if (kind == AttributeKind.None
+            if ((declaration is null && kind == AttributeKind.None)
                 || attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken) is not AttributeSyntax syntax)
             {
                 continue;
             }
 
             var site = new Site(context, type, attribute, syntax);
+            if (declaration is not null)
+            {
+                Report(site, declaration.Read); // Every kind's own rules, from its parser.
+            }
+
+            // What one declaration cannot know alone: names and paths shared across the compilation, payloads, tables.
             switch (kind)
             {
                 case AttributeKind.CronJob:
-                    CheckCronJob(site, names);
+                    CollectCronJobName(site, names);
                     break;
                 case AttributeKind.CustomProcess:
-                    CheckCustomProcess(site, names);
+                    CollectName(site, "CustomProcess", names);
                     break;
                 case AttributeKind.SocketHandler:
-                    CheckSocketHandler(site, names);
+                    CollectName(site, "SocketHandler", names);
                     break;
                 case AttributeKind.WebSocketHandler:
-                    CheckWebSocketPath(site, paths);
+                    CollectPath(site, paths);
                     break;
                 case AttributeKind.BackgroundTask:
-                    CheckRetry(site, "BackgroundTask");
                     CheckPayload(site, new[] { KnownNames.BackgroundTask });
                     break;
                 case AttributeKind.AsyncEvent:
                     CheckPayload(site, new string[0]);
-                    break;
-                case AttributeKind.EventListener:
-                    CheckRetry(site, "EventListener");
                     break;
                 case AttributeKind.SwooleTable:
                     CheckTable(site, names);
@@ -118,208 +118,58 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    // RES101, RES102, and the name for RES103.
-    private static void CheckCronJob(Site site, ConcurrentBag<Named> names)
+    // The parser's own verdict on the declaration (RES101, RES102, RES104, RES108), each problem where it is written.
+    // RES100 (the class's shape) is DeclarationShapeAnalyzer's to report.
+    private static void Report(Site site, ReadDeclaration read)
     {
-        var attribute = site.Attribute;
-        if (attribute.ConstructorArguments.Length != 1)
+        if (read(site.Type, site.Attribute, site.Context.CancellationToken) is RejectedDeclarationSpec rejected)
+        {
+            Report(site, rejected.Problems);
+        }
+    }
+
+    private static void Report(Site site, IEnumerable<DeclarationProblem> problems)
+    {
+        foreach (var problem in problems)
+        {
+            if (problem.RuleId != RuleMessages.DeclarationShapeId && Rules.For(problem.RuleId) is { } descriptor)
+            {
+                site.Report(descriptor, site.Locate(problem), problem.MessageArguments(site.Type.Name));
+            }
+        }
+    }
+
+    // The name for RES103: the cron job's Name, or its class name.
+    private static void CollectCronJobName(Site site, ConcurrentBag<Named> names)
+    {
+        if (site.Attribute.ConstructorArguments.Length != 1)
         {
             return; // Does not bind; the compiler says so.
         }
 
-        var argument = attribute.ConstructorArguments[0];
-        if (argument.Value is int interval)
-        {
-            if (interval < 1)
-            {
-                site.Report(Rules.NonPositiveInterval, site.Positional(0), site.Type.Name, Invariant(interval));
-            }
-        }
-        else if (argument.Kind != TypedConstantKind.Array && (argument.Value is string || argument.IsNull))
-        {
-            var expression = argument.Value as string;
-            var problem = expression is null ? "there is no expression (null)." : CronGrammar.Check(expression);
-            if (problem is not null)
-            {
-                site.Report(Rules.InvalidCronExpression, site.Positional(0), site.Type.Name, expression ?? "null", problem);
-            }
-        }
-
         var hasName = site.TryNamed("Name", out var nameValue);
         var name = hasName ? nameValue.Value as string : site.Type.Name;
-        if (hasName && string.IsNullOrWhiteSpace(name))
+        if (!string.IsNullOrWhiteSpace(name))
         {
-            site.Report(Rules.InvalidAttributeValue, site.Named("Name"), "CronJob", site.Type.Name, $"Name = {Quote(name)}",
-                "a cron job needs a name; leave Name out to use the class name");
-        }
-        else if (name is not null)
-        {
-            names.Add(new Named("CronJob", name, site.Type, hasName ? site.Named("Name") : site.Whole, StringComparer.OrdinalIgnoreCase));
+            names.Add(new Named("CronJob", name!, site.Type, hasName ? site.Named("Name") : site.Whole, StringComparer.OrdinalIgnoreCase));
         }
     }
 
-    // RES108 (name, Num, RestartInterval), and the name for RES103.
-    private static void CheckCustomProcess(Site site, ConcurrentBag<Named> names)
+    // The name of a [CustomProcess("name")] or [SocketHandler("name")] for RES103.
+    private static void CollectName(Site site, string attribute, ConcurrentBag<Named> names)
     {
-        var attribute = site.Attribute;
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
+        if (DeclarationParser.TryNameArgument(site.Attribute, out var name) && !string.IsNullOrWhiteSpace(name))
         {
-            return;
-        }
-
-        var name = attribute.ConstructorArguments[0].Value as string;
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Positional(0), "CustomProcess", site.Type.Name, $"the name {Quote(name)}",
-                "a custom process needs a name, such as [CustomProcess(\"worker\")]");
-        }
-        else
-        {
-            names.Add(new Named("CustomProcess", name!, site.Type, site.Positional(0), StringComparer.Ordinal));
-        }
-
-        if (site.TryNamed("Num", out var num) && num.Value is int count && count is < 1 or > 64)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("Num"), "CustomProcess", site.Type.Name, $"Num = {Invariant(count)}",
-                "the runtime starts 1 to 64 instances of a custom process");
-        }
-
-        if (site.TryNamed("RestartInterval", out var restart) && restart.Value is int seconds && seconds is < 0 or > 3600)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("RestartInterval"), "CustomProcess", site.Type.Name, $"RestartInterval = {Invariant(seconds)}",
-                "use 0 to 3600 seconds");
+            names.Add(new Named(attribute, name!, site.Type, site.Positional(0), StringComparer.Ordinal));
         }
     }
 
-    // RES108 (name, port, framing), and the name for RES103.
-    private static void CheckSocketHandler(Site site, ConcurrentBag<Named> names)
+    // The path of a WebSocket handler, for the duplicate check.
+    private static void CollectPath(Site site, ConcurrentBag<Named> paths)
     {
-        var attribute = site.Attribute;
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
+        if (DeclarationParser.TryNameArgument(site.Attribute, out var path) && WebSocketHandlerDeclaration.PathProblem(path) is null)
         {
-            return;
-        }
-
-        const string Socket = "SocketHandler";
-        var name = attribute.ConstructorArguments[0].Value as string;
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Positional(0), Socket, site.Type.Name, $"the name {Quote(name)}",
-                "a socket handler needs a name, such as [SocketHandler(\"tcp\")]");
-        }
-        else
-        {
-            names.Add(new Named(Socket, name!, site.Type, site.Positional(0), StringComparer.Ordinal));
-        }
-
-        // The attribute's defaults (SocketHandlerAttribute); configuration may override any of them at start, but a value
-        // written in the attribute that is out of range is a mistake either way.
-        var type = site.Int("Type") ?? 0; // Tcp
-        const int Udp = 2, Udp6 = 3, Unix = 4;
-        if (type != Unix && site.TryNamed("Port", out var portValue) && portValue.Value is int port && port != -1 && port is < 0 or > 65535)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("Port"), Socket, site.Type.Name, $"Port = {Invariant(port)}",
-                "use 0 to 65535 (0 lets the system choose)");
-        }
-
-        var maxLength = site.Int("PackageMaxLength") ?? 2 * 1024 * 1024;
-        if (maxLength is < 1 or > MaxPackageLength)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("PackageMaxLength"), Socket, site.Type.Name, $"PackageMaxLength = {Invariant(maxLength)}",
-                "use 1 to 1073741824 bytes");
-            return;
-        }
-
-        if (type is Udp or Udp6)
-        {
-            return; // Datagrams are not framed; the runtime ignores the framing settings.
-        }
-
-        const int Eof = 1, Length = 2, FixedSize = 3;
-        switch (site.Int("Framing") ?? 0)
-        {
-            case Eof when site.TryNamed("PackageEof", out var eof) ? string.IsNullOrEmpty(eof.Value as string) : true:
-                site.Report(Rules.InvalidAttributeValue, site.Named("PackageEof", "Framing"), Socket, site.Type.Name,
-                    site.TryNamed("PackageEof", out _) ? "an empty PackageEof" : "Framing = SocketFraming.Eof without PackageEof",
-                    "Eof framing needs the bytes that end a message, such as PackageEof = \"\\r\\n\"");
-                break;
-            case Length:
-                var lengthSize = site.Int("LengthSize") ?? 4;
-                var lengthOffset = site.Int("LengthOffset") ?? 0;
-                var bodyOffset = site.Int("BodyOffset") ?? -1;
-                if (lengthSize is not (1 or 2 or 4))
-                {
-                    site.Report(Rules.InvalidAttributeValue, site.Named("LengthSize"), Socket, site.Type.Name, $"LengthSize = {Invariant(lengthSize)}",
-                        "a length field takes 1, 2 or 4 bytes");
-                }
-                else if (lengthOffset < 0 || lengthOffset + lengthSize > maxLength)
-                {
-                    site.Report(Rules.InvalidAttributeValue, site.Named("LengthOffset"), Socket, site.Type.Name, $"LengthOffset = {Invariant(lengthOffset)}",
-                        "use 0 to PackageMaxLength − LengthSize");
-                }
-
-                if (bodyOffset < -1)
-                {
-                    site.Report(Rules.InvalidAttributeValue, site.Named("BodyOffset"), Socket, site.Type.Name, $"BodyOffset = {Invariant(bodyOffset)}",
-                        "use −1 (right after the length field) or more");
-                }
-
-                break;
-            case FixedSize:
-                var fixedSize = site.Int("FixedSize") ?? 0;
-                if (fixedSize < 1 || fixedSize > maxLength)
-                {
-                    site.Report(Rules.InvalidAttributeValue, site.Named("FixedSize", "Framing"), Socket, site.Type.Name,
-                        site.TryNamed("FixedSize", out _) ? $"FixedSize = {Invariant(fixedSize)}" : "Framing = SocketFraming.FixedSize without FixedSize",
-                        $"fixed-size framing needs a FixedSize from 1 to PackageMaxLength ({Invariant(maxLength)})");
-                }
-
-                break;
-        }
-    }
-
-    // RES104 (a path not starting with '/'), and the path for its duplicate check.
-    private static void CheckWebSocketPath(Site site, ConcurrentBag<Named> paths)
-    {
-        var attribute = site.Attribute;
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
-        {
-            return;
-        }
-
-        var path = attribute.ConstructorArguments[0].Value as string;
-        if (string.IsNullOrWhiteSpace(path) || path![0] != '/')
-        {
-            site.Report(Rules.InvalidWebSocketPath, site.Positional(0), path ?? "null", site.Type.Name, "does not start with '/'; use a path such as \"/ws\"");
-            return;
-        }
-
-        // Routing ignores case and a trailing slash, as ResidentManifestBuilder does.
-        var key = path.Length > 1 ? path.TrimEnd('/') : path;
-        paths.Add(new Named("WebSocketHandler", key, site.Type, site.Positional(0), StringComparer.OrdinalIgnoreCase) { Written = path });
-    }
-
-    // RES108: Tries and backoff, as TaskQueue.Validate checks them.
-    private static void CheckRetry(Site site, string attributeName)
-    {
-        if (site.TryNamed("Tries", out var triesValue) && triesValue.Value is int tries && tries is < 1 or > MaxTries)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("Tries"), attributeName, site.Type.Name, $"Tries = {Invariant(tries)}",
-                $"use 1 to {Invariant(MaxTries)} tries in all");
-        }
-
-        var backoff = site.Int("BackoffMilliseconds") ?? 100;
-        var maxBackoff = site.Int("MaxBackoffMilliseconds") ?? 60_000;
-        if (backoff < 0)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("BackoffMilliseconds"), attributeName, site.Type.Name, $"BackoffMilliseconds = {Invariant(backoff)}",
-                "a backoff is 0 ms or more");
-        }
-        else if (maxBackoff < backoff)
-        {
-            site.Report(Rules.InvalidAttributeValue, site.Named("MaxBackoffMilliseconds", "BackoffMilliseconds"), attributeName, site.Type.Name,
-                $"BackoffMilliseconds = {Invariant(backoff)} and MaxBackoffMilliseconds = {Invariant(maxBackoff)}",
-                "MaxBackoffMilliseconds must be at least BackoffMilliseconds");
+            paths.Add(new Named("WebSocketHandler", WebSocketHandlerDeclaration.RouteKey(path!), site.Type, site.Positional(0), StringComparer.OrdinalIgnoreCase) { Written = path! });
         }
     }
 
@@ -331,179 +181,32 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             return; // RES100 explains; the generator reads no payload from it.
         }
 
-        var problem = PayloadParser.Parse(site.Type, site.Context.CancellationToken).Problem;
-        if (problem is null)
+        var payload = PayloadParser.Parse(site.Type, site.Context.CancellationToken);
+        if (payload.Problem is not { } problem)
         {
             return;
         }
 
-        var location = site.Whole;
-        if (PayloadMember.Match(problem) is { Success: true } match)
-        {
-            var memberName = match.Groups["name"].Value;
-            for (var current = site.Type; current is not null; current = current.BaseType)
-            {
-                if (current.GetMembers(memberName).FirstOrDefault(member => member.Locations.Any(l => l.IsInSource)) is { } member)
-                {
-                    // A member of this compilation's source; one declared elsewhere keeps the attribute as the location.
-                    var memberLocation = member.Locations.First(l => l.IsInSource);
-                    if (memberLocation.SourceTree is { } tree && site.Context.Compilation.ContainsSyntaxTree(tree))
-                    {
-                        location = memberLocation;
-                    }
-
-                    break;
-                }
-            }
-        }
-
+        var location = payload.ProblemMember is { } member ? site.Member(member) ?? site.Whole : site.Whole;
         site.Report(Rules.UnserializablePayload, location, problem);
     }
 
-    // RES105, RES106, and the name for RES103.
+    // RES105, RES106 (the table parser's problems), and the name for RES103.
     private static void CheckTable(Site site, ConcurrentBag<Named> names)
     {
-        var type = site.Type;
-        var attribute = site.Attribute;
-        var problems = 0;
-        void Shape(Location location, string problem)
+        if (TableParser.Read(site.Type, site.Attribute, site.Context.CancellationToken) is not { } read)
         {
-            problems++;
-            site.Report(Rules.InvalidTableDeclaration, location, type.Name, problem);
+            return; // Not a struct, or an argument that does not bind: the compiler reports that.
         }
 
-        if (type.TypeKind != TypeKind.Struct)
-        {
-            return; // AttributeUsage allows structs only; the compiler reports anything else.
-        }
-
-        var identifier = type.Locations.FirstOrDefault(l => l.IsInSource) ?? site.Whole;
-        if (type.IsGenericType)
-        {
-            Shape(identifier, "is generic; a table row is one concrete struct");
-        }
-
-        if (type.ContainingType is not null)
-        {
-            Shape(identifier, "is nested in another type; declare it at the top level of a namespace");
-        }
-
-        if (type.IsReadOnly)
-        {
-            Shape(identifier, "is readonly; the generated codec writes its fields");
-        }
-
-        if (type.IsRefLikeType)
-        {
-            Shape(identifier, "is a ref struct; rows are copied in and out of shared memory");
-        }
-
-        if (type.IsFileLocal || type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal))
-        {
-            Shape(identifier, "must be public or internal, and not file-local");
-        }
-
-        if (!IsPartial(type, site.Context.CancellationToken))
-        {
-            Shape(identifier, "is not partial; declare it 'partial struct' so the generator can add its codec");
-        }
-
-        var name = LowerFirst(type.Name);
-        if (attribute.ConstructorArguments.Length == 1)
-        {
-            if (attribute.ConstructorArguments[0].Value is not string declared)
-            {
-                Shape(site.Positional(0), "has a null name; leave the name out to use the struct's name");
-                name = null;
-            }
-            else
-            {
-                name = declared;
-            }
-        }
-
-        if (name is not null && !TableParser.IsValidName(name))
-        {
-            Shape(attribute.ConstructorArguments.Length == 1 ? site.Positional(0) : site.Whole,
-                $"is named '{name}'; a table name has 1 to {Invariant(MaxTableNameLength)} letters, digits, '_', '-' and '.', and does not start with '.'");
-        }
-
-        if (site.TryNamed("Size", out var sizeValue) && sizeValue.Value is int size && size is < 1 or > MaxTableSize)
-        {
-            Shape(site.Named("Size"), $"has Size = {Invariant(size)}; use 1 to {Invariant(MaxTableSize)} rows");
-        }
-
-        foreach (var member in type.GetMembers())
-        {
-            if (member is IFieldSymbol { IsStatic: false, IsConst: false } field && CheckColumn(site, field) is { } columnProblem)
-            {
-                problems++;
-                var column = field.AssociatedSymbol ?? field;
-                var location = column.Locations.FirstOrDefault(l => l.IsInSource) ?? identifier;
-                site.Report(Rules.InvalidTableColumn, location, column.Name, type.Name, columnProblem);
-            }
-        }
+        Report(site, read.Problems);
 
         // Only tables the generator keeps can clash: it leaves out every table whose name another one shares.
-        if (problems == 0 && name is not null)
+        if (read.Spec is { } spec)
         {
-            names.Add(new Named("SwooleTable", name, type, attribute.ConstructorArguments.Length == 1 ? site.Positional(0) : site.Whole, StringComparer.Ordinal));
+            names.Add(new Named("SwooleTable", spec.TableName, site.Type, site.Attribute.ConstructorArguments.Length == 1 ? site.Positional(0) : site.Whole, StringComparer.Ordinal));
         }
     }
-
-    // As TableParser: long, int, double, and string with [Column(Size = 1..65535)]; plain writable fields only.
-    private static string? CheckColumn(Site site, IFieldSymbol field)
-    {
-        if (field.IsImplicitlyDeclared)
-        {
-            return "is an auto-property; declare each column as a field";
-        }
-
-        if (field.IsReadOnly)
-        {
-            return "is readonly; the generated codec writes every column";
-        }
-
-        if (field.IsFixedSizeBuffer)
-        {
-            return "is a fixed-size buffer; use a string column with [Column(Size = n)]";
-        }
-
-        if (field.IsRequired)
-        {
-            return "is required; the generated codec creates rows without setting members";
-        }
-
-        switch (field.Type.SpecialType)
-        {
-            case SpecialType.System_Int64:
-            case SpecialType.System_Int32:
-            case SpecialType.System_Double:
-                return null;
-            case SpecialType.System_String:
-                var column = field.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ColumnAttribute);
-                var size = column?.NamedArguments.FirstOrDefault(argument => argument.Key == "Size").Value.Value as int?;
-                if (size is null)
-                {
-                    return "is a string without [Column(Size = n)]; give the most UTF-8 bytes it holds, 1 to 65535";
-                }
-
-                return size is < 1 or > MaxStringColumnSize
-                    ? $"is a string column of Size = {Invariant(size.Value)}; use 1 to {Invariant(MaxStringColumnSize)} UTF-8 bytes"
-                    : null;
-            default:
-                return $"is of type {field.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)}, which a table cannot store; use long, int, double or string";
-        }
-    }
-
-    private static bool IsPartial(INamedTypeSymbol type, System.Threading.CancellationToken cancellationToken) =>
-        type.DeclaringSyntaxReferences.Length > 0
-        && type.DeclaringSyntaxReferences.All(reference =>
-            reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration
-            && declaration.Modifiers.Any(modifier => modifier.IsKind(SyntaxKind.PartialKeyword)));
-
-    private static string LowerFirst(string name) =>
-        name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name.Substring(1);
 
     // RES103: the second and later declarations of a name, each naming the first (in source order).
     private static void ReportDuplicateNames(CompilationAnalysisContext context, ConcurrentBag<Named> names)
@@ -552,10 +255,6 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Quote(string? value) => value is null ? "null" : "\"" + value + "\"";
-
     private enum AttributeKind
     {
         None,
@@ -572,6 +271,8 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
     /// <summary>The attribute types of the compilation, resolved once.</summary>
     private sealed class KnownAttributes
     {
+        private readonly Dictionary<INamedTypeSymbol, DeclarationKind> _declarations = new(SymbolEqualityComparer.Default);
+
         public KnownAttributes(Compilation compilation)
         {
             CronJob = compilation.GetTypeByMetadataName(KnownNames.CronJobAttribute);
@@ -582,9 +283,22 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             AsyncEvent = compilation.GetTypeByMetadataName(KnownNames.AsyncEventAttribute);
             EventListener = compilation.GetTypeByMetadataName(KnownNames.EventListenerAttribute);
             var table = compilation.GetTypeByMetadataName(SwooleTableAttribute);
+            foreach (var declaration in DeclarationKinds.All)
+            {
+                if (compilation.GetTypeByMetadataName(declaration.Attribute) is { } attributeType)
+                {
+                    _declarations[attributeType] = declaration;
+                }
+            }
+
             Any = CronJob is not null || CustomProcess is not null || SocketHandler is not null || WebSocketHandler is not null
-                  || BackgroundTask is not null || AsyncEvent is not null || EventListener is not null || table is not null;
+                  || BackgroundTask is not null || AsyncEvent is not null || EventListener is not null || table is not null
+                  || _declarations.Count > 0;
         }
+
+        /// <summary>The declaration kind whose parser reads <paramref name="attributeClass"/>, or null.</summary>
+        public DeclarationKind? DeclarationOf(INamedTypeSymbol? attributeClass) =>
+            attributeClass is not null && _declarations.TryGetValue(attributeClass, out var kind) ? kind : null;
 
         public AttributeKind KindOf(INamedTypeSymbol? attributeClass)
         {
@@ -713,11 +427,34 @@ public sealed class AttributeMisuseAnalyzer : DiagnosticAnalyzer
             return false;
         }
 
-        /// <summary>A named int (or enum) argument's value, or null when it is not written.</summary>
-        public int? Int(string name) =>
-            TryNamed(name, out var value) && value.Value is { } number && value.Kind is TypedConstantKind.Primitive or TypedConstantKind.Enum
-                ? Convert.ToInt32(number, CultureInfo.InvariantCulture)
-                : null;
+        /// <summary>Where <paramref name="problem"/> is written: its argument, member or the type, else the attribute.</summary>
+        public Location Locate(DeclarationProblem problem) => problem.Site switch
+        {
+            ProblemSite.ConstructorArgument => Positional(int.Parse(problem.Target, CultureInfo.InvariantCulture)),
+            ProblemSite.NamedArgument => Named(problem.Target.Split('|')),
+            ProblemSite.Member => Member(problem.Target) ?? Identifier,
+            ProblemSite.Type => Identifier,
+            _ => Whole,
+        };
+
+        /// <summary>The type's name where it is declared.</summary>
+        public Location Identifier => Type.Locations.FirstOrDefault(l => l.IsInSource) ?? Whole;
+
+        /// <summary>The member <paramref name="name"/> of the type or a base type, when declared in this compilation's source.</summary>
+        public Location? Member(string name)
+        {
+            for (var current = Type; current is not null; current = current.BaseType)
+            {
+                if (current.GetMembers(name).FirstOrDefault(member => member.Locations.Any(l => l.IsInSource)) is { } member)
+                {
+                    // A member declared elsewhere keeps the attribute as the location.
+                    var location = member.Locations.First(l => l.IsInSource);
+                    return location.SourceTree is { } tree && Context.Compilation.ContainsSyntaxTree(tree) ? location : null;
+                }
+            }
+
+            return null;
+        }
 
         public void Report(DiagnosticDescriptor descriptor, Location location, params object[] arguments) =>
             Context.ReportDiagnostic(Diagnostic.Create(descriptor, location, arguments));

@@ -1,15 +1,17 @@
 using Microsoft.CodeAnalysis;
+using Resident.Generators.Diagnostics;
 
 namespace Resident.Analyzers;
 
 /// <summary>
 /// The one catalogue of Resident's diagnostics. IDs are assigned by hand and never reused:
-/// RES001–RES099 request-leak rules, RES100–RES199 misuse of Resident's attributes.
+/// RES001–RES099 request-leak rules, RES100–RES199 misuse of Resident's attributes, RESG001 the generator's own.
+/// The message formats of the rules the declaration parsers decide are theirs (<see cref="RuleMessages"/>).
 /// </summary>
 internal static class Rules
 {
-    // Help pages live in the repository; the link is relative to its root until the project has a public home.
-    public const string HelpRoot = "docs/rules/";
+    /// <summary>Every help link is <c>{HelpRoot}{id}.md</c>, an absolute URL to the page in the repository.</summary>
+    public const string HelpRoot = HelpLinks.RulesRoot;
 
     public const string LeakCategory = "Resident.Leaks";
 
@@ -56,7 +58,7 @@ internal static class Rules
     public static readonly DiagnosticDescriptor DeclarationShape = Rule(
         "RES100",
         "Resident cannot construct this declaration",
-        "[{0}] class '{1}' {2}; the generated manifest skips it",
+        RuleMessages.DeclarationShape,
         MisuseCategory,
         "A class marked with a Resident attribute is built by a generated factory that calls its constructor with services from dependency injection. The class must be a concrete, non-generic class reachable from the assembly, implement the attribute's interface, and have one public or internal constructor the factory can call.");
 
@@ -65,21 +67,21 @@ internal static class Rules
     public static readonly DiagnosticDescriptor InvalidCronExpression = Rule(
         "RES101",
         "Invalid cron expression",
-        "[CronJob] '{0}' has the cron expression '{1}', which the scheduler rejects at start: {2}",
+        RuleMessages.InvalidCronExpression,
         MisuseCategory,
         "The runtime parses every [CronJob] expression with Cronos when the server starts and refuses to start on one it cannot parse. The expression takes five fields (minute hour day month weekday), or six with seconds first, or a macro such as @daily; this rule checks the same grammar at compile time.");
 
     public static readonly DiagnosticDescriptor NonPositiveInterval = Rule(
         "RES102",
         "Cron job interval is not positive",
-        "[CronJob] '{0}' has the interval {1} ms; the scheduler refuses to start with an interval below 1 ms",
+        RuleMessages.NonPositiveInterval,
         MisuseCategory,
         "[CronJob(milliseconds)] runs the job every so many milliseconds. Zero or a negative interval never schedules a run, so the runtime refuses to start with it.");
 
     public static readonly DiagnosticDescriptor DuplicateName = Rule(
         "RES103",
         "Two declarations share one name",
-        "[{0}] '{1}' is named '{2}', like '{3}'; {4}",
+        RuleMessages.DuplicateName,
         MisuseCategory,
         "Custom processes, cron jobs, socket handlers and shared-memory tables are looked up by name, so a name belongs to one declaration. Two [CustomProcess], [CronJob] (the Name, which defaults to the class name, compared ignoring case) or [SocketHandler] declarations with one name stop the server at start; two [SwooleTable] structs with one name are both left out by the generator.",
         WellKnownDiagnosticTags.CompilationEnd);
@@ -87,7 +89,7 @@ internal static class Rules
     public static readonly DiagnosticDescriptor InvalidWebSocketPath = Rule(
         "RES104",
         "Invalid or duplicate WebSocket path",
-        "[WebSocketHandler] path '{0}' of '{1}' {2}",
+        RuleMessages.InvalidWebSocketPath,
         MisuseCategory,
         "Every WebSocket path must start with '/', and one path belongs to one handler. Routing ignores case and a trailing slash, so \"/ws\", \"/WS\" and \"/ws/\" are one path. The runtime refuses to start with a relative or repeated path.",
         WellKnownDiagnosticTags.CompilationEnd);
@@ -95,31 +97,51 @@ internal static class Rules
     public static readonly DiagnosticDescriptor InvalidTableColumn = Rule(
         "RES105",
         "Table column the generator cannot store",
-        "Column '{0}' of [SwooleTable] struct '{1}' {2}; the generator leaves the table out",
+        RuleMessages.InvalidTableColumn,
         MisuseCategory,
-        "The instance fields of a [SwooleTable] struct are its columns, stored in a fixed-size row: long and int (integer), double (float) and string, which needs [Column(Size = n)] with 1 to 65535 UTF-8 bytes. Any other type, a string without a size, a readonly, fixed or required field, or an auto-property cannot be stored, and the generator leaves the whole table out.");
+        $"The instance fields of a [SwooleTable] struct are its columns, stored in a fixed-size row: long and int (integer), double (float) and string, which needs [Column(Size = n)] with {N(ResidentLimits.Table.MinStringSize)} to {N(ResidentLimits.Table.MaxStringSize)} UTF-8 bytes. Any other type, a string without a size, a readonly, fixed or required field, or an auto-property cannot be stored, and the generator leaves the whole table out (the app refuses to start, listing it).");
 
     public static readonly DiagnosticDescriptor InvalidTableDeclaration = Rule(
         "RES106",
         "Table struct the generator cannot use",
-        "[SwooleTable] struct '{0}' {1}; the generator leaves the table out",
+        RuleMessages.InvalidTableDeclaration,
         MisuseCategory,
-        "A [SwooleTable] row must be a public or internal, top-level, non-generic, non-readonly partial struct (the generator adds its codec to it), named with letters, digits, '_', '-' and '.' (at most 64 characters, not starting with '.'), with a Size of 1 to 16777216 rows. Otherwise the generator leaves the table out.");
+        $"A [SwooleTable] row must be a public or internal, top-level, non-generic, non-readonly partial struct (the generator adds its codec to it), named with letters, digits, '_', '-' and '.' (at most {N(ResidentLimits.Table.MaxNameLength)} characters, not starting with '.'), with a Size of {N(ResidentLimits.Table.MinSize)} to {N(ResidentLimits.Table.MaxSize)} rows. Otherwise the generator leaves the table out (the app refuses to start, listing it).");
 
     public static readonly DiagnosticDescriptor UnserializablePayload = Rule(
         "RES107",
         "Payload the generated JSON codec cannot serialize",
-        "{0}",
+        RuleMessages.UnserializablePayload,
         MisuseCategory,
         "A [BackgroundTask] or [AsyncEvent] object is written to JSON by a generated codec when it is queued or fired, and read back when it runs. The codec handles public properties of string, number, bool, Guid, date, TimeSpan, enum and byte[] types and arrays or lists of them, set through a setter, an init accessor or a constructor parameter of the same name. The runtime refuses to start with a payload it cannot handle.");
 
     public static readonly DiagnosticDescriptor InvalidAttributeValue = Rule(
         "RES108",
         "Attribute value the runtime rejects at start",
-        "[{0}] on '{1}' sets {2}; {3}",
+        RuleMessages.InvalidAttributeValue,
         MisuseCategory,
-        "The runtime checks the numbers and settings of Resident's attributes when the server starts and refuses to start on a value out of range: a custom process's Num (1 to 64) or RestartInterval (0 to 3600 s), the Tries (1 to 100) and backoff of a background task or event listener, an empty name, and a socket handler's Port, PackageEof, LengthSize, FixedSize or PackageMaxLength for its framing.");
+        $"The generator checks the numbers and settings of Resident's attributes against the limits the runtime uses, leaves out a declaration with a value out of range and lists it, so the server refuses to start: a custom process's Num ({N(ResidentLimits.CustomProcess.MinNum)} to {N(ResidentLimits.CustomProcess.MaxNum)}) or RestartInterval ({N(ResidentLimits.CustomProcess.MinRestartIntervalSeconds)} to {N(ResidentLimits.CustomProcess.MaxRestartIntervalSeconds)} s), the Tries ({N(ResidentLimits.Retry.MinTries)} to {N(ResidentLimits.Retry.MaxTries)}) and backoff of a background task or event listener, a lifecycle hook's event, an empty name, and a socket handler's Port, PackageEof, LengthSize, FixedSize or PackageMaxLength for its framing.");
+
+    /// <summary>RESG001, reported by the generator (<see cref="GeneratorDiagnostics"/>); catalogued here with the rest.</summary>
+    public static readonly DiagnosticDescriptor GeneratorFailed = GeneratorDiagnostics.GeneratorFailed;
+
+    /// <summary>The descriptor of a rule a declaration parser reports, by id.</summary>
+    public static DiagnosticDescriptor? For(string id) => id switch
+    {
+        RuleMessages.DeclarationShapeId => DeclarationShape,
+        RuleMessages.InvalidCronExpressionId => InvalidCronExpression,
+        RuleMessages.NonPositiveIntervalId => NonPositiveInterval,
+        RuleMessages.DuplicateNameId => DuplicateName,
+        RuleMessages.InvalidWebSocketPathId => InvalidWebSocketPath,
+        RuleMessages.InvalidTableColumnId => InvalidTableColumn,
+        RuleMessages.InvalidTableDeclarationId => InvalidTableDeclaration,
+        RuleMessages.UnserializablePayloadId => UnserializablePayload,
+        RuleMessages.InvalidAttributeValueId => InvalidAttributeValue,
+        _ => null,
+    };
+
+    private static string N(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static DiagnosticDescriptor Rule(string id, string title, string message, string category, string description, params string[] tags) =>
-        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpRoot + id + ".md", tags);
+        new(id, title, message, category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLinks.For(id), tags);
 }

@@ -1,19 +1,32 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Resident.Generators.Declarations;
+using Resident.Generators.Declarations.Cleaners;
+using Resident.Generators.Declarations.CronJobs;
+using Resident.Generators.Declarations.Events;
+using Resident.Generators.Declarations.LifecycleHooks;
+using Resident.Generators.Declarations.Processes;
+using Resident.Generators.Declarations.RequestHooks;
+using Resident.Generators.Declarations.Sockets;
+using Resident.Generators.Declarations.Tables;
+using Resident.Generators.Declarations.Tasks;
+using Resident.Generators.Declarations.WebSockets;
+using Resident.Generators.Diagnostics;
 using Resident.Generators.Emitting;
 using Resident.Generators.Model;
-using Resident.Generators.Parsing;
 
 namespace Resident.Generators;
 
 /// <summary>
-/// Emits one <c>ResidentManifest</c> per assembly listing its <c>[Cleaner]</c>, <c>[RequestHook]</c>,
-/// <c>[LifecycleHook]</c>, <c>[WebSocketHandler]</c>, <c>[EventListener]</c>, <c>[CronJob]</c>, <c>[CustomProcess]</c> and <c>[SocketHandler]</c>
-/// classes, each with a generated factory, and its <c>[BackgroundTask]</c> and <c>[AsyncEvent]</c> types, each with a
-/// generated JSON payload codec. One <c>ForAttributeWithMetadataName</c> pipeline
-/// per attribute; each yields equatable specs, so edits that do not touch a declaration keep the output cached.
+/// Emits one <c>ResidentManifest</c> per assembly listing its declarations, each with a generated factory or payload
+/// codec, and one source file per <c>[SwooleTable]</c> struct. One <c>ForAttributeWithMetadataName</c> pipeline per
+/// attribute, registered in <see cref="DeclarationKinds"/>; each yields equatable <see cref="DeclarationSpec"/>s into one
+/// collected sequence, so edits that do not touch a declaration keep the output cached. Each kind's parser, spec and
+/// emitter live together under <c>Declarations/</c>.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class ManifestGenerator : IIncrementalGenerator
@@ -24,162 +37,94 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         /// <summary>The compilation facts (assembly name, runtime referenced).</summary>
         public const string Compilation = nameof(Compilation);
 
-        /// <summary>One spec per <c>[Cleaner]</c> class.</summary>
-        public const string Cleaners = nameof(Cleaners);
+        public const string Cleaners = CleanerDeclaration.Step;
+        public const string LifecycleHooks = LifecycleHookDeclaration.Step;
+        public const string RequestHooks = RequestHookDeclaration.Step;
+        public const string WebSocketHandlers = WebSocketHandlerDeclaration.Step;
+        public const string BackgroundTasks = BackgroundTaskDeclaration.Step;
+        public const string AsyncEvents = AsyncEventDeclaration.Step;
+        public const string EventListeners = EventListenerDeclaration.Step;
+        public const string CronJobs = CronJobDeclaration.Step;
+        public const string CustomProcesses = CustomProcessDeclaration.Step;
+        public const string SocketHandlers = SocketHandlerDeclaration.Step;
 
-        /// <summary>Specs per <c>[LifecycleHook]</c> class.</summary>
-        public const string LifecycleHooks = nameof(LifecycleHooks);
-
-        /// <summary>One spec per <c>[RequestHook]</c> class.</summary>
-        public const string RequestHooks = nameof(RequestHooks);
-
-        /// <summary>Specs per <c>[WebSocketHandler]</c> class.</summary>
-        public const string WebSocketHandlers = nameof(WebSocketHandlers);
-
-        /// <summary>One spec per <c>[BackgroundTask]</c> class.</summary>
-        public const string BackgroundTasks = nameof(BackgroundTasks);
-
-        /// <summary>One spec per <c>[AsyncEvent]</c> class.</summary>
-        public const string AsyncEvents = nameof(AsyncEvents);
-
-        /// <summary>One spec per <c>[EventListener]</c> class.</summary>
-        public const string EventListeners = nameof(EventListeners);
-
-        /// <summary>One spec per <c>[CronJob]</c> class.</summary>
-        public const string CronJobs = nameof(CronJobs);
-
-        /// <summary>One spec per <c>[CustomProcess]</c> class.</summary>
-        public const string CustomProcesses = nameof(CustomProcesses);
-
-        /// <summary>One spec per <c>[SocketHandler]</c> class.</summary>
-        public const string SocketHandlers = nameof(SocketHandlers);
+        /// <summary>Every declaration of the assembly, in manifest order.</summary>
+        public const string Declarations = nameof(Declarations);
 
         /// <summary>The whole manifest spec.</summary>
         public const string Manifest = nameof(Manifest);
 
-        /// <summary>One spec per <c>[SwooleTable]</c> struct (null for a wrong shape).</summary>
+        /// <summary>What the parser read from each <c>[SwooleTable]</c> struct.</summary>
         public const string Tables = nameof(Tables);
 
         /// <summary>The tables to generate: valid specs with unique names, ordered.</summary>
         public const string TableSet = nameof(TableSet);
 
-        /// <summary>The manifest spec with its tables.</summary>
-        public const string ManifestWithTables = nameof(ManifestWithTables);
+        /// <summary>The tables' manifest lines: <c>AddTable</c>, or the problems of a table left out.</summary>
+        public const string TableDeclarations = nameof(TableDeclarations);
     }
-
-    private static readonly DiagnosticDescriptor GeneratorFailed = new(
-        "RESG001",
-        "Resident generator failed",
-        "Resident's manifest generator failed and emitted an empty manifest: {0}",
-        "Resident.Generator",
-        DiagnosticSeverity.Warning,
-        isEnabledByDefault: true);
 
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
         var compilation = context.CompilationProvider
-            .Select(Guard<Compilation, CompilationSpec>(DeclarationParser.ParseCompilation, new CompilationSpec("", false, ImmutableEquatableArray<string>.Empty)))
+            .Select(static (compilation, cancellationToken) =>
+            {
+                try
+                {
+                    return DeclarationParser.ParseCompilation(compilation, cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    return new CompilationSpec(compilation.AssemblyName ?? "", false, ImmutableEquatableArray<string>.Empty);
+                }
+            })
             .WithTrackingName(Steps.Compilation);
 
-        var cleaners = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.CleanerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CleanerSpec?>(DeclarationParser.ParseCleaner, null))
-            .WithTrackingName(Steps.Cleaners)
+        var tableReads = context.SyntaxProvider
+            .ForAttributeWithMetadataName(KnownNames.SwooleTableAttribute, static (node, _) => TableParser.IsStruct(node), static (context, cancellationToken) =>
+            {
+                try
+                {
+                    return context.TargetSymbol is INamedTypeSymbol type && context.Attributes.Length == 1
+                        ? TableParser.Read(type, context.Attributes[0], cancellationToken)
+                        : null;
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    var name = DeclarationParser.Name(context.TargetSymbol);
+                    return new TableRead(name, "", null, null, ImmutableEquatableArray.Create(Problems.Failed(exception.Message)));
+                }
+            })
+            .WithTrackingName(Steps.Tables)
             .Collect();
 
-        var lifecycleHooks = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.LifecycleHookAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, ImmutableEquatableArray<LifecycleHookSpec>>(DeclarationParser.ParseLifecycleHooks, ImmutableEquatableArray<LifecycleHookSpec>.Empty))
-            .WithTrackingName(Steps.LifecycleHooks)
-            .Collect();
+        var tables = tableReads.Select(TableParser.Valid).WithTrackingName(Steps.TableSet);
 
-        var requestHooks = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.RequestHookAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, RequestHookSpec?>(DeclarationParser.ParseRequestHook, null))
-            .WithTrackingName(Steps.RequestHooks)
-            .Collect();
+        // Every kind's declarations in one sequence: adding a kind adds a line to DeclarationKinds, not a level here.
+        var declarations = tableReads.Select(TableParser.Declarations).WithTrackingName(Steps.TableDeclarations);
+        foreach (var declarationKind in DeclarationKinds.All)
+        {
+            var read = declarationKind.Read;
+            var kind = context.SyntaxProvider
+                .ForAttributeWithMetadataName(declarationKind.Attribute, static (node, _) => IsClass(node), (context, cancellationToken) =>
+                    context.TargetSymbol is INamedTypeSymbol type ? ReadAll(type, context.Attributes, read, cancellationToken) : ImmutableEquatableArray<DeclarationSpec>.Empty)
+                .WithTrackingName(declarationKind.Step)
+                .Collect();
+            declarations = declarations.Combine(kind).Select(static (pair, _) =>
+                pair.Left.Concat(pair.Right.SelectMany(specs => specs)).ToImmutableEquatableArray());
+        }
 
-        var webSocketHandlers = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.WebSocketHandlerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, ImmutableEquatableArray<WebSocketHandlerSpec>>(DeclarationParser.ParseWebSocketHandlers, ImmutableEquatableArray<WebSocketHandlerSpec>.Empty))
-            .WithTrackingName(Steps.WebSocketHandlers)
-            .Collect();
-
-        var backgroundTasks = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.BackgroundTaskAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, BackgroundTaskSpec?>(DeclarationParser.ParseBackgroundTask, null))
-            .WithTrackingName(Steps.BackgroundTasks)
-            .Collect();
-
-        var asyncEvents = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.AsyncEventAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, AsyncEventSpec?>(DeclarationParser.ParseAsyncEvent, null))
-            .WithTrackingName(Steps.AsyncEvents)
-            .Collect();
-
-        var eventListeners = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.EventListenerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, EventListenerSpec?>(DeclarationParser.ParseEventListener, null))
-            .WithTrackingName(Steps.EventListeners)
-            .Collect();
-
-        var cronJobs = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.CronJobAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CronJobSpec?>(DeclarationParser.ParseCronJob, null))
-            .WithTrackingName(Steps.CronJobs)
-            .Collect();
-
-        var customProcesses = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.CustomProcessAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, CustomProcessSpec?>(DeclarationParser.ParseCustomProcess, null))
-            .WithTrackingName(Steps.CustomProcesses)
-            .Collect();
-
-        var socketHandlers = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.SocketHandlerAttribute, static (node, _) => IsClass(node), Guard<GeneratorAttributeSyntaxContext, SocketHandlerSpec?>(DeclarationParser.ParseSocketHandler, null))
-            .WithTrackingName(Steps.SocketHandlers)
-            .Collect();
-
-        var background = backgroundTasks
-            .Combine(asyncEvents)
-            .Combine(eventListeners)
-            .Combine(cronJobs)
-            .Combine(customProcesses);
+        var ordered = declarations
+            .Select(static (specs, _) => ManifestEmitter.Ordered(specs))
+            .WithTrackingName(Steps.Declarations);
 
         var manifest = compilation
-            .Combine(cleaners)
-            .Combine(lifecycleHooks)
-            .Combine(requestHooks)
-            .Combine(webSocketHandlers)
-            .Combine(background)
-            .Combine(socketHandlers)
-            .Select(static (input, _) =>
-            {
-                var ((((((facts, cleanerSpecs), hookSpecs), requestHookSpecs), webSocketSpecs), ((((taskSpecs, eventSpecs), listenerSpecs), cronJobSpecs), processSpecs)), socketSpecs) = input;
-                return facts.ReferencesRuntime
-                    ? new ManifestSpec(
-                        facts.AssemblyName,
-                        facts.ReferencedManifests,
-                        cleanerSpecs.OfType<CleanerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        hookSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.EventName, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        requestHookSpecs.OfType<RequestHookSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        webSocketSpecs.SelectMany(specs => specs).OrderBy(spec => spec.Name, StringComparer.Ordinal).ThenBy(spec => spec.Path, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        taskSpecs.OfType<BackgroundTaskSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        eventSpecs.OfType<AsyncEventSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        listenerSpecs.OfType<EventListenerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        cronJobSpecs.OfType<CronJobSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        processSpecs.OfType<CustomProcessSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray(),
-                        socketSpecs.OfType<SocketHandlerSpec>().OrderBy(spec => spec.Name, StringComparer.Ordinal).ToImmutableEquatableArray())
-                    : null;
-            })
+            .Combine(ordered)
+            .Select(static (input, _) => input.Left.ReferencesRuntime
+                ? new ManifestSpec(input.Left.AssemblyName, input.Left.ReferencedManifests, input.Right)
+                : null)
             .WithTrackingName(Steps.Manifest);
-
-        var tables = context.SyntaxProvider
-            .ForAttributeWithMetadataName(KnownNames.SwooleTableAttribute, static (node, _) => TableParser.IsStruct(node), Guard<GeneratorAttributeSyntaxContext, TableSpec?>(TableParser.Parse, null))
-            .WithTrackingName(Steps.Tables)
-            .Collect()
-            .Select(Guard<ImmutableArray<TableSpec?>, ImmutableEquatableArray<TableSpec>>(TableParser.Valid, ImmutableEquatableArray<TableSpec>.Empty))
-            .WithTrackingName(Steps.TableSet);
-
-        var manifestWithTables = manifest
-            .Combine(tables)
-            .Select(static (input, _) => input.Left is null ? null : input.Left with
-            {
-                Tables = input.Right.Select(table => table.TypeName).ToImmutableEquatableArray(),
-            })
-            .WithTrackingName(Steps.ManifestWithTables);
 
         context.RegisterSourceOutput(tables, static (output, specs) =>
         {
@@ -192,7 +137,7 @@ public sealed class ManifestGenerator : IIncrementalGenerator
                 }
                 catch (Exception exception)
                 {
-                    output.ReportDiagnostic(Diagnostic.Create(GeneratorFailed, Location.None, exception.Message));
+                    output.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.GeneratorFailed, Location.None, table.TypeName.Replace("global::", ""), exception.Message));
                     continue;
                 }
 
@@ -200,11 +145,18 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             }
         });
 
-        context.RegisterSourceOutput(manifestWithTables, static (output, spec) =>
+        context.RegisterSourceOutput(manifest, static (output, spec) =>
         {
             if (spec is null)
             {
                 return; // The compilation does not reference the Resident runtime: nothing to register with.
+            }
+
+            // A declaration the generator could not read: a warning naming it, and a problem in the manifest so the
+            // app refuses to start rather than run without it.
+            foreach (var diagnostic in FailureDiagnostics(spec))
+            {
+                output.ReportDiagnostic(diagnostic);
             }
 
             string source;
@@ -214,20 +166,12 @@ public sealed class ManifestGenerator : IIncrementalGenerator
             }
             catch (Exception exception)
             {
-                output.ReportDiagnostic(Diagnostic.Create(GeneratorFailed, Location.None, exception.Message));
+                // Writing failed: an empty manifest that lists the failure, so the start reports it.
+                output.ReportDiagnostic(Diagnostic.Create(GeneratorDiagnostics.GeneratorFailed, Location.None, "the manifest of " + spec.AssemblyName, exception.Message));
                 source = ManifestEmitter.Emit(spec with
                 {
-                    Cleaners = ImmutableEquatableArray<CleanerSpec>.Empty,
-                    LifecycleHooks = ImmutableEquatableArray<LifecycleHookSpec>.Empty,
-                    RequestHooks = ImmutableEquatableArray<RequestHookSpec>.Empty,
-                    WebSocketHandlers = ImmutableEquatableArray<WebSocketHandlerSpec>.Empty,
-                    BackgroundTasks = ImmutableEquatableArray<BackgroundTaskSpec>.Empty,
-                    AsyncEvents = ImmutableEquatableArray<AsyncEventSpec>.Empty,
-                    EventListeners = ImmutableEquatableArray<EventListenerSpec>.Empty,
-                    CronJobs = ImmutableEquatableArray<CronJobSpec>.Empty,
-                    CustomProcesses = ImmutableEquatableArray<CustomProcessSpec>.Empty,
-                    SocketHandlers = ImmutableEquatableArray<SocketHandlerSpec>.Empty,
-                    Tables = ImmutableEquatableArray<string>.Empty,
+                    Declarations = ImmutableEquatableArray.Create<DeclarationSpec>(new RejectedDeclarationSpec(
+                        spec.AssemblyName, "Manifest", ImmutableEquatableArray.Create(Problems.Failed(exception.Message)))),
                 });
             }
 
@@ -235,26 +179,42 @@ public sealed class ManifestGenerator : IIncrementalGenerator
         });
     }
 
-    // A record class is a class too (RecordDeclarationSyntax); DeclarationShape rejects a record struct like any struct.
-    private static bool IsClass(SyntaxNode node) =>
-        node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax;
+    /// <summary>RESG001 for every declaration the generator could not read, each naming its type.</summary>
+    internal static IEnumerable<Diagnostic> FailureDiagnostics(ManifestSpec spec) =>
+        from declaration in spec.Declarations.OfType<RejectedDeclarationSpec>()
+        from problem in declaration.Problems
+        where problem.RuleId == GeneratorDiagnostics.GeneratorFailedId
+        select Diagnostic.Create(GeneratorDiagnostics.GeneratorFailed, Location.None, problem.MessageArguments(declaration.Name));
 
-    // A generator must never break the build: a parse step that throws yields its fallback value.
-    private static Func<TInput, System.Threading.CancellationToken, TResult> Guard<TInput, TResult>(
-        Func<TInput, System.Threading.CancellationToken, TResult> parse, TResult fallback) =>
-        (input, cancellationToken) =>
+    /// <summary>
+    /// Every attribute of one kind on one class. A generator must never break the build, and an app must never start
+    /// without a declaration it wrote: a reader that throws yields a declaration that lists the failure (RESG001).
+    /// </summary>
+    internal static ImmutableEquatableArray<DeclarationSpec> ReadAll(INamedTypeSymbol type, ImmutableArray<AttributeData> attributes, ReadDeclaration read, CancellationToken cancellationToken)
+    {
+        var specs = new List<DeclarationSpec>();
+        foreach (var attribute in attributes)
         {
             try
             {
-                return parse(input, cancellationToken);
+                if (read(type, attribute, cancellationToken) is { } spec)
+                {
+                    specs.Add(spec);
+                }
             }
-            catch (OperationCanceledException)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                throw;
+                specs.Add(new RejectedDeclarationSpec(
+                    DeclarationParser.Name(type),
+                    attribute.AttributeClass?.Name.Replace("Attribute", "") ?? "",
+                    ImmutableEquatableArray.Create(Problems.Failed(exception.GetType().Name + ": " + exception.Message))));
             }
-            catch (Exception)
-            {
-                return fallback;
-            }
-        };
+        }
+
+        return specs.ToImmutableEquatableArray();
+    }
+
+    // A record class is a class too (RecordDeclarationSyntax); DeclarationShape rejects a record struct like any struct.
+    private static bool IsClass(SyntaxNode node) =>
+        node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.RecordDeclarationSyntax;
 }

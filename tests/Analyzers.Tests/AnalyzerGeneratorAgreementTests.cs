@@ -114,6 +114,13 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         var listed = ListedByGenerator(compilation);
         var flagged = await FlaggedByAnalyzer(compilation);
 
+        // A declaration of a good shape with a bad value (a relative WebSocket path) is left out for that value, not
+        // its shape (RES104, not RES100): it counts as kept by the shape rule.
+        listed.UnionWith(ProblemsListedByGenerator(compilation, Rules.InvalidWebSocketPath.Id));
+
+        // What the analyzer flags, the manifest lists as a start-up problem with the same rule: never silently missing.
+        Assert.Equal(flagged.Order(StringComparer.Ordinal), ProblemsListedByGenerator(compilation, Rules.DeclarationShape.Id).Order(StringComparer.Ordinal));
+
         var disagreements = declared
             .Where(name => listed.Contains(name) == flagged.Contains(name))
             .Select(name => $"{name}: {(listed.Contains(name) ? "listed by the generator and flagged by RES100" : "left out by the generator and not flagged")}")
@@ -127,10 +134,10 @@ public sealed partial class AnalyzerGeneratorAgreementTests
     }
 
     [Fact]
-    public void A_websocket_handler_with_a_null_path_is_listed_so_the_runtime_rejects_it_at_start()
+    public void A_websocket_handler_with_a_null_path_is_listed_as_a_problem_so_the_runtime_rejects_it_at_start()
     {
         // In a file without nullable annotations the compiler says nothing about a null path. The generator lists
-        // the handler with an empty path, and the runtime fails the start naming the class, so it is never silently lost.
+        // the handler's problem, and the runtime fails the start naming the class, so it is never silently lost.
         const string source = $$"""
             #nullable disable
             namespace App;
@@ -140,7 +147,8 @@ public sealed partial class AnalyzerGeneratorAgreementTests
         var compilation = TestReferences.Compile([source]);
         Assert.Empty(compilation.GetDiagnostics().Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning));
 
-        Assert.Contains("NullPathSocket", ListedByGenerator(compilation));
+        Assert.DoesNotContain("NullPathSocket", ListedByGenerator(compilation));
+        Assert.Contains("NullPathSocket", ProblemsListedByGenerator(compilation, Rules.InvalidWebSocketPath.Id));
     }
 
     /// <summary>Simple names of the classes that carry a Resident attribute.</summary>
@@ -168,6 +176,19 @@ public sealed partial class AnalyzerGeneratorAgreementTests
             .ToHashSet();
     }
 
+    /// <summary>Simple names of the classes the manifest lists a problem of rule <paramref name="ruleId"/> for.</summary>
+    private static HashSet<string> ProblemsListedByGenerator(Compilation compilation, string ruleId)
+    {
+        var driver = CSharpGeneratorDriver.Create([new ManifestGenerator().AsSourceGenerator()], parseOptions: TestReferences.ParseOptions)
+            .RunGenerators(compilation);
+        var manifest = driver.GetRunResult().Results.Single().GeneratedSources.Single().SourceText.ToString();
+        return ProblemCall().Matches(manifest)
+            .Where(match => match.Groups["rule"].Value == ruleId)
+            .Select(match => Regex.Replace(match.Groups["name"].Value, "<[^<>]*>", "")) // App.Outer<T>.Inner is App.Outer.Inner.
+            .Select(fullName => fullName[(fullName.LastIndexOf('.') + 1)..])
+            .ToHashSet();
+    }
+
     private static async Task<HashSet<string>> FlaggedByAnalyzer(Compilation compilation)
     {
         var diagnostics = await compilation
@@ -184,7 +205,11 @@ public sealed partial class AnalyzerGeneratorAgreementTests
             .ToHashSet();
     }
 
-    // AddCleaner("App.X", …), and the generic AddBackgroundTask<global::App.X>("App.X", …).
-    [GeneratedRegex("""builder\.Add\w+(?:<[^>(]*>)?\("(?<name>[^"]*)"[,)]""")]
+    // AddCleaner("App.X", …), and the generic AddBackgroundTask<global::App.X>("App.X", …); not AddProblem.
+    [GeneratedRegex("""builder\.Add(?!Problem\()\w+(?:<[^>(]*>)?\("(?<name>[^"]*)"[,)]""")]
     private static partial Regex DeclarationCall();
+
+    // AddProblem("App.X", "RES100: …").
+    [GeneratedRegex("""builder\.AddProblem\("(?<name>[^"]*)", "(?<rule>RES\w+):""")]
+    private static partial Regex ProblemCall();
 }

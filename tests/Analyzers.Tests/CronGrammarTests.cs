@@ -1,5 +1,5 @@
 using Cronos;
-using Resident.Analyzers.Misuse;
+using Resident.Generators.Declarations.CronJobs;
 using Xunit;
 
 namespace Resident.Analyzers.Tests;

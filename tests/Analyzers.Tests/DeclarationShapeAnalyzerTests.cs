@@ -1,5 +1,5 @@
 using Resident.Analyzers.Tests.Infrastructure;
-using Resident.Generators.Parsing;
+using Resident.Generators.Declarations;
 using Xunit;
 using static Resident.Analyzers.Tests.Infrastructure.ShapeAnalyzerTest;
 

@@ -72,6 +72,6 @@ public sealed partial class PayloadAgreementTests
             .ToList();
     }
 
-    [GeneratedRegex("""null, "(?<problem>The payload of (?:[^"\\]|\\.)*)"\)""")]
+    [GeneratedRegex("""codec: null, payloadProblem: "(?<problem>The payload of (?:[^"\\]|\\.)*)"\)""")]
     private static partial Regex Problem();
 }

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Resident.Analyzers.Tests;
 
-/// <summary>Every diagnostic Resident reports links to a help page that exists in the repository.</summary>
+/// <summary>Every diagnostic Resident reports links, by an absolute URL, to a help page that exists in the repository.</summary>
 public sealed class RuleCatalogueTests
 {
     private static readonly Assembly AnalyzerAssembly = typeof(DeclarationShapeAnalyzer).Assembly;
@@ -15,21 +15,26 @@ public sealed class RuleCatalogueTests
 
     [Theory]
     [MemberData(nameof(DescriptorIds))]
-    public void Descriptor_has_a_help_link_to_an_existing_page(string id)
+    public void Descriptor_has_an_absolute_help_link_to_an_existing_page(string id)
     {
         var descriptor = AllDescriptors().First(candidate => candidate.Id == id);
 
         Assert.False(string.IsNullOrWhiteSpace(descriptor.HelpLinkUri), $"{id} has no help link.");
-        Assert.EndsWith($"/{id}.md", descriptor.HelpLinkUri, StringComparison.Ordinal);
-        var page = Path.Combine(RepositoryRoot(), descriptor.HelpLinkUri.Replace('/', Path.DirectorySeparatorChar));
+        Assert.True(Uri.TryCreate(descriptor.HelpLinkUri, UriKind.Absolute, out var link) && link.Scheme == Uri.UriSchemeHttps, $"{id} links to {descriptor.HelpLinkUri}, which is not an absolute https URL.");
+        Assert.Equal(Rules.HelpRoot + id + ".md", descriptor.HelpLinkUri);
+        Assert.StartsWith(Resident.Generators.Diagnostics.HelpLinks.RepositoryUrl + "/", descriptor.HelpLinkUri, StringComparison.Ordinal);
+
+        // The URL's path below the repository's main branch is the page's path in this repository.
+        var page = Path.Combine(RepositoryRoot(), "docs", "rules", id + ".md");
         Assert.True(File.Exists(page), $"{id} links to {descriptor.HelpLinkUri}, which is not in the repository ({page}).");
         Assert.Contains($"# {id}", File.ReadAllText(page), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Every_catalogued_rule_is_reported_by_an_analyzer()
+    public void Every_catalogued_rule_is_reported_by_an_analyzer_or_the_generator()
     {
         var supported = Analyzers().SelectMany(analyzer => analyzer.SupportedDiagnostics).Select(descriptor => descriptor.Id).ToHashSet();
+        supported.Add(Resident.Generators.Diagnostics.GeneratorDiagnostics.GeneratorFailed.Id); // ManifestGenerator reports RESG001.
 
         Assert.NotEmpty(supported);
         Assert.All(CataloguedDescriptors(), descriptor => Assert.Contains(descriptor.Id, supported));

@@ -158,8 +158,8 @@ public sealed class IncrementalCachingTests
 
         Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.Cleaners));
         Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
-        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 1,", ManifestText(first), StringComparison.Ordinal);
-        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", 2,", ManifestText(second), StringComparison.Ordinal);
+        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", new global::Resident.CleanerAttribute() { Order = 1 },", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("builder.AddCleaner(\"App.CounterCleaner\", new global::Resident.CleanerAttribute() { Order = 2 },", ManifestText(second), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -180,8 +180,8 @@ public sealed class IncrementalCachingTests
 
         Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.WebSocketHandlers));
         Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
-        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", \"/ws/count\",", ManifestText(first), StringComparison.Ordinal);
-        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", \"/ws/tally\",", ManifestText(second), StringComparison.Ordinal);
+        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", new global::Resident.WebSocketHandlerAttribute(\"/ws/count\")", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("builder.AddWebSocketHandler(\"App.CountSocket\", new global::Resident.WebSocketHandlerAttribute(\"/ws/tally\")", ManifestText(second), StringComparison.Ordinal);
         Assert.DoesNotContain("/ws/count", ManifestText(second), StringComparison.Ordinal);
     }
 
@@ -192,8 +192,8 @@ public sealed class IncrementalCachingTests
 
         Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(second, ManifestGenerator.Steps.WebSocketHandlers));
         Assert.Equal([IncrementalStepRunReason.Modified], StepOutputReasons(second, ManifestGenerator.Steps.Manifest));
-        Assert.Contains("new string[] { \"count.v1\" },", ManifestText(first), StringComparison.Ordinal);
-        Assert.Contains("new string[] { \"count.v2\", \"count.v1\" },", ManifestText(second), StringComparison.Ordinal);
+        Assert.Contains("{ SubProtocols = new string[] { \"count.v1\" } },", ManifestText(first), StringComparison.Ordinal);
+        Assert.Contains("{ SubProtocols = new string[] { \"count.v2\", \"count.v1\" } },", ManifestText(second), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -260,11 +260,11 @@ public sealed class IncrementalCachingTests
     }
 
     [Theory]
-    [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", \"tick\", 0, \"*/5 * * * * *\", null,")]
-    [InlineData("[SocketHandler(\"udp\", Port = 5292, Type = PortType.Udp)]", "[SocketHandler(\"udp\", Port = 6000, Type = PortType.Udp)]", "SocketHandlers", "builder.AddSocketHandler(\"App.Echo\", new global::Resident.SocketHandlerAttribute(\"udp\") { Port = 6000, Type = (global::Resident.PortType)(2) }, false, true,")]
-    [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", \"pusher\", 3, 5,")]
-    [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", 1, 4,")]
-    [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Backoff = TaskBackoff.Fixed)]", "BackgroundTasks", "global::Resident.TaskBackoff.Fixed, 100, 60000, false,")]
+    [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", new global::Resident.CronJobAttribute(\"*/5 * * * * *\") { Name = \"tick\" },")]
+    [InlineData("[SocketHandler(\"udp\", Port = 5292, Type = PortType.Udp)]", "[SocketHandler(\"udp\", Port = 6000, Type = PortType.Udp)]", "SocketHandlers", "builder.AddSocketHandler(\"App.Echo\", new global::Resident.SocketHandlerAttribute(\"udp\") { Port = 6000, Type = global::Resident.PortType.Udp }, tcp: false, udp: true,")]
+    [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", new global::Resident.CustomProcessAttribute(\"pusher\") { Num = 3 },")]
+    [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", new global::Resident.EventListenerAttribute() { Order = 1, Tries = 4 },")]
+    [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Backoff = TaskBackoff.Fixed)]", "BackgroundTasks", "new global::Resident.BackgroundTaskAttribute() { Tries = 2, Backoff = global::Resident.TaskBackoff.Fixed }, hasFinish: false,")]
     public void Changing_an_attribute_argument_regenerates_the_manifest(string before, string after, string step, string expected)
     {
         var (first, second) = RunTwice(compilation => Edit(compilation, before, after));

@@ -258,15 +258,15 @@ public sealed class MalformedCodeTests
 
     [Theory]
     [MemberData(nameof(BadShapes))]
-    public void Bad_shape_is_left_out_of_the_manifest_without_an_exception_or_diagnostic(string shape, string badDeclaration)
+    public void Bad_shape_is_left_out_of_the_manifest_as_a_problem_without_an_exception_or_diagnostic(string shape, string badDeclaration)
     {
         // Ev: an event type the listener cases may name. It has no [AsyncEvent], so it adds no declaration.
         var outcome = GeneratorHarness.Run(TestReferences.Compile([GoodCleaner, "namespace App;\npublic sealed class Ev;\n" + badDeclaration]));
 
         Assert.Null(outcome.Result.Exception);
         Assert.Empty(outcome.Result.Diagnostics);
-        Assert.Equal(["Cleaner:App.GoodCleaner"], outcome.DeclaredNames);
-        Assert.DoesNotContain("BadCleaner", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Equal(["Cleaner:App.GoodCleaner"], outcome.DeclaredNames.Where(name => !name.StartsWith("Problem:", StringComparison.Ordinal)));
+        outcome.AssertRejected("BadCleaner", shape);
         Assert.True(outcome.ErrorsInGeneratedCode.Count == 0, $"{shape}: {string.Join(Environment.NewLine, outcome.ErrorsInGeneratedCode)}");
     }
 
@@ -331,9 +331,12 @@ public sealed class MalformedCodeTests
         var outcome = GeneratorHarness.Run(TestReferences.Compile([hook]));
 
         Assert.Null(outcome.Result.Exception);
-        Assert.Equal(["LifecycleHook:App.PartlyValidHook"], outcome.DeclaredNames);
+        Assert.Equal(["LifecycleHook:App.PartlyValidHook", "Problem:App.PartlyValidHook"], outcome.DeclaredNames);
         Assert.Contains("global::Resident.LifecycleEvent.WorkerStop", outcome.ManifestSource, StringComparison.Ordinal);
-        Assert.DoesNotContain("99", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.DoesNotContain("(global::Resident.LifecycleEvent)(99)", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains(
+            "builder.AddProblem(\"App.PartlyValidHook\", \"RES108: [LifecycleHook] on 'App.PartlyValidHook' sets the event 99; use a member of LifecycleEvent, such as LifecycleEvent.WorkerStart.\");",
+            outcome.ManifestSource, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -354,13 +357,13 @@ public sealed class MalformedCodeTests
 
         Assert.Null(outcome.Result.Exception);
         Assert.Empty(outcome.Result.Diagnostics);
-        Assert.Equal(["WebSocketHandler:App.PartlyValidHandler", "WebSocketHandler:App.PartlyValidHandler"], outcome.DeclaredNames);
-        Assert.Contains("builder.AddWebSocketHandler(\"App.PartlyValidHandler\", \"/live\", new string[] { \"a\", \"b\" },", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Equal(["WebSocketHandler:App.PartlyValidHandler", "Problem:App.PartlyValidHandler"], outcome.DeclaredNames);
+        // The attribute as written; the builder drops the null sub-protocol (ResidentManifestBuilder).
+        Assert.Contains("builder.AddWebSocketHandler(\"App.PartlyValidHandler\", new global::Resident.WebSocketHandlerAttribute(\"/live\") { SubProtocols = new string[] { \"a\", null!, \"b\" } },", outcome.ManifestSource, StringComparison.Ordinal);
 
-        // The null path is listed as "", so the runtime refuses to start and names the class instead of never serving it.
-        Assert.Contains("builder.AddWebSocketHandler(\"App.PartlyValidHandler\", \"\", global::System.Array.Empty<string>(),", outcome.ManifestSource, StringComparison.Ordinal);
+        // The null path is listed as a problem, so the runtime refuses to start and names the class instead of never serving it.
+        Assert.Contains("builder.AddProblem(\"App.PartlyValidHandler\", \"RES104: [WebSocketHandler] path 'null' of 'App.PartlyValidHandler' does not start with '/'", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.DoesNotContain("(null", outcome.ManifestSource, StringComparison.Ordinal);
-        Assert.DoesNotContain(", null", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Empty(outcome.ErrorsInGeneratedCode);
     }
 
@@ -436,7 +439,7 @@ public sealed class MalformedCodeTests
         Assert.Empty(outcome.WarningsInGeneratedCode);
         Assert.Equal(16, outcome.DeclaredNames.Count);
         Assert.DoesNotContain("file sealed class ResidentPayloadCodec_", outcome.ManifestSource, StringComparison.Ordinal);
-        Assert.Equal(16, System.Text.RegularExpressions.Regex.Matches(outcome.ManifestSource!, "null, \"The payload of App\\.With\\w+ cannot be serialized: ").Count);
+        Assert.Equal(16, System.Text.RegularExpressions.Regex.Matches(outcome.ManifestSource!, "payloadProblem: \"The payload of App\\.With\\w+ cannot be serialized: ").Count);
         Assert.Contains("member 'Inner' is of type App.Nested,", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Contains("member 'Grid' is of type int[*,*],", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Contains("its required member 'Count' cannot be set by the generated code", outcome.ManifestSource, StringComparison.Ordinal);
@@ -471,7 +474,8 @@ public sealed class MalformedCodeTests
         var outcome = GeneratorHarness.Run(TestReferences.Compile([listeners]));
 
         Assert.Null(outcome.Result.Exception);
-        Assert.Equal(["EventListener:App.Inherited"], outcome.DeclaredNames);
+        Assert.Equal(["EventListener:App.Inherited", "Problem:App.Twice"], outcome.DeclaredNames);
+        Assert.Contains("RES100: [EventListener] class 'App.Twice' implements IEventListener<TEvent> for several events", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Contains("builder.AddEventListener<global::App.Ev>(\"App.Inherited\"", outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Empty(outcome.ErrorsInGeneratedCode);
     }

@@ -29,17 +29,21 @@ public sealed class ManifestOutputTests
             /// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>
             [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
             [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
-            public static class ResidentManifestOf_TestProject;
+            public static class ResidentManifestOf_TestProject
+            {
+                /// <summary>This assembly's declarations, for a host that passes its manifests explicitly.</summary>
+                public static global::Resident.Hosting.IResidentManifest Manifest { get; } = new ResidentManifest();
+            }
 
             /// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
             file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest
             {
-                /// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>
+                /// <summary>Registers this manifest when the assembly loads (the fallback when no host passes it); no scanning, no reflection.</summary>
                 [global::System.Runtime.CompilerServices.ModuleInitializer]
                 internal static void Register()
                 {
-                    global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+                    global::Resident.Hosting.ResidentManifests.Register(global::Resident.Generated.ResidentManifestOf_TestProject.Manifest);
                 }
 
                 public string AssemblyName => "TestProject";
@@ -73,7 +77,7 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddCleaner("App.CacheCleaner", 5,
+                    builder.AddCleaner("App.CacheCleaner", new global::Resident.CleanerAttribute() { Order = 5 },
                         static services => new global::App.CacheCleaner({{GetRequiredService}}<global::App.IClock>(services), services, {{GetService}}<global::App.Tracer>(services)));
             """)).RunAsync();
     }
@@ -94,11 +98,11 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddLifecycleHook("App.LifecycleLogger", global::Resident.LifecycleEvent.ServerStart, 0,
+                    builder.AddLifecycleHook("App.LifecycleLogger", new global::Resident.LifecycleHookAttribute(global::Resident.LifecycleEvent.ServerStart),
                         static services => new global::App.LifecycleLogger());
-                    builder.AddLifecycleHook("App.LifecycleLogger", global::Resident.LifecycleEvent.WorkerError, -1,
+                    builder.AddLifecycleHook("App.LifecycleLogger", new global::Resident.LifecycleHookAttribute(global::Resident.LifecycleEvent.WorkerError) { Order = -1 },
                         static services => new global::App.LifecycleLogger());
-                    builder.AddLifecycleHook("App.LifecycleLogger", global::Resident.LifecycleEvent.WorkerStart, 2,
+                    builder.AddLifecycleHook("App.LifecycleLogger", new global::Resident.LifecycleHookAttribute(global::Resident.LifecycleEvent.WorkerStart) { Order = 2 },
                         static services => new global::App.LifecycleLogger());
             """)).RunAsync();
     }
@@ -125,11 +129,11 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddRequestReceivedHook("App.QueryNormalizer", 0,
+                    builder.AddRequestReceivedHook("App.QueryNormalizer", new global::Resident.RequestHookAttribute(),
                         static services => new global::App.QueryNormalizer());
-                    builder.AddRequestReceivedHook("App.ResponseTimer", -3,
+                    builder.AddRequestReceivedHook("App.ResponseTimer", new global::Resident.RequestHookAttribute() { Order = -3 },
                         static services => new global::App.ResponseTimer());
-                    builder.AddResponseGeneratedHook("App.ResponseTimer", -3,
+                    builder.AddResponseGeneratedHook("App.ResponseTimer", new global::Resident.RequestHookAttribute() { Order = -3 },
                         static services => new global::App.ResponseTimer());
             """)).RunAsync();
     }
@@ -160,7 +164,7 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddCleaner("App.StoreCleaner", 0,
+                    builder.AddCleaner("App.StoreCleaner", new global::Resident.CleanerAttribute(),
                         static services => new global::App.StoreCleaner({{GetRequiredService}}<global::App.IStore>(services)));
             """)).RunAsync();
     }
@@ -184,7 +188,7 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddCleaner("App.RetryCleaner", 0,
+                    builder.AddCleaner("App.RetryCleaner", new global::Resident.CleanerAttribute(),
                         static services => new global::App.RetryCleaner({{GetRequiredService}}<global::App.IClock>(services), services, store: {{GetService}}<global::App.IStore>(services)));
             """)).RunAsync();
     }
@@ -213,9 +217,9 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddCleaner("App.CleanerWithOldConstructor", 0,
+                    builder.AddCleaner("App.CleanerWithOldConstructor", new global::Resident.CleanerAttribute(),
                         static services => new global::App.CleanerWithOldConstructor());
-                    builder.AddCleaner("App.OldCleaner", 0,
+                    builder.AddCleaner("App.OldCleaner", new global::Resident.CleanerAttribute(),
                         static services => new global::App.OldCleaner());
             """)).RunAsync();
     }
@@ -246,9 +250,9 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddCleaner("App.Maintenance.Inner.BufferCleaner", 1,
+                    builder.AddCleaner("App.Maintenance.Inner.BufferCleaner", new global::Resident.CleanerAttribute() { Order = 1 },
                         static services => new global::App.Maintenance.Inner.BufferCleaner());
-                    builder.AddCleaner("App.Maintenance.SessionCleaner", 1,
+                    builder.AddCleaner("App.Maintenance.SessionCleaner", new global::Resident.CleanerAttribute() { Order = 1 },
                         static services => new global::App.Maintenance.SessionCleaner());
             """)).RunAsync();
     }
@@ -276,9 +280,9 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddCleaner("App.ClockCleaner", 9,
+                    builder.AddCleaner("App.ClockCleaner", new global::Resident.CleanerAttribute() { Order = 9 },
                         static services => new global::App.ClockCleaner({{GetRequiredService}}<global::App.IClock>(services)));
-                    builder.AddRequestReceivedHook("App.AuditHook", 0,
+                    builder.AddRequestReceivedHook("App.AuditHook", new global::Resident.RequestHookAttribute(),
                         static services => new global::App.AuditHook(services));
             """)).RunAsync();
     }
@@ -304,9 +308,9 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddWebSocketHandler("App.ChatHandler", "/rooms/{room}", global::System.Array.Empty<string>(),
+                    builder.AddWebSocketHandler("App.ChatHandler", new global::Resident.WebSocketHandlerAttribute("/rooms/{room}"),
                         static services => new global::App.ChatHandler({{GetRequiredService}}<global::App.IRoomStore>(services), services, {{GetService}}<global::App.Tracer>(services)));
-                    builder.AddWebSocketHandler("App.ChatHandler", "/ws/chat", new string[] { "chat.v2", "chat.v1" },
+                    builder.AddWebSocketHandler("App.ChatHandler", new global::Resident.WebSocketHandlerAttribute("/ws/chat") { SubProtocols = new string[] { "chat.v2", "chat.v1" } },
                         static services => new global::App.ChatHandler({{GetRequiredService}}<global::App.IRoomStore>(services), services, {{GetService}}<global::App.Tracer>(services)));
             """)).RunAsync();
     }
@@ -327,17 +331,17 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddWebSocketHandler("App.FeedHandler", "/a", global::System.Array.Empty<string>(),
+                    builder.AddWebSocketHandler("App.FeedHandler", new global::Resident.WebSocketHandlerAttribute("/a") { SubProtocols = global::System.Array.Empty<string>() },
                         static services => new global::App.FeedHandler());
-                    builder.AddWebSocketHandler("App.FeedHandler", "/b", new string[] { "json" },
+                    builder.AddWebSocketHandler("App.FeedHandler", new global::Resident.WebSocketHandlerAttribute("/b") { SubProtocols = new string[] { "json" } },
                         static services => new global::App.FeedHandler());
-                    builder.AddWebSocketHandler("App.FeedHandler", "/c", global::System.Array.Empty<string>(),
+                    builder.AddWebSocketHandler("App.FeedHandler", new global::Resident.WebSocketHandlerAttribute("/c") { SubProtocols = null! },
                         static services => new global::App.FeedHandler());
             """)).RunAsync();
     }
 
     [Fact]
-    public async Task WebSocketHandler_on_a_class_without_the_interface_or_an_abstract_class_is_left_out_and_a_null_path_listed_empty()
+    public async Task WebSocketHandler_on_a_class_without_the_interface_an_abstract_class_or_a_null_path_is_listed_as_a_problem()
     {
         // A null path is listed as "" so the runtime fails the start naming the class; the testing library fails on
         // any generator diagnostic.
@@ -371,12 +375,12 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddWebSocketHandler("App.NullPathHandler", "", global::System.Array.Empty<string>(),
-                        static services => new global::App.NullPathHandler());
-                    builder.AddWebSocketHandler("App.PartlyValidHandler", "", new string[] { "lost" },
+                    builder.AddWebSocketHandler("App.PartlyValidHandler", new global::Resident.WebSocketHandlerAttribute("/kept"),
                         static services => new global::App.PartlyValidHandler());
-                    builder.AddWebSocketHandler("App.PartlyValidHandler", "/kept", global::System.Array.Empty<string>(),
-                        static services => new global::App.PartlyValidHandler());
+                    builder.AddProblem("App.AbstractHandler", "RES100: [WebSocketHandler] class 'App.AbstractHandler' is abstract and cannot be constructed; the generated manifest skips it.");
+                    builder.AddProblem("App.NotAHandler", "RES100: [WebSocketHandler] class 'App.NotAHandler' does not implement Resident.IWebSocketHandler; the generated manifest skips it.");
+                    builder.AddProblem("App.NullPathHandler", "RES104: [WebSocketHandler] path 'null' of 'App.NullPathHandler' does not start with '/'; use a path such as \"/ws\".");
+                    builder.AddProblem("App.PartlyValidHandler", "RES104: [WebSocketHandler] path 'null' of 'App.PartlyValidHandler' does not start with '/'; use a path such as \"/ws\".");
             """)).RunAsync();
     }
 
@@ -395,7 +399,7 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddWebSocketHandler("App.QuotingHandler", "/say \"hi\"\\C:\\temp\nline 2 \ud83d\ude00", new string[] { "v\"1\\", "tab\there" },
+                    builder.AddWebSocketHandler("App.QuotingHandler", new global::Resident.WebSocketHandlerAttribute("/say \"hi\"\\C:\\temp\nline 2 \ud83d\ude00") { SubProtocols = new string[] { "v\"1\\", "tab\there" } },
                         static services => new global::App.QuotingHandler());
             """)).RunAsync();
     }
@@ -456,19 +460,18 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddAsyncEvent<global::App.OrderPlaced>("App.OrderPlaced",
-                        new ResidentPayloadCodec_App_OrderPlaced(), null);
-                    builder.AddEventListener<global::App.OrderPlaced>("App.AuditOrder", 0, 1, global::Resident.TaskBackoff.Exponential, 100, 60000,
+                    builder.AddAsyncEvent<global::App.OrderPlaced>("App.OrderPlaced", new global::Resident.AsyncEventAttribute(), codec: new ResidentPayloadCodec_App_OrderPlaced(), payloadProblem: null);
+                    builder.AddEventListener<global::App.OrderPlaced>("App.AuditOrder", new global::Resident.EventListenerAttribute(),
                         static services => new global::App.AuditOrder());
-                    builder.AddEventListener<global::App.OrderPlaced>("App.MailOnOrder", 3, 5, global::Resident.TaskBackoff.Fixed, 250, 5000,
+                    builder.AddEventListener<global::App.OrderPlaced>("App.MailOnOrder", new global::Resident.EventListenerAttribute() { Order = 3, Tries = 5, Backoff = global::Resident.TaskBackoff.Fixed, BackoffMilliseconds = 250, MaxBackoffMilliseconds = 5000 },
                         static services => new global::App.MailOnOrder({{GetRequiredService}}<global::App.IMailer>(services), {{GetService}}<global::App.Tracer>(services)));
-                    builder.AddCronJob("App.Heartbeat", "Heartbeat", 1000, null, null, false, false,
+                    builder.AddCronJob("App.Heartbeat", new global::Resident.CronJobAttribute(1000),
                         static services => new global::App.Heartbeat());
-                    builder.AddCronJob("App.Report", "nightly-report", 0, "0 */5 * * * *", "Europe/Paris", true, true,
+                    builder.AddCronJob("App.Report", new global::Resident.CronJobAttribute("0 */5 * * * *") { Name = "nightly-report", TimeZone = "Europe/Paris", Immediate = true, AllowOverlap = true },
                         static services => new global::App.Report(services));
-                    builder.AddCustomProcess("App.Pusher", "pusher", 4, 30,
+                    builder.AddCustomProcess("App.Pusher", new global::Resident.CustomProcessAttribute("pusher") { Num = 4, RestartInterval = 30 },
                         static services => new global::App.Pusher({{GetRequiredService}}<global::App.IMailer>(services)));
-                    builder.AddCustomProcess("App.Watcher", "watcher", 1, 5,
+                    builder.AddCustomProcess("App.Watcher", new global::Resident.CustomProcessAttribute("watcher"),
                         static services => new global::App.Watcher());
             """, codecs: [EmptyCodec("App.OrderPlaced")])).RunAsync();
     }
@@ -499,17 +502,18 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest($$"""
-                    builder.AddSocketHandler("App.Both", new global::Resident.SocketHandlerAttribute("both"), true, true,
+                    builder.AddSocketHandler("App.Both", new global::Resident.SocketHandlerAttribute("both"), tcp: true, udp: true,
                         static services => new global::App.Both());
-                    builder.AddSocketHandler("App.Lines", new global::Resident.SocketHandlerAttribute("tcp-echo") { Port = 5291, Framing = (global::Resident.SocketFraming)(1), PackageEof = "\r\n", PackageMaxLength = 8192, Enabled = false }, true, false,
+                    builder.AddSocketHandler("App.Lines", new global::Resident.SocketHandlerAttribute("tcp-echo") { Port = 5291, Framing = global::Resident.SocketFraming.Eof, PackageEof = "\r\n", PackageMaxLength = 8192, Enabled = false }, tcp: true, udp: false,
                         static services => new global::App.Lines({{GetRequiredService}}<global::App.IRepository>(services)));
             """)).RunAsync();
     }
 
     [Fact]
-    public async Task Cron_and_process_values_are_passed_as_written_escaped_and_unvalidated()
+    public async Task Cron_and_process_values_the_parser_rejects_become_problems_escaped_as_literals()
     {
-        // No validation here: the runtime rejects a bad expression, interval, zone or name at start, naming the class.
+        // Each rejected declaration is listed with its problems (the app refuses to start, naming them); the time zone
+        // is the runtime's to check (which zones exist depends on the machine).
         const string source = """
             namespace App;
 
@@ -542,14 +546,13 @@ public sealed class ManifestOutputTests
             """;
 
         await new ManifestGeneratorTest(source).ExpectingManifest(Manifest("""
-                    builder.AddCronJob("App.Jobs.Negative", "tab\there", -5, null, null, false, false,
-                        static services => new global::App.Jobs.Negative());
-                    builder.AddCronJob("App.Jobs.Nothing", "Nothing", 0, null, null, false, false,
-                        static services => new global::App.Jobs.Nothing());
-                    builder.AddCronJob("App.Jobs.Odd", "Odd", 0, "not a \"cron\"\n", "Mars/Olympus", false, false,
-                        static services => new global::App.Jobs.Odd());
-                    builder.AddCustomProcess("App.Unnamed", "", 0, -1,
-                        static services => new global::App.Unnamed());
+                    builder.AddProblem("App.Jobs.Negative", "RES102: [CronJob] 'App.Jobs.Negative' has the interval -5 ms; the scheduler refuses to start with an interval below 1 ms.");
+                    builder.AddProblem("App.Jobs.Nothing", "RES101: [CronJob] 'App.Jobs.Nothing' has the cron expression 'null', which the scheduler rejects at start: there is no expression (null).");
+                    builder.AddProblem("App.Jobs.Odd", "RES101: [CronJob] 'App.Jobs.Odd' has the cron expression 'not a \"cron\"\n', which the scheduler rejects at start: its minute field needs a number from 0 to 59.");
+                    builder.AddProblem("App.Jobs.Odd", "RES108: [CronJob] on 'App.Jobs.Odd' sets Name = null; a cron job needs a name; leave Name out to use the class name.");
+                    builder.AddProblem("App.Unnamed", "RES108: [CustomProcess] on 'App.Unnamed' sets the name null; a custom process needs a name, such as [CustomProcess(\"worker\")].");
+                    builder.AddProblem("App.Unnamed", "RES108: [CustomProcess] on 'App.Unnamed' sets Num = 0; the runtime starts 1 to 64 instances of a custom process.");
+                    builder.AddProblem("App.Unnamed", "RES108: [CustomProcess] on 'App.Unnamed' sets RestartInterval = -1; use 0 to 3600 seconds.");
             """)).RunAsync();
     }
 
@@ -613,21 +616,15 @@ public sealed class ManifestOutputTests
         Assert.Empty(outcome.Result.Diagnostics);
         Assert.Empty(outcome.WarningsInGeneratedCode);
         Assert.Equal(
-            ["BackgroundTask:App.Both", "BackgroundTask:App.Resize", "BackgroundTask:App.SendMail", "AsyncEvent:App.Both", "AsyncEvent:App.Posted", "AsyncEvent:App.Unbuildable"],
+            ["BackgroundTask:App.Both", "BackgroundTask:App.SendMail", "AsyncEvent:App.Both", "AsyncEvent:App.Posted", "AsyncEvent:App.Unbuildable", "Problem:App.Resize"],
             outcome.DeclaredNames);
         Assert.Contains("""
-                    builder.AddBackgroundTask<global::App.Both>("App.Both", 1, global::Resident.TaskBackoff.Exponential, 100, 60000, false,
-                        new ResidentPayloadCodec_App_Both(), null);
-                    builder.AddBackgroundTask<global::App.Resize>("App.Resize", 1, (global::Resident.TaskBackoff)(9), 100, 60000, false,
-                        null, "The payload of App.Resize cannot be serialized: member 'Options' is of type System.Collections.Generic.Dictionary<string, object>, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");
-                    builder.AddBackgroundTask<global::App.SendMail>("App.SendMail", 3, global::Resident.TaskBackoff.Immediate, 0, 10, true,
-                        new ResidentPayloadCodec_App_SendMail(), null);
-                    builder.AddAsyncEvent<global::App.Both>("App.Both",
-                        new ResidentPayloadCodec_App_Both(), null);
-                    builder.AddAsyncEvent<global::App.Posted>("App.Posted",
-                        null, "The payload of App.Posted cannot be serialized: member 'Extra' is of type object, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");
-                    builder.AddAsyncEvent<global::App.Unbuildable>("App.Unbuildable",
-                        null, "The payload of App.Unbuildable cannot be serialized: it has no public parameterless constructor, and no public constructor whose parameters all match properties by name and type.");
+                    builder.AddBackgroundTask<global::App.Both>("App.Both", new global::Resident.BackgroundTaskAttribute(), hasFinish: false, codec: new ResidentPayloadCodec_App_Both(), payloadProblem: null);
+                    builder.AddBackgroundTask<global::App.SendMail>("App.SendMail", new global::Resident.BackgroundTaskAttribute() { Tries = 3, Backoff = global::Resident.TaskBackoff.Immediate, BackoffMilliseconds = 0, MaxBackoffMilliseconds = 10 }, hasFinish: true, codec: new ResidentPayloadCodec_App_SendMail(), payloadProblem: null);
+                    builder.AddAsyncEvent<global::App.Both>("App.Both", new global::Resident.AsyncEventAttribute(), codec: new ResidentPayloadCodec_App_Both(), payloadProblem: null);
+                    builder.AddAsyncEvent<global::App.Posted>("App.Posted", new global::Resident.AsyncEventAttribute(), codec: null, payloadProblem: "The payload of App.Posted cannot be serialized: member 'Extra' is of type object, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");
+                    builder.AddAsyncEvent<global::App.Unbuildable>("App.Unbuildable", new global::Resident.AsyncEventAttribute(), codec: null, payloadProblem: "The payload of App.Unbuildable cannot be serialized: it has no public parameterless constructor, and no public constructor whose parameters all match properties by name and type.");
+                    builder.AddProblem("App.Resize", "RES108: [BackgroundTask] on 'App.Resize' sets Backoff = (TaskBackoff)9; use TaskBackoff.Immediate, TaskBackoff.Fixed, TaskBackoff.Exponential.");
 
             """.ReplaceLineEndings("\n"), outcome.ManifestSource, StringComparison.Ordinal);
 
@@ -656,10 +653,8 @@ public sealed class ManifestOutputTests
 
         Assert.Empty(outcome.WarningsInGeneratedCode);
         Assert.Contains("""
-                    builder.AddAsyncEvent<global::App.A.B>("App.A.B",
-                        new ResidentPayloadCodec_App_A_B(), null);
-                    builder.AddAsyncEvent<global::App.A_B>("App.A_B",
-                        new ResidentPayloadCodec_App_A_B_2(), null);
+                    builder.AddAsyncEvent<global::App.A.B>("App.A.B", new global::Resident.AsyncEventAttribute(), codec: new ResidentPayloadCodec_App_A_B(), payloadProblem: null);
+                    builder.AddAsyncEvent<global::App.A_B>("App.A_B", new global::Resident.AsyncEventAttribute(), codec: new ResidentPayloadCodec_App_A_B_2(), payloadProblem: null);
             """.ReplaceLineEndings("\n"), outcome.ManifestSource, StringComparison.Ordinal);
         Assert.Contains("file sealed class ResidentPayloadCodec_App_A_B_2 : global::Resident.Hosting.PayloadCodec<global::App.A_B>", outcome.ManifestSource, StringComparison.Ordinal);
     }
@@ -761,17 +756,21 @@ public sealed class ManifestOutputTests
         /// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>
         [global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]
         [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
-        public static class ResidentManifestOf_{{ManifestGeneratorTest.AssemblyName}};
+        public static class ResidentManifestOf_{{ManifestGeneratorTest.AssemblyName}}
+        {
+            /// <summary>This assembly's declarations, for a host that passes its manifests explicitly.</summary>
+            public static global::Resident.Hosting.IResidentManifest Manifest { get; } = new ResidentManifest();
+        }
 
         /// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Resident.Generators", "0.1.0")]
         file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest
         {
-            /// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>
+            /// <summary>Registers this manifest when the assembly loads (the fallback when no host passes it); no scanning, no reflection.</summary>
             [global::System.Runtime.CompilerServices.ModuleInitializer]
             internal static void Register()
             {
-                global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());
+                global::Resident.Hosting.ResidentManifests.Register(global::Resident.Generated.ResidentManifestOf_{{ManifestGeneratorTest.AssemblyName}}.Manifest);
             }
 
             public string AssemblyName => "{{ManifestGeneratorTest.AssemblyName}}";

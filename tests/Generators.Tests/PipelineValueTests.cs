@@ -1,6 +1,15 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Resident.Generators.Declarations;
+using Resident.Generators.Declarations.Cleaners;
+using Resident.Generators.Declarations.CronJobs;
+using Resident.Generators.Declarations.Events;
+using Resident.Generators.Declarations.LifecycleHooks;
+using Resident.Generators.Declarations.Processes;
+using Resident.Generators.Declarations.RequestHooks;
+using Resident.Generators.Declarations.Tasks;
+using Resident.Generators.Declarations.WebSockets;
 using Resident.Generators.Model;
 using Resident.Generators.Tests.Infrastructure;
 using Resident.TestSupport;
@@ -118,7 +127,7 @@ public sealed class PipelineValueTests
         var result = GeneratorHarness.Run(TestReferences.Compile([EveryDeclarationKind])).Result;
         var graph = new ObjectGraph();
 
-        Assert.Equal(15, GeneratorStepNames.Length);
+        Assert.Equal(16, GeneratorStepNames.Length);
         foreach (var name in GeneratorStepNames)
         {
             Assert.True(result.TrackedSteps.TryGetValue(name, out var steps), $"Step {name} was not tracked.");
@@ -157,7 +166,10 @@ public sealed class PipelineValueTests
             typeof(EventListenerSpec),
             typeof(CronJobSpec),
             typeof(CustomProcessSpec),
-            typeof(RetrySpec),
+            typeof(AttributeSpec),
+            typeof(NamedArgumentSpec),
+            typeof(TableRead),
+            typeof(TableDeclarationSpec),
             typeof(PayloadSpec),
             typeof(PayloadCodecSpec),
             typeof(PayloadMemberSpec),

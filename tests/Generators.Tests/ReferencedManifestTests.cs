@@ -29,6 +29,10 @@ public sealed class ReferencedManifestTests
         var marker = library.Output.GetTypeByMetadataName("Resident.Generated.ResidentManifestOf_Acme_Library_Core");
         Assert.NotNull(marker);
         Assert.Equal(Accessibility.Public, marker.DeclaredAccessibility);
+        var manifest = Assert.Single(marker.GetMembers("Manifest").OfType<IPropertySymbol>());
+        Assert.True(manifest.IsStatic);
+        Assert.Equal(Accessibility.Public, manifest.DeclaredAccessibility);
+        Assert.Equal("Resident.Hosting.IResidentManifest", manifest.Type.ToDisplayString());
         Assert.Empty(library.ErrorsInGeneratedCode);
     }
 
@@ -46,7 +50,7 @@ public sealed class ReferencedManifestTests
         var load = "global::System.Runtime.CompilerServices.RuntimeHelpers.RunModuleConstructor(typeof(global::Resident.Generated.ResidentManifestOf_Acme_Library).Module.ModuleHandle);";
         Assert.Contains(load, source, StringComparison.Ordinal);
         Assert.True(
-            source.IndexOf(load, StringComparison.Ordinal) < source.IndexOf("ResidentManifests.Register(new ResidentManifest())", StringComparison.Ordinal),
+            source.IndexOf(load, StringComparison.Ordinal) < source.IndexOf("ResidentManifests.Register(global::Resident.Generated.ResidentManifestOf_App.Manifest)", StringComparison.Ordinal),
             "The library's manifest must be loaded before the app registers its own.");
         Assert.DoesNotContain("Acme_Plain", source, StringComparison.Ordinal);
         Assert.Single(source.Split("RunModuleConstructor")[1..]);

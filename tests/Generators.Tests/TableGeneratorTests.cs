@@ -203,7 +203,7 @@ public sealed class TableGeneratorTests
 
     [Theory]
     [MemberData(nameof(BadShapes))]
-    public void A_wrong_shape_yields_no_code_and_the_good_table_beside_it_is_still_generated(string shape, string badDeclaration)
+    public void A_wrong_shape_yields_no_code_only_a_problem_and_the_good_table_beside_it_is_still_generated(string shape, string badDeclaration)
     {
         const string good = """[SwooleTable("good")] public partial struct Good { public long A; }""";
         var outcome = GeneratorHarness.Run(TestReferences.Compile([good, badDeclaration]));
@@ -212,12 +212,12 @@ public sealed class TableGeneratorTests
         Assert.Null(outcome.Result.Exception);
         Assert.Equal(["SwooleTable.Good.g.cs"], outcome.Result.GeneratedSources.Select(s => s.HintName).Where(name => name.StartsWith("SwooleTable.", StringComparison.Ordinal)));
         Assert.Contains("builder.AddTable<global::Good>();", outcome.ManifestSource, StringComparison.Ordinal);
-        Assert.DoesNotContain("Bad", outcome.ManifestSource, StringComparison.Ordinal);
+        outcome.AssertRejected("Bad", shape);
         Assert.True(outcome.ErrorsInGeneratedCode.Count == 0, shape);
     }
 
     [Fact]
-    public void Two_tables_with_one_name_yield_neither_and_the_rest_still_generate()
+    public void Two_tables_with_one_name_yield_neither_only_problems_and_the_rest_still_generate()
     {
         const string source = """
             [SwooleTable("ws")] public partial struct First { public long A; }
@@ -230,8 +230,11 @@ public sealed class TableGeneratorTests
         Assert.Equal(
             ["SwooleTable.Third.g.cs"],
             outcome.Result.GeneratedSources.Select(s => s.HintName).Where(name => name.StartsWith("SwooleTable.", StringComparison.Ordinal)));
-        Assert.DoesNotContain("First", outcome.ManifestSource, StringComparison.Ordinal);
-        Assert.DoesNotContain("Second", outcome.ManifestSource, StringComparison.Ordinal);
+        outcome.AssertRejected("First", "a table sharing its name");
+        outcome.AssertRejected("Second", "a table sharing its name");
+        Assert.Contains(
+            "builder.AddProblem(\"First\", \"RES103: [SwooleTable] 'First' is named 'ws', like 'Second'; the generator leaves out both tables; give each its own name.\");",
+            outcome.ManifestSource, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -259,7 +262,7 @@ public sealed class TableGeneratorTests
         Assert.All(StepReasons(second, ManifestGenerator.Steps.Tables), reason => Assert.True(
             reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Tables output was {reason}"));
         Assert.All(StepReasons(second, ManifestGenerator.Steps.TableSet), reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
-        Assert.All(StepReasons(second, ManifestGenerator.Steps.ManifestWithTables), reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+        Assert.All(StepReasons(second, ManifestGenerator.Steps.TableDeclarations), reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
         Assert.Equal(Sources(first), Sources(second));
     }
 

@@ -497,10 +497,10 @@ public sealed class TableTests
     [Fact]
     public void Two_tables_with_one_name_from_different_assemblies_fail_the_start_naming_both()
     {
-        var clash = Assert.Single(Resident.Hosting.ResidentManifestBuilder.Collect([new TwoTablesNamedCounters()]).Problems);
+        var declarations = Resident.Hosting.ResidentManifestBuilder.Collect([new TwoTablesNamedCounters()]);
         Assert.Equal(
-            "The tables Resident.Tests.CounterRow and Resident.Tests.TableTests+ImpostorRow are both named 'counters'; give each table its own name.",
-            clash);
+            ["The tables Resident.Tests.CounterRow and Resident.Tests.TableTests+ImpostorRow are both named 'counters'; give each table its own name."],
+            declarations.Problems);
     }
 
     /// <summary>A row implemented by hand, as another assembly's generated row would be, with a name already taken.</summary>

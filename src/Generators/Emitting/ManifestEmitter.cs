@@ -1,18 +1,15 @@
 using System.Collections.Generic;
 using System.Linq;
+using Resident.Generators.Declarations;
 using Resident.Generators.Model;
 
 namespace Resident.Generators.Emitting;
 
-/// <summary>Writes an assembly's <c>ResidentManifest</c> from its spec. Needs no Roslyn.</summary>
+/// <summary>Writes an assembly's <c>ResidentManifest</c> from its spec: the shell here, each declaration's line by its own kind. Needs no Roslyn.</summary>
 internal static class ManifestEmitter
 {
     public const string HintName = "ResidentManifest.g.cs";
     private static readonly string GeneratedCode = $"[global::System.CodeDom.Compiler.GeneratedCode(\"Resident.Generators\", \"{ThisAssembly.Version}\")]";
-    private const string Builder = "builder";
-    private const string Services = "services";
-    private const string GetRequiredService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService";
-    private const string GetService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService";
 
     public static string Emit(ManifestSpec manifest)
     {
@@ -26,12 +23,15 @@ internal static class ManifestEmitter
             .Line("/// <summary>Marks this assembly as carrying a Resident manifest, so apps that reference it load the manifest at start.</summary>")
             .Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]")
             .Line(GeneratedCode)
-            .Line($"public static class {KnownNames.ManifestMarker(manifest.AssemblyName)};")
+            .Open($"public static class {KnownNames.ManifestMarker(manifest.AssemblyName)}")
+            .Line("/// <summary>This assembly's declarations, for a host that passes its manifests explicitly.</summary>")
+            .Line("public static global::Resident.Hosting.IResidentManifest Manifest { get; } = new ResidentManifest();")
+            .Close()
             .Line()
             .Line("/// <summary>The Resident declarations of this assembly, each with a factory that calls its constructor.</summary>")
             .Line(GeneratedCode)
             .Open("file sealed class ResidentManifest : global::Resident.Hosting.IResidentManifest")
-            .Line("/// <summary>Registers this manifest when the assembly loads; no scanning, no reflection.</summary>")
+            .Line("/// <summary>Registers this manifest when the assembly loads (the fallback when no host passes it); no scanning, no reflection.</summary>")
             .Line("[global::System.Runtime.CompilerServices.ModuleInitializer]")
             .Open("internal static void Register()");
         if (manifest.ReferencedManifests.Count > 0)
@@ -43,95 +43,19 @@ internal static class ManifestEmitter
             }
         }
 
-        writer.Line("global::Resident.Hosting.ResidentManifests.Register(new ResidentManifest());")
+        writer.Line($"global::Resident.Hosting.ResidentManifests.Register(global::{KnownNames.GeneratedNamespace}.{KnownNames.ManifestMarker(manifest.AssemblyName)}.Manifest);")
             .Close()
             .Line()
-            .Line($"public string AssemblyName => {Literal(manifest.AssemblyName)};")
+            .Line($"public string AssemblyName => {CSharpLiteral.String(manifest.AssemblyName)};")
             .Line()
-            .Open($"public void Describe(global::Resident.Hosting.ResidentManifestBuilder {Builder})");
+            .Open($"public void Describe(global::Resident.Hosting.ResidentManifestBuilder {ManifestWriter.Builder})");
 
-        var codecs = manifest.BackgroundTasks.Select(task => task.Payload.Codec)
-            .Concat(manifest.AsyncEvents.Select(@event => @event.Payload.Codec))
-            .OfType<PayloadCodecSpec>()
-            .ToList();
+        var codecs = manifest.Declarations.Select(declaration => declaration.Codec).OfType<PayloadCodecSpec>().ToList();
         var codecNames = PayloadCodecEmitter.ClassNames(codecs);
-
-        foreach (var cleaner in manifest.Cleaners)
+        var lines = new ManifestWriter(writer, codecNames);
+        foreach (var declaration in manifest.Declarations)
         {
-            Add(writer, "AddCleaner", cleaner.Name, null, cleaner.Order, cleaner.Factory);
-        }
-
-        foreach (var hook in manifest.LifecycleHooks)
-        {
-            Add(writer, "AddLifecycleHook", hook.Name, $"global::Resident.LifecycleEvent.{hook.EventName}", hook.Order, hook.Factory);
-        }
-
-        foreach (var hook in manifest.RequestHooks)
-        {
-            if (hook.OnRequestReceived)
-            {
-                Add(writer, "AddRequestReceivedHook", hook.Name, null, hook.Order, hook.Factory);
-            }
-
-            if (hook.OnResponseGenerated)
-            {
-                Add(writer, "AddResponseGeneratedHook", hook.Name, null, hook.Order, hook.Factory);
-            }
-        }
-
-        foreach (var handler in manifest.WebSocketHandlers)
-        {
-            var subProtocols = handler.SubProtocols.Count == 0
-                ? "global::System.Array.Empty<string>()"
-                : "new string[] { " + string.Join(", ", handler.SubProtocols.Select(Literal)) + " }";
-            writer.Line($"{Builder}.AddWebSocketHandler({Literal(handler.Name)}, {Literal(handler.Path)}, {subProtocols},");
-            writer.Indent().Line($"static {Services} => {Construction(handler.Factory)});").Outdent();
-        }
-
-        foreach (var task in manifest.BackgroundTasks)
-        {
-            var retry = Retry(task.Retry);
-            writer.Line($"{Builder}.AddBackgroundTask<{task.TypeName}>({Literal(task.Name)}, {retry}, {(task.HasFinish ? "true" : "false")},");
-            writer.Indent().Line($"{Payload(task.Payload, codecNames)});").Outdent();
-        }
-
-        foreach (var @event in manifest.AsyncEvents)
-        {
-            writer.Line($"{Builder}.AddAsyncEvent<{@event.TypeName}>({Literal(@event.Name)},");
-            writer.Indent().Line($"{Payload(@event.Payload, codecNames)});").Outdent();
-        }
-
-        foreach (var listener in manifest.EventListeners)
-        {
-            writer.Line($"{Builder}.AddEventListener<{listener.EventTypeName}>({Literal(listener.Name)}, {Number(listener.Order)}, {Retry(listener.Retry)},");
-            writer.Indent().Line($"static {Services} => {Construction(listener.Factory)});").Outdent();
-        }
-
-        foreach (var job in manifest.CronJobs)
-        {
-            writer.Line($"{Builder}.AddCronJob({Literal(job.Name)}, {Literal(job.JobName)}, {Number(job.IntervalMilliseconds)}, {OptionalLiteral(job.Expression)}, "
-                        + $"{OptionalLiteral(job.TimeZone)}, {Boolean(job.Immediate)}, {Boolean(job.AllowOverlap)},");
-            writer.Indent().Line($"static {Services} => {Construction(job.Factory)});").Outdent();
-        }
-
-        foreach (var process in manifest.CustomProcesses)
-        {
-            writer.Line($"{Builder}.AddCustomProcess({Literal(process.Name)}, {Literal(process.ProcessName)}, {Number(process.Num)}, {Number(process.RestartIntervalSeconds)},");
-            writer.Indent().Line($"static {Services} => {Construction(process.Factory)});").Outdent();
-        }
-
-        foreach (var socket in manifest.SocketHandlers)
-        {
-            var settings = socket.Settings.Count == 0
-                ? ""
-                : " { " + string.Join(", ", socket.Settings.Select(setting => $"{setting.Property} = {setting.Expression}")) + " }";
-            writer.Line($"{Builder}.AddSocketHandler({Literal(socket.Name)}, new global::Resident.SocketHandlerAttribute({Literal(socket.PortName)}){settings}, {Boolean(socket.Tcp)}, {Boolean(socket.Udp)},");
-            writer.Indent().Line($"static {Services} => {Construction(socket.Factory)});").Outdent();
-        }
-
-        foreach (var table in manifest.Tables)
-        {
-            writer.Line($"{Builder}.AddTable<{table}>();");
+            declaration.Emit(lines);
         }
 
         writer.Close().Close();
@@ -139,38 +63,76 @@ internal static class ManifestEmitter
         return writer.ToString();
     }
 
-    private static void Add(SourceWriter writer, string method, string name, string? lifecycleEvent, int order, FactorySpec factory)
+    /// <summary>The declarations in manifest order: kind by kind as <see cref="DeclarationKinds"/> lists them, tables after, rejected ones last; then by each kind's key.</summary>
+    public static ImmutableEquatableArray<DeclarationSpec> Ordered(IEnumerable<DeclarationSpec> declarations) =>
+        declarations
+            .OrderBy(Rank)
+            .ThenBy(declaration => declaration.Kind, System.StringComparer.Ordinal)
+            .ThenBy(declaration => declaration.SortKey, System.StringComparer.Ordinal)
+            .ThenBy(declaration => declaration.Name, System.StringComparer.Ordinal)
+            .ToImmutableEquatableArray();
+
+    private static int Rank(DeclarationSpec declaration)
     {
-        var arguments = new List<string> { Literal(name) };
-        if (lifecycleEvent is not null)
+        if (declaration is RejectedDeclarationSpec)
         {
-            arguments.Add(lifecycleEvent);
+            return DeclarationKinds.All.Length + 1;
         }
 
-        arguments.Add(order.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        writer.Line($"{Builder}.{method}({string.Join(", ", arguments)},");
-        writer.Indent().Line($"static {Services} => {Construction(factory)});").Outdent();
-    }
+        for (var index = 0; index < DeclarationKinds.All.Length; index++)
+        {
+            if (DeclarationKinds.All[index].ShortName == declaration.Kind)
+            {
+                return index;
+            }
+        }
 
-    // Tries, backoff, its delay and its cap; a backoff value without a name is passed as a cast, for the runtime to reject.
-    private static string Retry(RetrySpec retry)
+        return DeclarationKinds.All.Length;
+    }
+}
+
+/// <summary>What a declaration's emitter writes with: the <c>builder.Add…</c> line, factories, literals and codec names.</summary>
+internal sealed class ManifestWriter
+{
+    public const string Builder = "builder";
+    private const string Services = "services";
+    private const string GetRequiredService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService";
+    private const string GetService = "global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetService";
+
+    private readonly SourceWriter _writer;
+    private readonly Dictionary<string, string> _codecNames;
+
+    public ManifestWriter(SourceWriter writer, Dictionary<string, string> codecNames)
     {
-        var backoff = retry.Backoff >= 0 && retry.Backoff < KnownNames.TaskBackoffs.Length
-            ? $"global::{KnownNames.TaskBackoff}.{KnownNames.TaskBackoffs[retry.Backoff]}"
-            : $"(global::{KnownNames.TaskBackoff})({Number(retry.Backoff)})";
-        return $"{Number(retry.Tries)}, {backoff}, {Number(retry.BackoffMilliseconds)}, {Number(retry.MaxBackoffMilliseconds)}";
+        _writer = writer;
+        _codecNames = codecNames;
     }
 
-    private static string Payload(PayloadSpec payload, Dictionary<string, string> codecNames) =>
+    /// <summary><c>builder.{method}("{name}", {arguments…},</c> and the factory on the next line.</summary>
+    public void Add(string method, string name, FactorySpec factory, params string[] arguments)
+    {
+        _writer.Line($"{Builder}.{method}({string.Join(", ", new[] { Literal(name) }.Concat(arguments))},");
+        _writer.Indent().Line($"static {Services} => {Construction(factory)});").Outdent();
+    }
+
+    /// <summary><c>builder.{method}("{name}", {arguments…});</c> without a factory.</summary>
+    public void Add(string method, string name, params string[] arguments) =>
+        _writer.Line($"{Builder}.{method}({string.Join(", ", new[] { Literal(name) }.Concat(arguments))});");
+
+    /// <summary>A line with no name argument, such as <c>builder.AddTable&lt;T&gt;();</c>.</summary>
+    public void Line(string call) => _writer.Line($"{Builder}.{call};");
+
+    public void AddProblem(string name, string sentence) => Add("AddProblem", name, Literal(sentence));
+
+    /// <summary><c>codec: new …(), payloadProblem: null</c>, or <c>codec: null, payloadProblem: "…"</c>.</summary>
+    public string Payload(PayloadSpec payload) =>
         payload.Codec is { } codec
-            ? $"new {codecNames[codec.TypeName]}(), null"
-            : $"null, {OptionalLiteral(payload.Problem)}";
+            ? $"codec: new {_codecNames[codec.TypeName]}(), payloadProblem: null"
+            : $"codec: null, payloadProblem: {(payload.Problem is null ? "null" : Literal(payload.Problem))}";
 
-    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    public static string Literal(string value) => CSharpLiteral.String(value);
 
-    private static string Boolean(bool value) => value ? "true" : "false";
-
-    private static string OptionalLiteral(string? value) => value is null ? "null" : Literal(value);
+    public static string Boolean(bool value) => value ? "true" : "false";
 
     private static string Construction(FactorySpec factory)
     {
@@ -196,6 +158,4 @@ internal static class ManifestEmitter
 
         return $"new {factory.TypeName}({string.Join(", ", arguments)})";
     }
-
-    private static string Literal(string value) => CSharpLiteral.String(value);
 }

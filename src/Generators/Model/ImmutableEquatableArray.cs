@@ -47,4 +47,7 @@ internal static class ImmutableEquatableArray
 {
     public static ImmutableEquatableArray<T> ToImmutableEquatableArray<T>(this IEnumerable<T> items)
         where T : IEquatable<T> => new(items);
+
+    public static ImmutableEquatableArray<T> Create<T>(params T[] items)
+        where T : IEquatable<T> => new(items);
 }

@@ -25,64 +25,24 @@ internal sealed record ArgumentSpec(string Name, string TypeName, ArgumentSource
 /// <summary>The constructor call the generated factory makes.</summary>
 internal sealed record FactorySpec(string TypeName, ImmutableEquatableArray<ArgumentSpec> Arguments);
 
-/// <summary>A <c>[Cleaner]</c> class.</summary>
-internal sealed record CleanerSpec(string Name, int Order, FactorySpec Factory);
-
-/// <summary>One <c>[LifecycleHook(event)]</c> attribute on a class; a class with several attributes has several specs.</summary>
-internal sealed record LifecycleHookSpec(string Name, string EventName, int Order, FactorySpec Factory);
-
-/// <summary>A <c>[RequestHook]</c> class and which of the two hook interfaces it implements.</summary>
-internal sealed record RequestHookSpec(string Name, int Order, bool OnRequestReceived, bool OnResponseGenerated, FactorySpec Factory);
-
-/// <summary>One <c>[WebSocketHandler(path)]</c> attribute on a class; a class serving several paths has several specs.</summary>
-internal sealed record WebSocketHandlerSpec(string Name, string Path, ImmutableEquatableArray<string> SubProtocols, FactorySpec Factory);
-
 /// <summary>
 /// Facts about the compilation itself that the output needs: its name, whether it references the runtime, and the
 /// marker types (fully qualified) of referenced assemblies that carry manifests of their own.
 /// </summary>
 internal sealed record CompilationSpec(string AssemblyName, bool ReferencesRuntime, ImmutableEquatableArray<string> ReferencedManifests);
 
-/// <summary>Everything one assembly's <c>ResidentManifest</c> lists.</summary>
+/// <summary>Everything one assembly's <c>ResidentManifest</c> lists: every kind's declarations in one ordered sequence.</summary>
 internal sealed record ManifestSpec(
     string AssemblyName,
     ImmutableEquatableArray<string> ReferencedManifests,
-    ImmutableEquatableArray<CleanerSpec> Cleaners,
-    ImmutableEquatableArray<LifecycleHookSpec> LifecycleHooks,
-    ImmutableEquatableArray<RequestHookSpec> RequestHooks,
-    ImmutableEquatableArray<WebSocketHandlerSpec> WebSocketHandlers,
-    ImmutableEquatableArray<BackgroundTaskSpec> BackgroundTasks,
-    ImmutableEquatableArray<AsyncEventSpec> AsyncEvents,
-    ImmutableEquatableArray<EventListenerSpec> EventListeners,
-    ImmutableEquatableArray<CronJobSpec> CronJobs,
-    ImmutableEquatableArray<CustomProcessSpec> CustomProcesses,
-    ImmutableEquatableArray<SocketHandlerSpec> SocketHandlers)
-{
-    /// <summary>The <c>[SwooleTable]</c> row structs (fully qualified), ordered.</summary>
-    public ImmutableEquatableArray<string> Tables { get; init; } = ImmutableEquatableArray<string>.Empty;
-}
-
-/// <summary>Tries and backoff of a task type or listener, as the attribute gives them (the runtime validates).</summary>
-/// <param name="Backoff">The <c>TaskBackoff</c> value, possibly one without a name.</param>
-internal sealed record RetrySpec(int Tries, int Backoff, int BackoffMilliseconds, int MaxBackoffMilliseconds);
-
-/// <summary>A <c>[BackgroundTask]</c> class: its retry policy, whether it overrides <c>FinishAsync</c>, and its payload.</summary>
-internal sealed record BackgroundTaskSpec(string Name, string TypeName, RetrySpec Retry, bool HasFinish, PayloadSpec Payload);
-
-/// <summary>An <c>[AsyncEvent]</c> class and its payload.</summary>
-internal sealed record AsyncEventSpec(string Name, string TypeName, PayloadSpec Payload);
-
-/// <summary>An <c>[EventListener]</c> class, the event type of the one <c>IEventListener&lt;TEvent&gt;</c> it implements, and its factory.</summary>
-internal sealed record EventListenerSpec(string Name, string EventTypeName, int Order, RetrySpec Retry, FactorySpec Factory);
-
-/// <summary>A <c>[CronJob]</c> class: an interval (expression null) or a cron expression (interval 0), passed on unvalidated.</summary>
-internal sealed record CronJobSpec(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone, bool Immediate, bool AllowOverlap, FactorySpec Factory);
-
-/// <summary>A <c>[CustomProcess(name)]</c> class; a null name is listed as "" so the runtime rejects it naming the class.</summary>
-internal sealed record CustomProcessSpec(string Name, string ProcessName, int Num, int RestartIntervalSeconds, FactorySpec Factory);
+    ImmutableEquatableArray<Resident.Generators.Declarations.DeclarationSpec> Declarations);
 
 /// <summary>How a payload type is written and read: a codec, or the sentence saying why there is none.</summary>
-internal sealed record PayloadSpec(PayloadCodecSpec? Codec, string? Problem);
+internal sealed record PayloadSpec(PayloadCodecSpec? Codec, string? Problem)
+{
+    /// <summary>The member the problem is about, when it is about one (the analyzer reports it there).</summary>
+    public string? ProblemMember { get; init; }
+}
 
 /// <summary>
 /// The generated JSON codec of a payload type: its members in writing order, and how an instance is built from them.
@@ -160,12 +120,3 @@ internal enum PayloadAssignment
     /// <summary>A public setter: assigned after construction when the JSON has it.</summary>
     Setter,
 }
-
-/// <summary>One named argument of a <c>[SocketHandler]</c>: the property and its value as a C# expression.</summary>
-internal sealed record SocketSettingSpec(string Property, string Expression);
-
-/// <summary>
-/// A <c>[SocketHandler(name)]</c> class: the attribute's settings as written (the runtime merges configuration over
-/// them), which handler interfaces it implements, and its factory. A null name is listed as "".
-/// </summary>
-internal sealed record SocketHandlerSpec(string Name, string PortName, ImmutableEquatableArray<SocketSettingSpec> Settings, bool Tcp, bool Udp, FactorySpec Factory);

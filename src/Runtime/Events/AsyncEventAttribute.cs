@@ -21,26 +21,26 @@ public sealed class EventListenerAttribute : Attribute
     public int Order { get; set; }
 
     /// <summary>Tries in all for this listener, 1–100, unless the firing says otherwise. Default 1.</summary>
-    public int Tries { get; set; } = 1;
+    public int Tries { get; set; } = ResidentLimits.Retry.DefaultTries;
 
     /// <summary>How long to wait before a retry. Default <see cref="TaskBackoff.Exponential"/>.</summary>
-    public TaskBackoff Backoff { get; set; } = TaskBackoff.Exponential;
+    public TaskBackoff Backoff { get; set; } = (TaskBackoff)ResidentLimits.Retry.DefaultBackoff;
 
     /// <summary>The fixed delay, or the first exponential delay, in milliseconds. Default 100.</summary>
-    public int BackoffMilliseconds { get; set; } = 100;
+    public int BackoffMilliseconds { get; set; } = ResidentLimits.Retry.DefaultBackoffMilliseconds;
 
     /// <summary>The longest exponential delay, in milliseconds. Default 60,000.</summary>
-    public int MaxBackoffMilliseconds { get; set; } = 60_000;
+    public int MaxBackoffMilliseconds { get; set; } = ResidentLimits.Retry.DefaultMaxBackoffMilliseconds;
 }
 
 /// <summary>Whether the listeners after this one still run.</summary>
 public enum Propagation
 {
     /// <summary>Run the next listener.</summary>
-    Continue,
+    Continue = 0,
 
     /// <summary>Stop here (LaravelS: a listener's <c>handle()</c> returned false).</summary>
-    Stop,
+    Stop = 1,
 }
 
 /// <summary>Handles an <see cref="AsyncEventAttribute">[AsyncEvent]</see> of type <typeparamref name="TEvent"/>.</summary>

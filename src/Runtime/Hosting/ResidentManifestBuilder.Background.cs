@@ -10,58 +10,61 @@ public sealed partial class ResidentManifestBuilder
 
     /// <summary>Declares a <see cref="BackgroundTaskAttribute">[BackgroundTask]</see> type.</summary>
     /// <param name="name">The fully qualified type name.</param>
-    /// <param name="tries">The attribute's <see cref="BackgroundTaskAttribute.Tries"/>.</param>
-    /// <param name="backoff">The attribute's <see cref="BackgroundTaskAttribute.Backoff"/>.</param>
-    /// <param name="backoffMilliseconds">The attribute's <see cref="BackgroundTaskAttribute.BackoffMilliseconds"/>.</param>
-    /// <param name="maxBackoffMilliseconds">The attribute's <see cref="BackgroundTaskAttribute.MaxBackoffMilliseconds"/>.</param>
+    /// <param name="attribute">The attribute as written on the class: tries and backoff.</param>
     /// <param name="hasFinish">Whether the type declares <see cref="IBackgroundTask.FinishAsync"/>.</param>
     /// <param name="codec">The generated JSON codec, or null when <paramref name="payloadProblem"/> says why there is none.</param>
     /// <param name="payloadProblem">Why the payload cannot be serialized; the start fails with it.</param>
-    public void AddBackgroundTask<TTask>(string name, int tries, TaskBackoff backoff, int backoffMilliseconds, int maxBackoffMilliseconds,
-        bool hasFinish, PayloadCodec<TTask>? codec, string? payloadProblem)
-        where TTask : class, IBackgroundTask =>
-        _tasks.Add(new TaskDeclaration<TTask>(name, new RetryPolicy(tries, backoff, backoffMilliseconds, maxBackoffMilliseconds), hasFinish, codec, payloadProblem));
+    public void AddBackgroundTask<TTask>(string name, BackgroundTaskAttribute attribute, bool hasFinish, PayloadCodec<TTask>? codec, string? payloadProblem)
+        where TTask : class, IBackgroundTask
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        var retry = new RetryPolicy(attribute.Tries, attribute.Backoff, attribute.BackoffMilliseconds, attribute.MaxBackoffMilliseconds);
+        _tasks.Add(new TaskDeclaration<TTask>(name, retry, hasFinish, codec, payloadProblem));
+    }
 
     /// <summary>Declares an <see cref="AsyncEventAttribute">[AsyncEvent]</see> type.</summary>
     /// <param name="name">The fully qualified type name.</param>
+    /// <param name="attribute">The attribute as written on the class.</param>
     /// <param name="codec">The generated JSON codec, or null when <paramref name="payloadProblem"/> says why there is none.</param>
     /// <param name="payloadProblem">Why the payload cannot be serialized; the start fails with it.</param>
-    public void AddAsyncEvent<TEvent>(string name, PayloadCodec<TEvent>? codec, string? payloadProblem) where TEvent : class =>
+    public void AddAsyncEvent<TEvent>(string name, AsyncEventAttribute attribute, PayloadCodec<TEvent>? codec, string? payloadProblem) where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
         _events.Add(new EventDeclaration<TEvent>(name, codec, payloadProblem));
+    }
 
     /// <summary>Declares an <see cref="EventListenerAttribute">[EventListener]</see> class.</summary>
     /// <param name="name">The fully qualified type name.</param>
-    /// <param name="order">The attribute's <see cref="EventListenerAttribute.Order"/>.</param>
-    /// <param name="tries">The attribute's <see cref="EventListenerAttribute.Tries"/>.</param>
-    /// <param name="backoff">The attribute's <see cref="EventListenerAttribute.Backoff"/>.</param>
-    /// <param name="backoffMilliseconds">The attribute's <see cref="EventListenerAttribute.BackoffMilliseconds"/>.</param>
-    /// <param name="maxBackoffMilliseconds">The attribute's <see cref="EventListenerAttribute.MaxBackoffMilliseconds"/>.</param>
+    /// <param name="attribute">The attribute as written on the class: order, tries and backoff.</param>
     /// <param name="factory">Creates a fresh listener for each firing, resolving constructor parameters from DI.</param>
-    public void AddEventListener<TEvent>(string name, int order, int tries, TaskBackoff backoff, int backoffMilliseconds, int maxBackoffMilliseconds,
-        Func<IServiceProvider, IEventListener<TEvent>> factory) where TEvent : class =>
-        _listeners.Add(new ListenerDeclaration<TEvent>(name, order, new RetryPolicy(tries, backoff, backoffMilliseconds, maxBackoffMilliseconds), factory));
+    public void AddEventListener<TEvent>(string name, EventListenerAttribute attribute, Func<IServiceProvider, IEventListener<TEvent>> factory) where TEvent : class
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        var retry = new RetryPolicy(attribute.Tries, attribute.Backoff, attribute.BackoffMilliseconds, attribute.MaxBackoffMilliseconds);
+        _listeners.Add(new ListenerDeclaration<TEvent>(name, attribute.Order, retry, factory));
+    }
 
     /// <summary>Declares a <see cref="CronJobAttribute">[CronJob]</see> class.</summary>
-    /// <param name="name">The fully qualified type name.</param>
-    /// <param name="jobName">The attribute's <see cref="CronJobAttribute.Name"/>, or the class name.</param>
-    /// <param name="intervalMilliseconds">The interval, or 0 for a cron expression.</param>
-    /// <param name="expression">The cron expression, or null for an interval.</param>
-    /// <param name="timeZone">The attribute's <see cref="CronJobAttribute.TimeZone"/>.</param>
-    /// <param name="immediate">The attribute's <see cref="CronJobAttribute.Immediate"/>.</param>
-    /// <param name="allowOverlap">The attribute's <see cref="CronJobAttribute.AllowOverlap"/>.</param>
+    /// <param name="name">The fully qualified type name; its last part names the job unless <see cref="CronJobAttribute.Name"/> does.</param>
+    /// <param name="attribute">The attribute as written on the class: its interval or cron expression and settings.</param>
     /// <param name="factory">Creates the job, resolving constructor parameters from DI.</param>
-    public void AddCronJob(string name, string jobName, int intervalMilliseconds, string? expression, string? timeZone, bool immediate, bool allowOverlap,
-        Func<IServiceProvider, ICronJob> factory) =>
-        _cronJobs.Add(new CronJobDeclaration(name, jobName, intervalMilliseconds, expression, timeZone, immediate, allowOverlap, factory));
+    public void AddCronJob(string name, CronJobAttribute attribute, Func<IServiceProvider, ICronJob> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        var jobName = attribute.Name ?? name[(name.LastIndexOf('.') + 1)..];
+        _cronJobs.Add(new CronJobDeclaration(name, jobName, attribute.IntervalMilliseconds, attribute.Expression, attribute.TimeZone,
+            attribute.Immediate, attribute.AllowOverlap, factory));
+    }
 
     /// <summary>Declares a <see cref="CustomProcessAttribute">[CustomProcess]</see> class.</summary>
     /// <param name="name">The fully qualified type name.</param>
-    /// <param name="processName">The attribute's process name.</param>
-    /// <param name="num">The attribute's <see cref="CustomProcessAttribute.Num"/>.</param>
-    /// <param name="restartIntervalSeconds">The attribute's <see cref="CustomProcessAttribute.RestartInterval"/>.</param>
+    /// <param name="attribute">The attribute as written on the class: its process name, instances and restart interval.</param>
     /// <param name="factory">Creates an instance (a fresh one for every start and restart), resolving constructor parameters from DI.</param>
-    public void AddCustomProcess(string name, string processName, int num, int restartIntervalSeconds, Func<IServiceProvider, ICustomProcess> factory) =>
-        _customProcesses.Add(new CustomProcessDeclaration(name, processName, num, restartIntervalSeconds, factory));
+    public void AddCustomProcess(string name, CustomProcessAttribute attribute, Func<IServiceProvider, ICustomProcess> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        _customProcesses.Add(new CustomProcessDeclaration(name, attribute.Name ?? "", attribute.Num, attribute.RestartInterval, factory));
+    }
 
     private BackgroundDeclarations BuildBackground() => new(
         [.. _tasks.OrderBy(task => task.Name, StringComparer.Ordinal)],

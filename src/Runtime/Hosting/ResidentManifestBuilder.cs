@@ -15,67 +15,120 @@ public sealed partial class ResidentManifestBuilder
     private readonly List<Declaration<IResponseGeneratedHook>> _responseGeneratedHooks = [];
     private readonly List<WebSocketHandlerDeclaration> _webSocketHandlers = [];
     private readonly List<Resident.Tables.TableDeclaration> _tables = [];
-
-    // What the manifests contradict each other in (two handlers on one path…); reported by the start-up checks.
-    private readonly List<string> _buildProblems = [];
+    private readonly List<(string Name, string Problem)> _problems = [];
 
     /// <summary>Declares a <see cref="CleanerAttribute">[Cleaner]</see>.</summary>
     /// <param name="name">The fully qualified type name; it orders cleaners of equal order and names the cleaner in logs.</param>
-    /// <param name="order">The cleaner's <see cref="CleanerAttribute.Order"/>.</param>
+    /// <param name="attribute">The attribute as written on the class.</param>
     /// <param name="factory">Creates the cleaner, resolving constructor parameters from DI.</param>
-    public void AddCleaner(string name, int order, Func<IServiceProvider, ICleaner> factory) =>
-        _cleaners.Add(new(name, order, factory));
+    public void AddCleaner(string name, CleanerAttribute attribute, Func<IServiceProvider, ICleaner> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        _cleaners.Add(new(name, attribute.Order, factory));
+    }
 
-    /// <summary>Declares a <see cref="LifecycleHookAttribute">[LifecycleHook]</see> for one lifecycle event.</summary>
-    public void AddLifecycleHook(string name, LifecycleEvent lifecycleEvent, int order, Func<IServiceProvider, ILifecycleHook> factory) =>
-        _lifecycleHooks.Add(new(lifecycleEvent, new(name, order, factory)));
+    /// <summary>Declares one <see cref="LifecycleHookAttribute">[LifecycleHook]</see> of a class (a class observing several events has several).</summary>
+    /// <param name="name">The fully qualified type name; one instance per name serves all of its events.</param>
+    /// <param name="attribute">The attribute as written on the class.</param>
+    /// <param name="factory">Creates the hook, resolving constructor parameters from DI.</param>
+    public void AddLifecycleHook(string name, LifecycleHookAttribute attribute, Func<IServiceProvider, ILifecycleHook> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        _lifecycleHooks.Add(new(attribute.Event, new(name, attribute.Order, factory)));
+    }
 
     /// <summary>Declares a <see cref="RequestHookAttribute">[RequestHook]</see> class that implements <see cref="IRequestReceivedHook"/>.</summary>
-    public void AddRequestReceivedHook(string name, int order, Func<IServiceProvider, IRequestReceivedHook> factory) =>
-        _requestReceivedHooks.Add(new(name, order, factory));
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="attribute">The attribute as written on the class.</param>
+    /// <param name="factory">Creates the hook, resolving constructor parameters from DI.</param>
+    public void AddRequestReceivedHook(string name, RequestHookAttribute attribute, Func<IServiceProvider, IRequestReceivedHook> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        _requestReceivedHooks.Add(new(name, attribute.Order, factory));
+    }
 
     /// <summary>Declares a <see cref="RequestHookAttribute">[RequestHook]</see> class that implements <see cref="IResponseGeneratedHook"/>.</summary>
-    public void AddResponseGeneratedHook(string name, int order, Func<IServiceProvider, IResponseGeneratedHook> factory) =>
-        _responseGeneratedHooks.Add(new(name, order, factory));
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="attribute">The attribute as written on the class.</param>
+    /// <param name="factory">Creates the hook, resolving constructor parameters from DI.</param>
+    public void AddResponseGeneratedHook(string name, RequestHookAttribute attribute, Func<IServiceProvider, IResponseGeneratedHook> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        _responseGeneratedHooks.Add(new(name, attribute.Order, factory));
+    }
 
     /// <summary>Declares one path of a <see cref="WebSocketHandlerAttribute">[WebSocketHandler]</see> class.</summary>
     /// <param name="name">The fully qualified type name; one instance per name serves all of its paths.</param>
-    /// <param name="path">The attribute's path.</param>
-    /// <param name="subProtocols">The attribute's <see cref="WebSocketHandlerAttribute.SubProtocols"/>.</param>
+    /// <param name="attribute">The attribute as written on the class: its path and sub-protocols.</param>
     /// <param name="factory">Creates the handler, resolving constructor parameters from DI.</param>
-    public void AddWebSocketHandler(string name, string path, string[] subProtocols, Func<IServiceProvider, IWebSocketHandler> factory) =>
-        _webSocketHandlers.Add(new(name, path, subProtocols, factory));
+    public void AddWebSocketHandler(string name, WebSocketHandlerAttribute attribute, Func<IServiceProvider, IWebSocketHandler> factory)
+    {
+        ArgumentNullException.ThrowIfNull(attribute);
+        // A null sub-protocol (written as null! in the attribute) names nothing: left out.
+        string[] subProtocols = [.. (attribute.SubProtocols ?? []).Where(subProtocol => subProtocol is not null)];
+        _webSocketHandlers.Add(new(name, attribute.Path ?? "", subProtocols, factory));
+    }
+
+    /// <summary>
+    /// Records why a declaration of <paramref name="name"/> was left out of the manifest (the generator found it invalid).
+    /// The start fails with every problem at once, so an app never runs without a declaration it wrote.
+    /// </summary>
+    /// <param name="name">The fully qualified type name.</param>
+    /// <param name="problem">The problem as a sentence naming the declaration.</param>
+    public void AddProblem(string name, string problem)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        _problems.Add((name ?? "", problem));
+    }
 
     /// <summary>Declares a <see cref="SwooleTableAttribute">[SwooleTable]</see> row struct; its name and size are in its generated schema.</summary>
     /// <typeparam name="TRow">The row struct.</typeparam>
     public void AddTable<TRow>() where TRow : struct, ITableRow<TRow> =>
         _tables.Add(Resident.Tables.TableDeclaration.For<TRow>());
 
-    /// <summary>The ordered declarations; a path that is not a path or a name used twice is left out and named in <c>Problems</c>.</summary>
-    internal ResidentDeclarations Build() => new(
-        Sorted(_cleaners),
-        _lifecycleHooks
-            .OrderBy(hook => hook.Declaration.Order)
-            .ThenBy(hook => hook.Declaration.Name, StringComparer.Ordinal)
-            .ToArray(),
-        Sorted(_requestReceivedHooks),
-        Sorted(_responseGeneratedHooks),
-        CheckedWebSocketHandlers(),
-        BuildBackground(),
-        BuildSockets())
+    /// <summary>
+    /// The declarations in run order. Nothing throws here: a rejected declaration, a WebSocket path that is not a
+    /// path, and two handlers or tables sharing a path or name are listed in <see cref="ResidentDeclarations.Problems"/>,
+    /// for the start to report together with every other error.
+    /// </summary>
+    internal ResidentDeclarations Build()
     {
-        Tables = CheckedTables(),
-        Problems = [.. _buildProblems],
-    };
+        var problems = new List<string>();
+        var webSocketHandlers = CheckedWebSocketHandlers(problems);
+        var tables = CheckedTables(problems);
+        return new(
+            Sorted(_cleaners),
+            _lifecycleHooks
+                .OrderBy(hook => hook.Declaration.Order)
+                .ThenBy(hook => hook.Declaration.Name, StringComparer.Ordinal)
+                .ToArray(),
+            Sorted(_requestReceivedHooks),
+            Sorted(_responseGeneratedHooks),
+            webSocketHandlers,
+            BuildBackground(),
+            BuildSockets())
+        {
+            Tables = tables,
+            Problems =
+            [
+                .. _problems
+                    .OrderBy(problem => problem.Name, StringComparer.Ordinal)
+                    .ThenBy(problem => problem.Problem, StringComparer.Ordinal)
+                    .Select(problem => problem.Problem)
+                    .Distinct(StringComparer.Ordinal),
+                .. problems,
+            ],
+        };
+    }
 
-    private Resident.Tables.TableDeclaration[] CheckedTables()
+    private Resident.Tables.TableDeclaration[] CheckedTables(List<string> problems)
     {
         var byName = new Dictionary<string, Resident.Tables.TableDeclaration>(StringComparer.Ordinal);
         foreach (var table in _tables.OrderBy(table => table.Name, StringComparer.Ordinal).ThenBy(table => table.RowType, StringComparer.Ordinal))
         {
             if (byName.TryGetValue(table.Name, out var first))
             {
-                _buildProblems.Add(first.RowType == table.RowType
+                problems.Add(first.RowType == table.RowType
                     ? $"The table row {table.RowType} is declared twice."
                     : $"The tables {first.RowType} and {table.RowType} are both named '{table.Name}'; give each table its own name.");
                 continue;
@@ -87,14 +140,14 @@ public sealed partial class ResidentManifestBuilder
         return [.. byName.Values];
     }
 
-    private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers()
+    private WebSocketHandlerDeclaration[] CheckedWebSocketHandlers(List<string> problems)
     {
         var byPath = new Dictionary<string, WebSocketHandlerDeclaration>(StringComparer.OrdinalIgnoreCase);
         foreach (var handler in _webSocketHandlers.OrderBy(handler => handler.Path, StringComparer.Ordinal).ThenBy(handler => handler.Name, StringComparer.Ordinal))
         {
             if (string.IsNullOrWhiteSpace(handler.Path) || handler.Path[0] != '/')
             {
-                _buildProblems.Add($"The WebSocket handler {handler.Name} declares the path '{handler.Path}'; a path must start with '/', such as \"/ws\".");
+                problems.Add($"The WebSocket handler {handler.Name} declares the path '{handler.Path}'; a path must start with '/', such as \"/ws\".");
                 continue;
             }
 
@@ -102,7 +155,7 @@ public sealed partial class ResidentManifestBuilder
             var key = handler.Path.Length > 1 ? handler.Path.TrimEnd('/') : handler.Path;
             if (byPath.TryGetValue(key, out var first))
             {
-                _buildProblems.Add(first.Name == handler.Name
+                problems.Add(first.Name == handler.Name
                     ? $"The WebSocket handler {handler.Name} declares the path '{handler.Path}' twice."
                     : $"The WebSocket handlers {first.Name} and {handler.Name} both declare the path '{handler.Path}'; give each handler its own path.");
                 continue;
@@ -153,6 +206,9 @@ internal sealed record ResidentDeclarations(
     /// <summary>The <c>[SwooleTable]</c> row structs, ordered by table name.</summary>
     public Resident.Tables.TableDeclaration[] Tables { get; init; } = [];
 
-    /// <summary>Declarations rejected at compile time or contradicting each other, one full sentence each; the start fails with them.</summary>
+    /// <summary>
+    /// Why declarations were left out or cannot be served (a rejected declaration, a duplicate WebSocket path or table
+    /// name), one sentence each. The start reports them all, together with configuration errors, and does not serve.
+    /// </summary>
     public string[] Problems { get; init; } = [];
 }

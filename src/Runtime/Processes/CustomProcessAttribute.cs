@@ -13,10 +13,10 @@ public sealed class CustomProcessAttribute(string name) : Attribute
     public string Name { get; } = name;
 
     /// <summary>How many instances run, 1–64. Default 1.</summary>
-    public int Num { get; set; } = 1;
+    public int Num { get; set; } = ResidentLimits.CustomProcess.DefaultNum;
 
     /// <summary>Seconds to wait before restarting an instance that returned or threw, 0–3600. Default 5.</summary>
-    public int RestartInterval { get; set; } = 5;
+    public int RestartInterval { get; set; } = ResidentLimits.CustomProcess.DefaultRestartIntervalSeconds;
 }
 
 /// <summary>A custom process declared with <see cref="CustomProcessAttribute">[CustomProcess]</see>.</summary>

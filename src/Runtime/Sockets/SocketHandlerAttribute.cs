@@ -19,7 +19,7 @@ public sealed class SocketHandlerAttribute(string name) : Attribute
     public string? Host { get; set; }
 
     /// <summary>The port, 0–65535 (0 lets the operating system choose). Required for TCP and UDP.</summary>
-    public int Port { get; set; } = -1;
+    public int Port { get; set; } = ResidentLimits.Socket.UnsetPort;
 
     /// <summary>The socket type. Default <see cref="PortType.Tcp"/>.</summary>
     public PortType Type { get; set; } = PortType.Tcp;
@@ -34,7 +34,7 @@ public sealed class SocketHandlerAttribute(string name) : Attribute
     public int LengthOffset { get; set; }
 
     /// <summary>The length field's size: 1, 2 or 4 bytes. Default 4.</summary>
-    public int LengthSize { get; set; } = 4;
+    public int LengthSize { get; set; } = ResidentLimits.Socket.DefaultLengthSize;
 
     /// <summary>Whether the length field is big-endian (network order, Swoole 'N'/'n'). Default true.</summary>
     public bool LengthBigEndian { get; set; } = true;
@@ -43,7 +43,7 @@ public sealed class SocketHandlerAttribute(string name) : Attribute
     /// Where the body starts (Swoole <c>package_body_offset</c>): a message is this many bytes plus the length
     /// field's value. −1 (the default) means right after the length field.
     /// </summary>
-    public int BodyOffset { get; set; } = -1;
+    public int BodyOffset { get; set; } = ResidentLimits.Socket.DefaultBodyOffset;
 
     /// <summary>The message size of <see cref="SocketFraming.FixedSize"/>.</summary>
     public int FixedSize { get; set; }
@@ -52,40 +52,40 @@ public sealed class SocketHandlerAttribute(string name) : Attribute
     /// The largest message in bytes (Swoole <c>package_max_length</c>). A TCP connection that sends a larger one is
     /// logged and closed; a larger UDP datagram is logged and dropped. Default 2 MiB.
     /// </summary>
-    public int PackageMaxLength { get; set; } = 2 * 1024 * 1024;
+    public int PackageMaxLength { get; set; } = ResidentLimits.Socket.DefaultPackageMaxLength;
 }
 
 /// <summary>The kind of an extra port.</summary>
 public enum PortType
 {
     /// <summary>TCP over IPv4.</summary>
-    Tcp,
+    Tcp = 0,
 
     /// <summary>TCP over IPv6.</summary>
-    Tcp6,
+    Tcp6 = 1,
 
     /// <summary>UDP over IPv4.</summary>
-    Udp,
+    Udp = 2,
 
     /// <summary>UDP over IPv6.</summary>
-    Udp6,
+    Udp6 = 3,
 
     /// <summary>A Unix domain stream socket; <c>Host</c> is its path.</summary>
-    Unix,
+    Unix = 4,
 }
 
 /// <summary>How a stream is cut into messages.</summary>
 public enum SocketFraming
 {
     /// <summary>No framing: each read's bytes, as they come.</summary>
-    None,
+    None = 0,
 
     /// <summary>Messages end with <c>PackageEof</c> (the delimiter is not part of the message).</summary>
-    Eof,
+    Eof = 1,
 
     /// <summary>Messages carry their length in a 1-, 2- or 4-byte field (Swoole <c>open_length_check</c>).</summary>
-    Length,
+    Length = 2,
 
     /// <summary>Every message is <c>FixedSize</c> bytes.</summary>
-    FixedSize,
+    FixedSize = 3,
 }

@@ -23,7 +23,7 @@ public sealed class SwooleTableAttribute : Attribute
     public string? Name { get; }
 
     /// <summary>The most rows the table holds, 1 to 16,777,216. Default 1024. Hash collisions never lower it.</summary>
-    public int Size { get; set; } = 1024;
+    public int Size { get; set; } = ResidentLimits.Table.DefaultSize;
 }
 
 /// <summary>Sets the size of a column of a <see cref="SwooleTableAttribute">[SwooleTable]</see> row.</summary>

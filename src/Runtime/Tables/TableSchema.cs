@@ -6,16 +6,16 @@ namespace Resident;
 public enum TableColumnType
 {
     /// <summary>A 64-bit integer (<see cref="long"/>), 8 bytes.</summary>
-    Int64,
+    Int64 = 0,
 
     /// <summary>A 32-bit integer (<see cref="int"/>), 4 bytes.</summary>
-    Int32,
+    Int32 = 1,
 
     /// <summary>A 64-bit floating-point number (<see cref="double"/>), 8 bytes.</summary>
-    Float,
+    Float = 2,
 
     /// <summary>A UTF-8 string of at most <see cref="TableColumn.Size"/> bytes, stored after a 4-byte length.</summary>
-    String,
+    String = 3,
 }
 
 /// <summary>One column of a table row: its name, type, byte offset inside the row and size in bytes (for strings, the most UTF-8 bytes).</summary>

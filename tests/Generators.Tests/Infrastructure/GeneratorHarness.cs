@@ -39,6 +39,32 @@ internal sealed record GeneratorOutcome(GeneratorRunResult Result, Compilation O
             ? text.ToString()
             : null;
 
+    /// <summary>The manifest's lines that mention <paramref name="text"/>; fails when there is no manifest.</summary>
+    public IReadOnlyList<string> ManifestLinesMentioning(string text) =>
+        (ManifestSource ?? throw new Xunit.Sdk.XunitException("The generator emitted no manifest."))
+            .Split('\n')
+            .Where(line => line.Contains(text, StringComparison.Ordinal))
+            .ToList();
+
+    /// <summary>Whether the compiler reports an error in the app's own sources (not in generated ones).</summary>
+    public bool SourceHasErrors =>
+        Output.GetDiagnostics().Any(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error
+                                                  && diagnostic.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) != true);
+
+    /// <summary>
+    /// Asserts that <paramref name="name"/> is left out: the manifest mentions it only in <c>builder.AddProblem</c> lines,
+    /// and, when the app's code compiles, in at least one (a rejected declaration fails the start, never goes missing).
+    /// </summary>
+    public void AssertRejected(string name, string because)
+    {
+        var lines = ManifestLinesMentioning(name);
+        Xunit.Assert.All(lines, line => Xunit.Assert.Contains("builder.AddProblem(", line, StringComparison.Ordinal));
+        if (!SourceHasErrors)
+        {
+            Xunit.Assert.True(lines.Count > 0, $"{because}: {name} is neither declared nor listed as a problem.");
+        }
+    }
+
     /// <summary>The manifest's declarations as <c>Kind:Name</c>; fails when there is no manifest.</summary>
     public IReadOnlyList<string> DeclaredNames =>
         GeneratorHarness.DeclaredNames(ManifestSource ?? throw new Xunit.Sdk.XunitException("The generator emitted no manifest."));

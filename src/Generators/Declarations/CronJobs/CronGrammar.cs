@@ -1,7 +1,7 @@
 using System;
 using System.Linq;
 
-namespace Resident.Analyzers.Misuse;
+namespace Resident.Generators.Declarations.CronJobs;
 
 /// <summary>
 /// The grammar Cronos 0.13 accepts, checked without Cronos (an analyzer cannot load it): five fields, or six with

@@ -1,7 +1,7 @@
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
-namespace Resident.Generators.Parsing;
+namespace Resident.Generators.Declarations;
 
 /// <summary>What keeps a class from being a Resident declaration the generated code can build.</summary>
 internal enum ShapeProblem
@@ -184,4 +184,20 @@ internal static class DeclarationShape
 
     private static bool IsInternallyAccessible(Accessibility accessibility) =>
         accessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
+
+    /// <summary>Why the shape rule rejects a class, as the end of a sentence naming it.</summary>
+    public static string Explain(ShapeProblem problem, string[] interfaces) => problem switch
+    {
+        ShapeProblem.NotAClass => "must be a non-static class",
+        ShapeProblem.Abstract => "is abstract and cannot be constructed",
+        ShapeProblem.Generic => "is generic, and the factory cannot choose its type arguments",
+        ShapeProblem.NotAccessible => "must be public or internal, not file-local, and not nested in a private or protected type",
+        ShapeProblem.MissingInterface => "does not implement " + string.Join(" or ", interfaces.Select(name => name.Replace("`1", "<TEvent>"))),
+        ShapeProblem.NoAccessibleConstructor => "has no public or internal constructor",
+        ShapeProblem.AmbiguousConstructor => "has several public or internal constructors with the most parameters; mark one [ActivatorUtilitiesConstructor]",
+        ShapeProblem.UnsupportedParameter => "has a constructor parameter dependency injection cannot supply (ref, out, in, pointer or ref struct)",
+        ShapeProblem.RequiredMembers => "has required members its constructor does not set; mark the constructor [SetsRequiredMembers]",
+        ShapeProblem.ObsoleteAsError => "is obsolete as an error, so generated code cannot construct it",
+        _ => "cannot be constructed",
+    };
 }

@@ -6,8 +6,9 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Resident.Generators.Emitting;
 using Resident.Generators.Model;
+using Resident.Generators.Declarations;
 
-namespace Resident.Generators.Parsing;
+namespace Resident.Generators.Declarations.Payloads;
 
 /// <summary>
 /// Decides how the generated JSON codec writes and reads a <c>[BackgroundTask]</c> or <c>[AsyncEvent]</c> type: its
@@ -111,13 +112,13 @@ internal static class PayloadParser
             if (!TryValue(property.Type, out var collection, out var value))
             {
                 return new PayloadSpec(null, Problem(
-                    $"member '{property.Name}' is of type {property.Type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}, which generated JSON does not support ({Supported})"));
+                    $"member '{property.Name}' is of type {property.Type.WithNullableAnnotation(NullableAnnotation.None).ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)}, which generated JSON does not support ({Supported})")) { ProblemMember = property.Name };
             }
 
             var jsonName = JsonName(property.Name);
             if (jsonNames.TryGetValue(jsonName, out var other))
             {
-                return new PayloadSpec(null, Problem($"members '{other}' and '{property.Name}' would both be written as \"{jsonName}\""));
+                return new PayloadSpec(null, Problem($"members '{other}' and '{property.Name}' would both be written as \"{jsonName}\"")) { ProblemMember = property.Name };
             }
 
             jsonNames.Add(jsonName, property.Name);
@@ -149,7 +150,7 @@ internal static class PayloadParser
                     if (member is IFieldSymbol { IsRequired: true } or IPropertySymbol { IsRequired: true }
                         && !members.Any(spec => spec.Assignment == PayloadAssignment.Required && spec.Name == DeclarationParser.Identifier(member.Name)))
                     {
-                        return new PayloadSpec(null, Problem($"its required member '{member.Name}' cannot be set by the generated code (only public properties the payload carries can be)"));
+                        return new PayloadSpec(null, Problem($"its required member '{member.Name}' cannot be set by the generated code (only public properties the payload carries can be)")) { ProblemMember = member.Name };
                     }
                 }
             }
