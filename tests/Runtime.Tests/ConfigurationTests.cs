@@ -230,16 +230,17 @@ public sealed class ConfigurationTests(ITestOutputHelper output)
 
         public void Describe(ResidentManifestBuilder builder)
         {
-            builder.AddCleaner("Broken.Cleaner", 0, _ => throw new InvalidOperationException("no database here"));
-            builder.AddWebSocketHandler("Broken.ChatHandler", "/chat", [], _ => throw new InvalidOperationException("no chat service"));
-            builder.AddWebSocketHandler("Broken.PushHandler", "/chat", [], _ => null!);
-            builder.AddWebSocketHandler("Broken.LostHandler", "lost", [], _ => null!);
-            builder.AddBackgroundTask<RecordTask>("Broken.SendMail", 101, TaskBackoff.Fixed, 10, 100, false, null,
+            builder.AddCleaner("Broken.Cleaner", new CleanerAttribute(), _ => throw new InvalidOperationException("no database here"));
+            builder.AddWebSocketHandler("Broken.ChatHandler", new WebSocketHandlerAttribute("/chat"), _ => throw new InvalidOperationException("no chat service"));
+            builder.AddWebSocketHandler("Broken.PushHandler", new WebSocketHandlerAttribute("/chat"), _ => null!);
+            builder.AddWebSocketHandler("Broken.LostHandler", new WebSocketHandlerAttribute("lost"), _ => null!);
+            builder.AddBackgroundTask<RecordTask>("Broken.SendMail",
+                new BackgroundTaskAttribute { Tries = 101, Backoff = TaskBackoff.Fixed, BackoffMilliseconds = 10, MaxBackoffMilliseconds = 100 }, hasFinish: false, null,
                 "The payload of Broken.SendMail cannot be serialized: member 'Body' is of type System.IO.Stream, which generated JSON does not support.");
-            builder.AddEventListener<UndeclaredEvent>("Broken.OnNothing", 0, 1, TaskBackoff.Fixed, 10, 100, _ => null!);
-            builder.AddCronJob("Broken.Nightly", "nightly", 0, "61 * * * *", null, false, false, _ => null!);
-            builder.AddCronJob("Broken.TwinNightly", "nightly", 1000, null, null, false, false, _ => null!);
-            builder.AddCustomProcess("Broken.Worker", "worker", 1, 7200, _ => null!);
+            builder.AddEventListener<UndeclaredEvent>("Broken.OnNothing", new EventListenerAttribute { Backoff = TaskBackoff.Fixed, BackoffMilliseconds = 10, MaxBackoffMilliseconds = 100 }, _ => null!);
+            builder.AddCronJob("Broken.Nightly", new CronJobAttribute("61 * * * *") { Name = "nightly" }, _ => null!);
+            builder.AddCronJob("Broken.TwinNightly", new CronJobAttribute(1000) { Name = "nightly" }, _ => null!);
+            builder.AddCustomProcess("Broken.Worker", new CustomProcessAttribute("worker") { RestartInterval = 7200 }, _ => null!);
             builder.AddSocketHandler("Broken.Lines", new SocketHandlerAttribute("lines") { Port = 0 }, tcp: true, udp: false, _ => null!);
         }
     }
