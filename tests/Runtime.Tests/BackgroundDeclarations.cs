@@ -53,6 +53,30 @@ public sealed class FlakyTask : IBackgroundTask
     }
 }
 
+/// <summary>Fails its first tries, then succeeds; its finish callback records the attempt and tries it is told.</summary>
+[BackgroundTask(Tries = 5, Backoff = TaskBackoff.Immediate)]
+public sealed class RetriedFinishingTask : IBackgroundTask
+{
+    public int FailTimes { get; set; }
+
+    public ValueTask HandleAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"handle:{context.Attempt}/{context.Tries}");
+        if (context.Attempt <= FailTimes)
+        {
+            throw new InvalidOperationException($"fails try {context.Attempt}");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FinishAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"finish:{context.Attempt}/{context.Tries}");
+        return ValueTask.CompletedTask;
+    }
+}
+
 /// <summary>Holds its worker until the probe's gate opens (or the server gives up on it).</summary>
 [BackgroundTask]
 public sealed class BlockingTask : IBackgroundTask

@@ -64,7 +64,8 @@ public static class ResidentHostingExtensions
         services.AddSingleton<IWebSocketServer>(provider => provider.GetRequiredService<Resident.WebSockets.WebSocketServer>());
         services.AddSingleton<Resident.Tasks.TaskQueue>();
         services.AddSingleton<ITaskQueue>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
-        services.AddSingleton<IEventDispatcher>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
+        services.AddSingleton<IEventDispatcher, Resident.Events.EventDispatcher>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Resident.Timers.CronScheduler>();
         services.AddSingleton<Resident.Processes.CustomProcessSupervisor>();
         services.AddSingleton<ICustomProcesses>(provider => provider.GetRequiredService<Resident.Processes.CustomProcessSupervisor>());
@@ -74,14 +75,18 @@ public static class ResidentHostingExtensions
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
 
-        // Second, so it stops after Kestrel has drained requests (nothing delivers tasks any more) and before the
-        // WorkerStop/ServerStop hooks.
-        services.Insert(1, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
+        // Second: its StoppingAsync stops accepting before Kestrel drains requests, its StopAsync (after Kestrel's)
+        // runs the rest of the stop, before the WorkerStop/ServerStop hooks.
+        services.AddSingleton<ShutdownCoordinator>();
+        services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownCoordinator>()));
 
-        // Third: ports bind before Kestrel listens (so a port that cannot bind fails the start) and close after it.
+        // Third: starts the task workers, cron jobs and custom processes.
+        services.Insert(2, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
+
+        // Fourth: ports bind before Kestrel listens (so a port that cannot bind fails the start); the coordinator closes them.
         services.AddSingleton<Resident.Sockets.SocketServer>();
         services.AddSingleton<ISocketPorts>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>());
-        services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
+        services.Insert(3, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
 
         Resident.Tables.TableHosting.AddTables(services, declarations.Tables);
         return builder;

@@ -1,43 +1,54 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Timers;
 
 namespace Resident.Tasks;
 
 /// <summary>
 /// The task workers: <c>TaskWorkerNum</c> loops over a channel of at most <c>TaskQueueCapacity</c> deliveries (tasks
-/// and event firings) waiting for a worker. Delayed deliveries and retries wait on timers, bounded by the same number
-/// counted apart, so memory never grows with a burst.
+/// and event firings) waiting for a worker. Delayed deliveries and retries wait on timers of the injected
+/// <see cref="TimeProvider"/>, bounded by the same number counted apart, so memory never grows with a burst.
 /// </summary>
-internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposable
+/// <remarks>
+/// At stop (<see cref="DrainAsync"/>) the queue refuses deliveries and runs what it holds: delayed deliveries and
+/// retries due by the stop's deadline are waited for; those due later are dropped at once and logged as not yet
+/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>.
+/// </remarks>
+internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 {
     private const int MaxTries = 100;
 
     private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
-    private readonly Dictionary<Type, WorkRunner> _listeners;
     private readonly Dictionary<Type, WorkRunner> _runners;
-    private readonly HashSet<Type> _events;
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _stopBegun = new();
     private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _workerCount;
     private readonly bool _waitWhenFull;
     private readonly TimeSpan _fullTimeout;
     private Task[] _workers = [];
     private WorkerCounters[] _counters = [];
+    private TaskCompletionSource? _idle;
+    private long _deadlineTimestamp = long.MaxValue;
     private int _accepting = 1;
     private int _delayed;
     private int _finishing;
+    private int _droppedNotDue;
+    private long _outstanding;
+    private long _finished;
     private long _failed;
 
-    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<TaskQueue> logger)
+    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<TaskQueue> logger)
     {
         var settings = options.Value;
         var background = runtime.Declarations.Background;
         _services = services;
+        _time = time;
         _logger = logger;
         _workerCount = settings.TaskWorkerNum;
         _capacity = settings.TaskQueueCapacity;
@@ -46,10 +57,6 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(_capacity) { FullMode = BoundedChannelFullMode.Wait });
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = TimeSpan.FromMilliseconds(settings.TaskQueueFullTimeout);
-        _events = [.. background.Events.Select(@event => @event.Type)];
-        _listeners = background.Listeners
-            .GroupBy(listener => listener.EventType)
-            .ToDictionary(group => group.Key, group => (WorkRunner)group.First().CreateRoute([.. group]));
         _runners = background.Tasks.ToDictionary(task => task.Type, task => task.CreateRunner());
     }
 
@@ -57,11 +64,14 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     public int Running => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Running));
 
-    public long Completed => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Completed));
+    public long Completed => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Completed)) + Interlocked.Read(ref _finished);
 
     public long Failed => Interlocked.Read(ref _failed);
 
     internal CancellationToken Aborted => _abort.Token;
+
+    /// <summary>Whether deliveries are still accepted (false once the stop refuses them).</summary>
+    internal bool IsAccepting => Volatile.Read(ref _accepting) == 1;
 
     /// <summary>Starts the worker loops (deliveries made before are queued and wait for them).</summary>
     public void Start()
@@ -83,24 +93,9 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         return AcceptAsync(new WorkItem(Runner<TTask>(), task, tries, 1, 0), delay, cancellationToken);
     }
 
-    public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
-        where TEvent : class
-    {
-        ArgumentNullException.ThrowIfNull(@event);
-        CheckDelivery(delay, tries);
-        if (!_events.Contains(typeof(TEvent)))
-        {
-            throw new InvalidOperationException(
-                $"{typeof(TEvent).FullName} is not an async event: mark the class [AsyncEvent] so Resident generates its registration and payload codec.");
-        }
-
-        if (!_listeners.TryGetValue(typeof(TEvent), out var route))
-        {
-            return ValueTask.FromResult(Volatile.Read(ref _accepting) == 1);
-        }
-
-        return AcceptAsync(new WorkItem(route, @event, tries, 1, 0), delay, cancellationToken);
-    }
+    /// <summary>Queues work of another kind (an event's listener route) for the task workers.</summary>
+    internal ValueTask<bool> EnqueueAsync(WorkRunner runner, object payload, TimeSpan delay, int tries, CancellationToken cancellationToken) =>
+        AcceptAsync(new WorkItem(runner, payload, tries, 1, 0), delay, cancellationToken);
 
     private WorkRunner Runner<TTask>() where TTask : class, IBackgroundTask
     {
@@ -127,7 +122,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private sealed record CacheEntry(TaskQueue Queue, WorkRunner Runner);
 
-    private static void CheckDelivery(TimeSpan delay, int tries)
+    internal static void CheckDelivery(TimeSpan delay, int tries)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(tries);
@@ -150,10 +145,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 return ValueTask.FromResult(false);
             }
 
-            _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
+            Interlocked.Increment(ref _outstanding);
+            _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
             return ValueTask.FromResult(true);
         }
 
+        // Counted before it is visible to a worker, so the stop never sees it neither outstanding nor done.
+        Interlocked.Increment(ref _outstanding);
         if (_ready.Writer.TryWrite(item))
         {
             return ValueTask.FromResult(true);
@@ -161,6 +159,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
         if (!_waitWhenFull)
         {
+            Release();
             Log.QueueFull(_logger, item.Name);
             return ValueTask.FromResult(false);
         }
@@ -170,15 +169,16 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private async ValueTask<bool> WaitForRoomAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_fullTimeout);
+        using var timeout = new CancellationTokenSource(_fullTimeout, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await _ready.Writer.WriteAsync(item, timeout.Token).ConfigureAwait(false);
+            await _ready.Writer.WriteAsync(item, either.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)
         {
+            Release();
             if (!cancellationToken.IsCancellationRequested)
             {
                 Log.QueueFull(_logger, item.Name);
@@ -188,6 +188,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
         catch (ChannelClosedException)
         {
+            Release();
             return false; // The server stopped meanwhile.
         }
     }
@@ -196,15 +197,26 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     private void Schedule(WorkItem item, TimeSpan delay)
     {
         Interlocked.Increment(ref _delayed);
-        _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
+        _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
     }
 
     private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
     {
-        if (dueTimestamp > System.Diagnostics.Stopwatch.GetTimestamp()
-            && !await Resident.Timers.PreciseDelay.UntilAsync(dueTimestamp, _abort.Token).ConfigureAwait(false))
+        if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _stopBegun.Token).ConfigureAwait(false))
         {
-            return; // Stopped at the deadline: counted as left over (the supervised mode will hand it over).
+            // The stop began: what is due by its deadline is still waited for; what is due later is dropped now.
+            if (dueTimestamp > Volatile.Read(ref _deadlineTimestamp))
+            {
+                Interlocked.Increment(ref _droppedNotDue);
+                LeftWaiting();
+                return;
+            }
+
+            if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _abort.Token).ConfigureAwait(false))
+            {
+                LeftWaiting(); // Cut off at the deadline: counted as left over by Abort (the supervised mode will hand it over).
+                return;
+            }
         }
 
         try
@@ -216,10 +228,18 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
         catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
         {
-            return; // Stopped at the deadline while waiting for room: left over, like the delayed ones.
+            LeftWaiting(); // Cut off at the deadline while waiting for room: left over, like the delayed ones.
+            return;
         }
 
+        // After the write: the item is always counted as delayed or queued.
         Interlocked.Decrement(ref _delayed);
+    }
+
+    private void LeftWaiting()
+    {
+        Interlocked.Decrement(ref _delayed);
+        Release();
     }
 
     private async Task WorkAsync(WorkerCounters counters)
@@ -238,6 +258,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 {
                     // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
                     Log.WorkerFault(_logger, item.Name, exception);
+                    Release();
                 }
                 finally
                 {
@@ -253,6 +274,18 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     }
 
     internal TaskContext NewContext() => new(_services, _abort.Token);
+
+    /// <summary>
+    /// Ends one accepted delivery (run to its end, given up, or dropped). When the stop waits and nothing is left,
+    /// this completes its wait: no polling.
+    /// </summary>
+    internal void Release()
+    {
+        if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _idle) is { } idle)
+        {
+            idle.TrySetResult();
+        }
+    }
 
     /// <summary>
     /// A try failed: schedules <paramref name="retry"/> (the item's next try) after the backoff and returns true, or
@@ -273,16 +306,20 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         return false;
     }
 
-    /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
-    internal void Finish<TTask>(TTask task, string name) where TTask : class, IBackgroundTask
+    /// <summary>
+    /// Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker), told the
+    /// attempt that succeeded and the tries the delivery had; then ends the delivery.
+    /// </summary>
+    internal void Finish<TTask>(TTask task, string name, int attempt, int tries) where TTask : class, IBackgroundTask
     {
         Interlocked.Increment(ref _finishing);
         _ = Task.Run(async () =>
         {
-            var context = NewContext().Begin(name, 1, 1);
+            var context = NewContext().Begin(name, attempt, tries);
             try
             {
                 await task.FinishAsync(context).ConfigureAwait(false);
+                Interlocked.Increment(ref _finished);
             }
             catch (Exception exception)
             {
@@ -292,6 +329,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             {
                 await context.DisposeAsync().ConfigureAwait(false);
                 Interlocked.Decrement(ref _finishing);
+                Release();
             }
         });
     }
@@ -310,32 +348,57 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
     }
 
+    /// <summary>Refuses deliveries from now on (they return false).</summary>
+    internal void StopAccepting() => Volatile.Write(ref _accepting, 0);
+
     /// <summary>
-    /// Stops accepting deliveries, runs what is queued until nothing is left or <paramref name="deadline"/> passes,
-    /// then signals the cancellation token of what still runs and logs what is left by count.
+    /// The stop's wait: refuses deliveries, drops the delayed deliveries and retries due after
+    /// <paramref name="deadlineTimestamp"/> (a timestamp of the queue's <see cref="TimeProvider"/>), and completes with
+    /// true once nothing is queued, waiting on a delay due by then, running or finishing — or with false when
+    /// <paramref name="cutOff"/> fires first.
     /// </summary>
-    public async Task StopAsync(DateTimeOffset deadline)
+    internal async Task<bool> DrainAsync(long deadlineTimestamp, CancellationToken cutOff)
     {
-        Volatile.Write(ref _accepting, 0);
-        while (_ready.Reader.Count + Running + Volatile.Read(ref _finishing) > 0 && DateTimeOffset.UtcNow < deadline)
+        StopAccepting();
+        Volatile.Write(ref _deadlineTimestamp, deadlineTimestamp);
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _idle, idle);
+        _stopBegun.Cancel();
+        if (Interlocked.Read(ref _outstanding) == 0)
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            idle.TrySetResult();
         }
 
-        var queued = _ready.Reader.Count;
-        var running = Running;
-        var delayed = Volatile.Read(ref _delayed);
+        await idle.Task.WaitAsync(cutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return idle.Task.IsCompleted;
+    }
+
+    /// <summary>
+    /// Ends the stop: signals the cancellation token of whatever still runs, stops the workers, and logs what was
+    /// dropped as not yet due and — when <paramref name="cutOffCause"/> says the deadline cut the stop short — what
+    /// was left queued and what was cancelled while running.
+    /// </summary>
+    internal void Abort(string? cutOffCause)
+    {
+        var queued = _ready.Reader.Count + Volatile.Read(ref _delayed);
+        var running = Running + Volatile.Read(ref _finishing);
         _abort.Cancel();
         _ready.Writer.TryComplete();
-        if (queued + running + delayed > 0)
+        if (Volatile.Read(ref _droppedNotDue) is var dropped and > 0)
         {
-            Log.LeftAtStop(_logger, queued, delayed, running);
+            Log.DroppedNotDue(_logger, dropped);
+        }
+
+        if (cutOffCause is not null && queued + running > 0)
+        {
+            Log.CutOff(_logger, cutOffCause, queued, running);
         }
     }
 
     public void Dispose()
     {
         _abort.Cancel();
+        _stopBegun.Cancel();
         _ready.Writer.TryComplete();
     }
 
@@ -401,10 +464,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         [LoggerMessage(43, LogLevel.Error, "The finish callback of {Name} failed.")]
         public static partial void FinishFailed(ILogger logger, string name, Exception exception);
 
-        [LoggerMessage(44, LogLevel.Warning, "Stopped with background work left after MaxWaitTime: {Queued} queued, {Delayed} delayed or waiting to retry, {Running} still running (cancelled).")]
-        public static partial void LeftAtStop(ILogger logger, int queued, int delayed, int running);
+        [LoggerMessage(44, LogLevel.Warning, "{Cause} before the task queue finished: {Queued} queued delivery(ies) not run, {Running} running one(s) cancelled.")]
+        public static partial void CutOff(ILogger logger, string cause, int queued, int running);
 
         [LoggerMessage(45, LogLevel.Critical, "A task worker failed on {Name}; the worker goes on.")]
         public static partial void WorkerFault(ILogger logger, string name, Exception exception);
+
+        [LoggerMessage(47, LogLevel.Warning, "Stop dropped {Dropped} delayed delivery(ies) not yet due: each was due after the MaxWaitTime deadline (retries waiting on their backoff count too).")]
+        public static partial void DroppedNotDue(ILogger logger, int dropped);
     }
 }
