@@ -77,6 +77,22 @@ public sealed class RetriedFinishingTask : IBackgroundTask
     }
 }
 
+/// <summary>Fails until its last try, with a capped exponential backoff.</summary>
+[BackgroundTask(Tries = 4, Backoff = TaskBackoff.Exponential, BackoffMilliseconds = 100, MaxBackoffMilliseconds = 300)]
+public sealed class BackingOffTask : IBackgroundTask
+{
+    public ValueTask HandleAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"backoff-try:{context.Attempt}");
+        if (context.Attempt < context.Tries)
+        {
+            throw new InvalidOperationException($"fails try {context.Attempt}");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
 /// <summary>Holds its worker until the probe's gate opens (or the server gives up on it).</summary>
 [BackgroundTask]
 public sealed class BlockingTask : IBackgroundTask

@@ -196,8 +196,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     /// <summary>Queues a retry (after its backoff); retries keep going even while the ready queue is full.</summary>
     private void Schedule(WorkItem item, TimeSpan delay)
     {
+        // Due from now, read before the retry is counted as pending (a test's fake clock moves once it sees it).
+        var dueTimestamp = PreciseDelay.FromNow(_time, delay);
         Interlocked.Increment(ref _delayed);
-        _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
+        _ = EnqueueLaterAsync(item, dueTimestamp);
     }
 
     private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
