@@ -54,6 +54,6 @@ internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listen
             attempt = 1;
         }
 
-        queue.Release();
+        queue.Release(worker);
     }
 }

@@ -39,7 +39,8 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     private int _delayed;
     private int _finishing;
     private int _droppedNotDue;
-    private long _outstanding;
+    private long _accepted;
+    private long _endedOffWorkers;
     private long _finished;
     private long _failed;
 
@@ -145,13 +146,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
                 return ValueTask.FromResult(false);
             }
 
-            Interlocked.Increment(ref _outstanding);
+            Interlocked.Increment(ref _accepted);
             _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
             return ValueTask.FromResult(true);
         }
 
-        // Counted before it is visible to a worker, so the stop never sees it neither outstanding nor done.
-        Interlocked.Increment(ref _outstanding);
+        // Counted before it is visible to a worker, so the stop never sees it ended without seeing it accepted.
+        Interlocked.Increment(ref _accepted);
         if (_ready.Writer.TryWrite(item))
         {
             return ValueTask.FromResult(true);
@@ -159,7 +160,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 
         if (!_waitWhenFull)
         {
-            Release();
+            Release(null);
             Log.QueueFull(_logger, item.Name);
             return ValueTask.FromResult(false);
         }
@@ -178,7 +179,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         }
         catch (OperationCanceledException)
         {
-            Release();
+            Release(null);
             if (!cancellationToken.IsCancellationRequested)
             {
                 Log.QueueFull(_logger, item.Name);
@@ -188,7 +189,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         }
         catch (ChannelClosedException)
         {
-            Release();
+            Release(null);
             return false; // The server stopped meanwhile.
         }
     }
@@ -241,7 +242,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     private void LeftWaiting()
     {
         Interlocked.Decrement(ref _delayed);
-        Release();
+        Release(null);
     }
 
     private async Task WorkAsync(WorkerCounters counters)
@@ -260,7 +261,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
                 {
                     // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
                     Log.WorkerFault(_logger, item.Name, exception);
-                    Release();
+                    Release(counters);
                 }
                 finally
                 {
@@ -278,15 +279,39 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     internal TaskContext NewContext() => new(_services, _abort.Token);
 
     /// <summary>
-    /// Ends one accepted delivery (run to its end, given up, or dropped). When the stop waits and nothing is left,
-    /// this completes its wait: no polling.
+    /// Ends one accepted delivery (run to its end, given up, or dropped), on <paramref name="worker"/>'s own counter
+    /// (no cache line shared with the other workers or the deliverers) or, off the workers, on a shared one. When the
+    /// stop waits and nothing is left, this completes its wait: no polling.
     /// </summary>
-    internal void Release()
+    internal void Release(WorkerCounters? worker)
     {
-        if (Interlocked.Decrement(ref _outstanding) == 0 && Volatile.Read(ref _idle) is { } idle)
+        // Interlocked (a full fence) so the count is visible before _idle is read; the stop publishes _idle the same way.
+        if (worker is not null)
+        {
+            Interlocked.Increment(ref worker.Ended);
+        }
+        else
+        {
+            Interlocked.Increment(ref _endedOffWorkers);
+        }
+
+        if (Volatile.Read(ref _idle) is { } idle && IsIdle())
         {
             idle.TrySetResult();
         }
+    }
+
+    // Ended is read before accepted: every counter only grows and a delivery ends after it was accepted, so equal
+    // sums mean that, when the last ended counter was read, every accepted delivery had ended.
+    private bool IsIdle()
+    {
+        var ended = Interlocked.Read(ref _endedOffWorkers);
+        foreach (var counters in Volatile.Read(ref _counters))
+        {
+            ended += Interlocked.Read(ref counters.Ended);
+        }
+
+        return ended == Interlocked.Read(ref _accepted);
     }
 
     /// <summary>
@@ -331,7 +356,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             {
                 await context.DisposeAsync().ConfigureAwait(false);
                 Interlocked.Decrement(ref _finishing);
-                Release();
+                Release(null);
             }
         });
     }
@@ -364,9 +389,9 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         StopAccepting();
         Volatile.Write(ref _deadlineTimestamp, deadlineTimestamp);
         var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _idle, idle);
+        Interlocked.Exchange(ref _idle, idle);
         _stopBegun.Cancel();
-        if (Interlocked.Read(ref _outstanding) == 0)
+        if (IsIdle())
         {
             idle.TrySetResult();
         }

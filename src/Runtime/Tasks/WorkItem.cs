@@ -48,7 +48,7 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            return FailedAsync(queue, item, context, tries, exception);
+            return FailedAsync(queue, worker, item, context, tries, exception);
         }
 
         // Most tasks finish synchronously: no state machine unless the handler really waits or made a scope.
@@ -71,7 +71,7 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         else
         {
-            queue.Release();
+            queue.Release(worker);
         }
     }
 
@@ -83,7 +83,7 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            await FailedAsync(queue, item, context, tries, exception).ConfigureAwait(false);
+            await FailedAsync(queue, worker, item, context, tries, exception).ConfigureAwait(false);
             return;
         }
 
@@ -91,12 +91,12 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         Succeeded(queue, worker, task, item.Attempt, tries);
     }
 
-    private async ValueTask FailedAsync(TaskQueue queue, WorkItem item, TaskContext context, int tries, Exception exception)
+    private async ValueTask FailedAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TaskContext context, int tries, Exception exception)
     {
         await context.DisposeAsync().ConfigureAwait(false);
         if (!queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception))
         {
-            queue.Release();
+            queue.Release(worker);
         }
     }
 }
@@ -112,6 +112,9 @@ internal sealed class WorkerCounters
 #pragma warning restore CS0169, IDE0051
 
     public long Completed;
+
+    /// <summary>Deliveries this worker ended (see <see cref="TaskQueue.Release"/>).</summary>
+    public long Ended;
 
     public int Running;
 
