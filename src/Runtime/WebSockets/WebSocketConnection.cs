@@ -184,7 +184,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
         try
         {
             // The close frame waits behind the send in flight; if the client does not take it in time, drop the connection.
-            using var timeout = new CancellationTokenSource(_server.CloseTimeout);
+            using var timeout = new CancellationTokenSource(_server.CloseTimeout, _server.Time);
             await _socket.CloseOutputAsync(_closeStatus!.Value, _closeReason, timeout.Token);
         }
         catch (Exception)
