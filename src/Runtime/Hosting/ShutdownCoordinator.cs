@@ -120,15 +120,14 @@ internal sealed partial class ShutdownCoordinator(
             _beganTimestamp = time.GetTimestamp();
             _deadlineTimestamp = PreciseDelay.FromNow(time, budget);
             _deadlineTimer = time.CreateTimer(static state => ((ShutdownCoordinator)state!).CutOffNow(MaxWaitTimeRanOut), this, budget, Timeout.InfiniteTimeSpan);
+            Log.Stopping(logger, reason, options.Value.MaxWaitTime);
+
+            // 1. Stop accepting. Under the gate, so a concurrent caller joining the stop finds these set.
+            webSockets.BeginShutdown();
+            _portsStopped = sockets.StopPortsAsync(CutOff);
+            _cronStopped = cron.StopAsync();
             Watch(cancellationToken);
         }
-
-        Log.Stopping(logger, reason, options.Value.MaxWaitTime);
-
-        // 1. Stop accepting.
-        webSockets.BeginShutdown();
-        _portsStopped = sockets.StopPortsAsync(CutOff);
-        _cronStopped = cron.StopAsync();
     }
 
     // Called under the gate: the caller's token cuts the stop short like the deadline does.
@@ -223,7 +222,7 @@ internal sealed partial class ShutdownCoordinator(
         [LoggerMessage(46, LogLevel.Warning, "{Cause} with {CronRuns} cron job run(s) and {Processes} custom process instance(s) still running; the server stops without them.")]
         public static partial void StillRunning(ILogger logger, string cause, int cronRuns, int processes);
 
-        [LoggerMessage(48, LogLevel.Information, "Stopping ({Reason}): no new connections, cron runs or deliveries; waiting up to MaxWaitTime ({MaxWaitTime} s) for what is in flight.")]
+        [LoggerMessage(48, LogLevel.Information, "Stopping ({Reason}): no new connections or cron runs; waiting up to MaxWaitTime ({MaxWaitTime} s) for the requests, cron runs, custom processes and tasks in flight.")]
         public static partial void Stopping(ILogger logger, string reason, int maxWaitTime);
 
         [LoggerMessage(49, LogLevel.Information, "Stopped ({Reason}) in {ElapsedMilliseconds} ms.")]
