@@ -259,6 +259,25 @@ public sealed class OverlappingJob(BackgroundProbe? probe = null) : ProbedJob(pr
     }
 }
 
+/// <summary>One long run that waits for the probe's gate or its cancellation token.</summary>
+[CronJob(3_600_000, Immediate = true)]
+public sealed class GatedJob(BackgroundProbe? probe = null) : ProbedJob(probe)
+{
+    protected override async ValueTask RunProbedAsync(CronJobContext context)
+    {
+        Probe.Add("gated-start");
+        try
+        {
+            await Probe.Gate.Task.WaitAsync(context.CancellationToken);
+            Probe.Add("gated-done");
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Add("gated-cancelled");
+        }
+    }
+}
+
 [CronJob(30, Name = "thrower")]
 public sealed class ThrowingJob(BackgroundProbe? probe = null) : ProbedJob(probe)
 {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Resident.Hosting;
 using Resident.Tests.Infrastructure;
 using Xunit;
@@ -73,5 +74,42 @@ public sealed class ShutdownCoordinatorTests
             && entry.Message.Contains("The caller stopped waiting before the task queue finished: 1 queued delivery(ies) not run, 1 running one(s) cancelled", StringComparison.Ordinal));
         Assert.DoesNotContain("task:queued", probe.Events);
         await server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_cron_run_still_going_is_waited_for_and_cancelled_only_at_the_deadline()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var probe = new BackgroundProbe(nameof(GatedJob));
+        var server = await TestServer.StartAsync(new() { ["Resident:MaxWaitTime"] = "60" }, configure: builder =>
+        {
+            builder.Services.AddSingleton(probe);
+            builder.Services.AddSingleton<TimeProvider>(clock);
+        }, mapWebSockets: false);
+        await probe.WaitForAsync(events => events.Contains("gated-start"));
+
+        var stopping = server.DisposeAsync().AsTask();
+        await WaitUntilAsync(() => server.Logs.Entries.Any(entry => entry.Message.StartsWith("Stopping (", StringComparison.Ordinal)));
+
+        // The task queue is empty and drains at once; the run must not be cancelled for that. Absence needs a window.
+        clock.Advance(TimeSpan.FromSeconds(59));
+        await Task.Delay(100);
+        Assert.False(stopping.IsCompleted, "The stop did not wait for the cron run.");
+        Assert.DoesNotContain("gated-cancelled", probe.Events);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+        await probe.WaitForAsync(events => events.Contains("gated-cancelled"));
+        Assert.DoesNotContain("gated-done", probe.Events);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            Assert.False(timeout.IsCancellationRequested, "The condition never became true.");
+            await Task.Delay(5);
+        }
     }
 }
