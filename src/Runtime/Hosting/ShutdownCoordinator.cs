@@ -15,9 +15,9 @@ namespace Resident.Hosting;
 /// The one stop of the server: one deadline (<c>MaxWaitTime</c> from the moment the stop began, read from the
 /// injected <see cref="TimeProvider"/>), one cut-off token, and one order:
 /// <list type="number">
-/// <item>stop accepting: WebSocket handshakes are refused and connections closed with 1001, the extra ports stop
-/// accepting and close their connections, cron jobs start no new run;</item>
-/// <item>drain requests (Kestrel; the host does it between <see cref="StoppingAsync"/> and <see cref="StopAsync(CancellationToken)"/>);</item>
+/// <item>stop accepting: WebSocket handshakes are refused and connections closed with 1001, cron jobs start no new run;</item>
+/// <item>drain requests (Kestrel; the host does it between <see cref="StoppingAsync"/> and <see cref="StopAsync(CancellationToken)"/>),
+/// then close the extra ports and their connections;</item>
 /// <item>stop cron: the runs still going are waited for (side by side with what follows);</item>
 /// <item>refuse deliveries;</item>
 /// <item>stop processes: <c>OnStopAsync</c>, then their token;</item>
@@ -49,7 +49,6 @@ internal sealed partial class ShutdownCoordinator(
     private long _beganTimestamp;
     private long _deadlineTimestamp;
     private ITimer? _deadlineTimer;
-    private Task _portsStopped = Task.CompletedTask;
     private Task _cronStopped = Task.CompletedTask;
     private Task? _completion;
     private bool _began;
@@ -124,7 +123,6 @@ internal sealed partial class ShutdownCoordinator(
 
             // 1. Stop accepting. Under the gate, so a concurrent caller joining the stop finds these set.
             webSockets.BeginShutdown();
-            _portsStopped = sockets.StopPortsAsync(CutOff);
             _cronStopped = cron.StopAsync();
             Watch(cancellationToken);
         }
@@ -175,7 +173,8 @@ internal sealed partial class ShutdownCoordinator(
             await server.StopAsync(CutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        await _portsStopped.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        // The extra ports close after the requests have drained (as documented), their connections within the deadline.
+        await sockets.StopPortsAsync(CutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         // 3. Cron: no new run since step 1; its runs end side by side with what follows.
         // 4. Refuse deliveries.
