@@ -53,6 +53,46 @@ public sealed class FlakyTask : IBackgroundTask
     }
 }
 
+/// <summary>Fails its first tries, then succeeds; its finish callback records the attempt and tries it is told.</summary>
+[BackgroundTask(Tries = 5, Backoff = TaskBackoff.Immediate)]
+public sealed class RetriedFinishingTask : IBackgroundTask
+{
+    public int FailTimes { get; set; }
+
+    public ValueTask HandleAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"handle:{context.Attempt}/{context.Tries}");
+        if (context.Attempt <= FailTimes)
+        {
+            throw new InvalidOperationException($"fails try {context.Attempt}");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FinishAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"finish:{context.Attempt}/{context.Tries}");
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>Fails until its last try, with a capped exponential backoff.</summary>
+[BackgroundTask(Tries = 4, Backoff = TaskBackoff.Exponential, BackoffMilliseconds = 100, MaxBackoffMilliseconds = 300)]
+public sealed class BackingOffTask : IBackgroundTask
+{
+    public ValueTask HandleAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add($"backoff-try:{context.Attempt}");
+        if (context.Attempt < context.Tries)
+        {
+            throw new InvalidOperationException($"fails try {context.Attempt}");
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}
+
 /// <summary>Holds its worker until the probe's gate opens (or the server gives up on it).</summary>
 [BackgroundTask]
 public sealed class BlockingTask : IBackgroundTask
@@ -216,6 +256,25 @@ public sealed class OverlappingJob(BackgroundProbe? probe = null) : ProbedJob(pr
         Probe.Add("overlap");
         await Task.Delay(170);
         Interlocked.Decrement(ref Probe.Concurrent);
+    }
+}
+
+/// <summary>One long run that waits for the probe's gate or its cancellation token.</summary>
+[CronJob(3_600_000, Immediate = true)]
+public sealed class GatedJob(BackgroundProbe? probe = null) : ProbedJob(probe)
+{
+    protected override async ValueTask RunProbedAsync(CronJobContext context)
+    {
+        Probe.Add("gated-start");
+        try
+        {
+            await Probe.Gate.Task.WaitAsync(context.CancellationToken);
+            Probe.Add("gated-done");
+        }
+        catch (OperationCanceledException)
+        {
+            Probe.Add("gated-cancelled");
+        }
     }
 }
 

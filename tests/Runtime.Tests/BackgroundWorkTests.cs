@@ -92,6 +92,35 @@ public sealed class BackgroundWorkTests
     }
 
     [Fact]
+    public async Task Finish_is_told_the_attempt_that_succeeded_and_the_tries_allowed()
+    {
+        var probe = new BackgroundProbe();
+        await using var server = await StartAsync(probe);
+
+        Assert.True(await server.Server.Tasks.DeliverAsync(new RetriedFinishingTask { FailTimes = 2 }));
+        await probe.WaitForAsync(events => events.Any(e => e.StartsWith("finish:", StringComparison.Ordinal)));
+
+        Assert.Equal(["handle:1/5", "handle:2/5", "handle:3/5", "finish:3/5"], probe.Events);
+    }
+
+    [Fact]
+    public async Task Completed_counts_finish_callbacks_as_well_as_tasks_and_listeners()
+    {
+        var probe = new BackgroundProbe();
+        await using var server = await StartAsync(probe);
+        var tasks = server.Server.Tasks;
+
+        Assert.True(await tasks.DeliverAsync(new RecordTask { Label = "plain" }));
+        Assert.True(await tasks.DeliverAsync(new FinishingTask { Label = "finishing" }));
+        await probe.WaitForAsync(events => events.Contains("finish:finishing"));
+
+        // Two HandleAsync runs and one FinishAsync.
+        await WaitUntilAsync(() => tasks.Completed >= 3);
+        Assert.Equal(3, tasks.Completed);
+        Assert.Equal(0, tasks.Failed);
+    }
+
+    [Fact]
     public async Task A_full_queue_refuses_at_once_in_refuse_mode()
     {
         var probe = new BackgroundProbe();
@@ -130,7 +159,7 @@ public sealed class BackgroundWorkTests
             ["Resident:TaskWorkerNum"] = "1",
             ["Resident:TaskQueueCapacity"] = "1",
             ["Resident:TaskQueueFullMode"] = "Wait",
-            ["Resident:TaskQueueFullTimeout"] = "4000",
+            ["Resident:TaskQueueFullTimeout"] = "1000",
         });
         var tasks = server.Server.Tasks;
 
@@ -140,7 +169,8 @@ public sealed class BackgroundWorkTests
 
         var waiting = Stopwatch.GetTimestamp();
         Assert.False(await tasks.DeliverAsync(new RecordTask { Label = "timed-out" }));
-        Assert.True(Stopwatch.GetElapsedTime(waiting) >= TimeSpan.FromMilliseconds(3990), "Wait mode did not wait for room.");
+        // Real time, never less than the timeout (FakeClockTests pins the exact boundary).
+        Assert.True(Stopwatch.GetElapsedTime(waiting) >= TimeSpan.FromMilliseconds(999), "Wait mode did not wait for room.");
 
         // A delivery waiting for room gets in as soon as the running task finishes.
         var waited = tasks.DeliverAsync(new RecordTask { Label = "waited" }).AsTask();
@@ -469,8 +499,45 @@ public sealed class BackgroundWorkTests
         Assert.InRange(Stopwatch.GetElapsedTime(stopped).TotalSeconds, 0.9, 15);
 
         await probe.WaitForAsync(events => events.Contains("cancelled:stuck"));
-        Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("1 queued, 1 delayed or waiting to retry, 1 still running", StringComparison.Ordinal));
+        var warnings = server.Logs.Entries.Where(entry => entry.Level == LogLevel.Warning).Select(entry => entry.Message).ToArray();
+        Assert.Contains(warnings, message => message.Contains("MaxWaitTime ran out before the task queue finished: 1 queued delivery(ies) not run, 1 running one(s) cancelled", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Entries, entry => entry.Message.Contains("Stop dropped 1 delayed delivery(ies) not yet due", StringComparison.Ordinal));
         Assert.DoesNotContain("task:queued", probe.Events);
+        Assert.DoesNotContain("task:delayed", probe.Events);
+    }
+
+    [Fact]
+    public async Task A_delayed_delivery_due_after_MaxWaitTime_is_dropped_at_once_and_logged_as_not_yet_due()
+    {
+        var probe = new BackgroundProbe();
+        var server = await StartAsync(probe, new() { ["Resident:MaxWaitTime"] = "60" });
+
+        Assert.True(await server.Server.Tasks.DeliverAsync(new RecordTask { Label = "next-hour" }, delay: TimeSpan.FromHours(1)));
+        Assert.Equal(1, server.Server.Tasks.Pending);
+
+        var stopped = Stopwatch.GetTimestamp();
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Nothing else was left, so the stop did not wait for MaxWaitTime, and it says what happened.
+        Assert.True(Stopwatch.GetElapsedTime(stopped) < TimeSpan.FromSeconds(20), "The stop waited for a delivery due after the deadline.");
+        var entry = Assert.Single(server.Logs.Entries, entry => entry.Message.Contains("not yet due", StringComparison.Ordinal));
+        Assert.Contains("Stop dropped 1 delayed delivery(ies) not yet due: each was due after the MaxWaitTime deadline", entry.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Logs.Entries, entry => entry.Message.Contains("MaxWaitTime ran out", StringComparison.Ordinal));
+        Assert.DoesNotContain("task:next-hour", probe.Events);
+    }
+
+    [Fact]
+    public async Task A_delayed_delivery_due_within_MaxWaitTime_is_waited_for_at_stop()
+    {
+        var probe = new BackgroundProbe();
+        var server = await StartAsync(probe, new() { ["Resident:MaxWaitTime"] = "60" });
+
+        Assert.True(await server.Server.Tasks.DeliverAsync(new RecordTask { Label = "soon" }, delay: TimeSpan.FromMilliseconds(300)));
+        await server.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["task:soon"], probe.Events);
+        Assert.DoesNotContain(server.Logs.Entries, entry => entry.Message.Contains("not yet due", StringComparison.Ordinal)
+            || entry.Message.Contains("MaxWaitTime ran out", StringComparison.Ordinal));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Resident.Tests.Infrastructure;
 using Xunit;
 
@@ -587,6 +588,49 @@ public sealed class WebSocketTests
 
         // The server pinged (opcode 0x9) before it gave up on the connection.
         Assert.Contains((byte)0x89, received);
+        await server.Recorder.WaitForAsync(all => all.Any(e => e.StartsWith("close:", StringComparison.Ordinal)));
+        Assert.Equal(0, server.Server.WebSockets.Count);
+    }
+
+    [Fact]
+    public async Task A_client_that_never_answers_the_close_is_dropped_after_CloseTimeout_on_the_injected_clock()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var server = await TestServer.StartAsync(new() { ["Resident:WebSocket:CloseTimeout"] = "5" },
+            configure: builder => builder.Services.AddSingleton<TimeProvider>(clock));
+
+        // A raw client that reads but never answers the server's close frame.
+        using var raw = new TcpClient();
+        var stream = await RawUpgradeAsync(raw, server);
+        var opened = await server.Recorder.WaitForAsync(all => all.Any(e => e.StartsWith("open:", StringComparison.Ordinal)));
+        var id = long.Parse(opened.First(e => e.StartsWith("open:", StringComparison.Ordinal)).Split('#')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(await server.Server.WebSockets.DisconnectAsync(id, WebSocketCloseStatus.PolicyViolation, "bye"));
+
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!received.Contains(0x88))
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            Assert.True(read > 0, "The connection ended before the close frame came.");
+            received.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+
+        // Still held open for the client's answer until CloseTimeout has passed on the server's clock.
+        clock.Advance(TimeSpan.FromSeconds(4));
+        Assert.Equal(1, server.Server.WebSockets.Count);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await stream.ReadAsync(buffer, timeout.Token) > 0)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // A reset ends it too.
+        }
+
         await server.Recorder.WaitForAsync(all => all.Any(e => e.StartsWith("close:", StringComparison.Ordinal)));
         Assert.Equal(0, server.Server.WebSockets.Count);
     }

@@ -34,7 +34,7 @@ internal static class EventFeature
 {
     public static void AddEvents(IServiceCollection services)
     {
-        services.AddSingleton<IEventDispatcher>(provider => provider.GetRequiredService<Resident.Tasks.TaskQueue>());
+        services.AddSingleton<IEventDispatcher, EventDispatcher>();
         services.AddSingleton<IStartupCheck, EventStartupCheck>();
     }
 

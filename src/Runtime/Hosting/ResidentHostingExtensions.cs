@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Resident.Cli;
@@ -71,6 +72,7 @@ public static class ResidentHostingExtensions
         services.AddSingleton<IResidentServer>(provider => provider.GetRequiredService<ResidentServer>());
 
         // One line per feature: each registers its services, how it reads its part of the section and its start-up check.
+        services.TryAddSingleton(TimeProvider.System);
         ServerFeature.AddServer(services);
         Resident.Http.HttpFeature.AddHttp(services);
         Resident.WebSockets.WebSocketFeature.AddWebSockets(services);
@@ -84,12 +86,16 @@ public static class ResidentHostingExtensions
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());
 
-        // Second, so it stops after Kestrel has drained requests (nothing delivers tasks any more) and before the
-        // WorkerStop/ServerStop hooks.
-        services.Insert(1, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
+        // Second: its StoppingAsync stops accepting before Kestrel drains requests, its StopAsync (after Kestrel's)
+        // runs the rest of the stop, before the WorkerStop/ServerStop hooks.
+        services.AddSingleton<ShutdownCoordinator>();
+        services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownCoordinator>()));
 
-        // Third: ports bind before Kestrel listens (so a port that cannot bind fails the start) and close after it.
-        services.Insert(2, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
+        // Third: starts the task workers, cron jobs and custom processes.
+        services.Insert(2, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
+
+        // Fourth: ports bind before Kestrel listens (so a port that cannot bind fails the start); the coordinator closes them.
+        services.Insert(3, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<Resident.Sockets.SocketServer>()));
 
         // Tables open before the lifecycle service starts (they insert themselves first)…
         Resident.Tables.TableHosting.AddTables(services, declarations.Tables);

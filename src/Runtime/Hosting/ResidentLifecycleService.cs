@@ -49,13 +49,8 @@ internal sealed class ResidentLifecycleService(
         return Task.CompletedTask;
     }
 
-    public Task StoppingAsync(CancellationToken cancellationToken)
-    {
-        // Before Kestrel drains requests: WebSocket connections are requests that would otherwise hold the stop
-        // until MaxWaitTime. Each gets a 1001 close and CloseTimeout to answer.
-        webSockets.BeginShutdown();
-        return Task.CompletedTask;
-    }
+    // The ShutdownCoordinator closes WebSocket connections (1001) before Kestrel drains requests.
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

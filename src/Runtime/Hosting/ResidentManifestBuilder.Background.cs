@@ -104,7 +104,7 @@ internal sealed record ListenerDeclaration<TEvent>(string Name, int Order, Retry
     : ListenerDeclaration(Name, typeof(TEvent), Order, Retry) where TEvent : class
 {
     public override Resident.Tasks.WorkRunner CreateRoute(ListenerDeclaration[] listeners) =>
-        new Resident.Tasks.ListenerRoute<TEvent>([.. listeners.Cast<ListenerDeclaration<TEvent>>()]);
+        new Resident.Events.ListenerRoute<TEvent>([.. listeners.Cast<ListenerDeclaration<TEvent>>()]);
 }
 
 internal sealed record CronJobDeclaration(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone,

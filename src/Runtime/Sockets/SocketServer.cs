@@ -86,12 +86,18 @@ internal sealed partial class SocketServer(
 
     public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public async Task StopAsync(CancellationToken cancellationToken)
+    // The ShutdownCoordinator closes the ports (StopPortsAsync), in its order and within its deadline.
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Stops accepting on every port, closes their connections and waits for them to end, until
+    /// <paramref name="cutOff"/> (the stop's deadline); then deletes the Unix socket files.
+    /// </summary>
+    internal async Task StopPortsAsync(CancellationToken cutOff)
     {
-        var deadline = DateTimeOffset.UtcNow.Add(options.Value.MaxWaitTime);
         var stops = _ports.Values.Select(port => port switch
         {
-            TcpPort tcp => tcp.StopAsync(deadline),
+            TcpPort tcp => tcp.StopAsync(cutOff),
             UdpPort udp => udp.StopAsync(),
             _ => Task.CompletedTask,
         });

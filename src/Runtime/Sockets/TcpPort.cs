@@ -149,8 +149,8 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
     private void LogFailure(Callback callback, TcpConnection connection, Exception exception) =>
         Log.HandlerFailed(logger, Name, "On" + callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
 
-    /// <summary>Stops accepting, closes every connection and waits for them to end, up to <paramref name="deadline"/>.</summary>
-    public async Task StopAsync(DateTimeOffset deadline)
+    /// <summary>Stops accepting, closes every connection and waits for them to end, until <paramref name="cutOff"/> (the stop's deadline).</summary>
+    public async Task StopAsync(CancellationToken cutOff)
     {
         if (_listener is null)
         {
@@ -163,8 +163,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
             await connection.CloseAsync().ConfigureAwait(false);
         }
 
-        var left = deadline - DateTimeOffset.UtcNow;
-        await Task.WhenAll([.. _serving.Keys, _acceptLoop]).WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll([.. _serving.Keys, _acceptLoop]).WaitAsync(cutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (var connection in _connections.Values)
         {
             connection.Abort();

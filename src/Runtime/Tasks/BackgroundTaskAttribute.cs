@@ -15,30 +15,14 @@ namespace Resident;
 public sealed class BackgroundTaskAttribute : Attribute
 {
     /// <summary>How many times a delivery is attempted in all, 1–100, unless the delivery says otherwise. Default 1.</summary>
-    public int Tries { get; set; } = ResidentLimits.Retry.DefaultTries;
+    public int Tries { get; set; } = 1;
 
     /// <summary>How long to wait before a retry. Default <see cref="TaskBackoff.Exponential"/>.</summary>
-    public TaskBackoff Backoff { get; set; } = (TaskBackoff)ResidentLimits.Retry.DefaultBackoff;
+    public TaskBackoff Backoff { get; set; } = TaskBackoff.Exponential;
 
     /// <summary>The fixed delay, or the first exponential delay, in milliseconds. Default 100.</summary>
-    public int BackoffMilliseconds { get; set; } = ResidentLimits.Retry.DefaultBackoffMilliseconds;
+    public int BackoffMilliseconds { get; set; } = 100;
 
     /// <summary>The longest exponential delay, in milliseconds. Default 60,000.</summary>
-    public int MaxBackoffMilliseconds { get; set; } = ResidentLimits.Retry.DefaultMaxBackoffMilliseconds;
-}
-
-/// <summary>How long a failed task or listener waits before its next try.</summary>
-public enum TaskBackoff
-{
-    /// <summary>Retry at once.</summary>
-    Immediate = 0,
-
-    /// <summary>Wait <c>BackoffMilliseconds</c> before every retry.</summary>
-    Fixed = 1,
-
-    /// <summary>
-    /// Wait <c>BackoffMilliseconds × 2^(try − 1)</c>, capped at <c>MaxBackoffMilliseconds</c>, with full jitter
-    /// (a random delay between half and all of it) so retries of many tasks do not arrive together.
-    /// </summary>
-    Exponential = 2,
+    public int MaxBackoffMilliseconds { get; set; } = 60_000;
 }

@@ -14,7 +14,8 @@ public interface IBackgroundTask
 
     /// <summary>
     /// Runs after <see cref="HandleAsync"/> succeeded, in the process that delivered the task and outside the task
-    /// workers (LaravelS <c>finish()</c>). Exceptions are logged. The default does nothing.
+    /// workers (LaravelS <c>finish()</c>). Its context tells the attempt that succeeded (<see cref="TaskContext.Attempt"/>)
+    /// and the tries the delivery had (<see cref="TaskContext.Tries"/>). Exceptions are logged. The default does nothing.
     /// </summary>
     ValueTask FinishAsync(TaskContext context) => ValueTask.CompletedTask;
 }

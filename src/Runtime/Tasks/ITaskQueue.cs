@@ -19,13 +19,20 @@ public interface ITaskQueue
     ValueTask<bool> DeliverAsync<TTask>(TTask task, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
         where TTask : class, IBackgroundTask;
 
-    /// <summary>Deliveries accepted and waiting for a worker (delayed ones and retries included).</summary>
+    /// <summary>
+    /// Deliveries accepted and waiting for a worker (delayed ones and retries included). At stop, those due within
+    /// <c>MaxWaitTime</c> are still run; those due later are dropped and logged as not yet due.
+    /// </summary>
     int Pending { get; }
 
     /// <summary>Tasks and event dispatches running on a worker right now.</summary>
     int Running { get; }
 
-    /// <summary>Tasks, listeners and finish callbacks completed successfully since the start.</summary>
+    /// <summary>
+    /// Tasks, listeners and finish callbacks completed successfully since the start: each successful
+    /// <see cref="IBackgroundTask.HandleAsync"/>, listener and <see cref="IBackgroundTask.FinishAsync"/> counts one, so a
+    /// task with a finish callback counts twice.
+    /// </summary>
     long Completed { get; }
 
     /// <summary>Tasks and listeners that failed their last try since the start.</summary>

@@ -1,43 +1,55 @@
-using System.Diagnostics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Timers;
 
 namespace Resident.Tasks;
 
 /// <summary>
 /// The task workers: <c>TaskWorkerNum</c> loops over a channel of at most <c>TaskQueueCapacity</c> deliveries (tasks
-/// and event firings) waiting for a worker. Delayed deliveries and retries wait on timers, bounded by the same number
-/// counted apart, so memory never grows with a burst.
+/// and event firings) waiting for a worker. Delayed deliveries and retries wait on timers of the injected
+/// <see cref="TimeProvider"/>, bounded by the same number counted apart, so memory never grows with a burst.
 /// </summary>
-internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposable
+/// <remarks>
+/// At stop (<see cref="DrainAsync"/>) the queue refuses deliveries and runs what it holds: delayed deliveries and
+/// retries due by the stop's deadline are waited for; those due later are dropped at once and logged as not yet
+/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>.
+/// </remarks>
+internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 {
     private const int MaxTries = 100;
 
     private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
-    private readonly Dictionary<Type, WorkRunner> _listeners;
     private readonly Dictionary<Type, WorkRunner> _runners;
-    private readonly HashSet<Type> _events;
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _stopBegun = new();
     private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly int _workerCount;
     private readonly bool _waitWhenFull;
     private readonly TimeSpan _fullTimeout;
     private Task[] _workers = [];
     private WorkerCounters[] _counters = [];
+    private TaskCompletionSource? _idle;
+    private long _deadlineTimestamp = long.MaxValue;
     private int _accepting = 1;
     private int _delayed;
     private int _finishing;
+    private int _droppedNotDue;
+    private long _accepted;
+    private long _endedOffWorkers;
+    private long _finished;
     private long _failed;
 
-    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<TaskQueue> logger)
+    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<TaskQueue> logger)
     {
         var settings = options.Value;
         var background = runtime.Declarations.Background;
         _services = services;
+        _time = time;
         _logger = logger;
         _workerCount = settings.TaskWorkerNum;
         _capacity = settings.TaskQueueCapacity;
@@ -47,10 +59,6 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         _ready = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(Math.Max(1, _capacity)) { FullMode = BoundedChannelFullMode.Wait });
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = settings.TaskQueueFullTimeout;
-        _events = [.. background.Events.Select(@event => @event.Type)];
-        _listeners = background.Listeners
-            .GroupBy(listener => listener.EventType)
-            .ToDictionary(group => group.Key, group => (WorkRunner)group.First().CreateRoute([.. group]));
         _runners = background.Tasks.ToDictionary(task => task.Type, task => task.CreateRunner());
     }
 
@@ -58,11 +66,14 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     public int Running => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Running));
 
-    public long Completed => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Completed));
+    public long Completed => Volatile.Read(ref _counters).Sum(counters => Volatile.Read(ref counters.Completed)) + Interlocked.Read(ref _finished);
 
     public long Failed => Interlocked.Read(ref _failed);
 
     internal CancellationToken Aborted => _abort.Token;
+
+    /// <summary>Whether deliveries are still accepted (false once the stop refuses them).</summary>
+    internal bool IsAccepting => Volatile.Read(ref _accepting) == 1;
 
     /// <summary>Starts the worker loops (deliveries made before are queued and wait for them).</summary>
     public void Start()
@@ -84,24 +95,9 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         return AcceptAsync(new WorkItem(Runner<TTask>(), task, tries, 1, 0), delay, cancellationToken);
     }
 
-    public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)
-        where TEvent : class
-    {
-        ArgumentNullException.ThrowIfNull(@event);
-        CheckDelivery(delay, tries);
-        if (!_events.Contains(typeof(TEvent)))
-        {
-            throw new InvalidOperationException(
-                $"{typeof(TEvent).FullName} is not an async event: mark the class [AsyncEvent] so Resident generates its registration and payload codec.");
-        }
-
-        if (!_listeners.TryGetValue(typeof(TEvent), out var route))
-        {
-            return ValueTask.FromResult(Volatile.Read(ref _accepting) == 1);
-        }
-
-        return AcceptAsync(new WorkItem(route, @event, tries, 1, 0), delay, cancellationToken);
-    }
+    /// <summary>Queues work of another kind (an event's listener route) for the task workers.</summary>
+    internal ValueTask<bool> EnqueueAsync(WorkRunner runner, object payload, TimeSpan delay, int tries, CancellationToken cancellationToken) =>
+        AcceptAsync(new WorkItem(runner, payload, tries, 1, 0), delay, cancellationToken);
 
     private WorkRunner Runner<TTask>() where TTask : class, IBackgroundTask
     {
@@ -128,7 +124,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private sealed record CacheEntry(TaskQueue Queue, WorkRunner Runner);
 
-    private static void CheckDelivery(TimeSpan delay, int tries)
+    internal static void CheckDelivery(TimeSpan delay, int tries)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(tries);
@@ -151,10 +147,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 return ValueTask.FromResult(false);
             }
 
-            _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
+            Interlocked.Increment(ref _accepted);
+            _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
             return ValueTask.FromResult(true);
         }
 
+        // Counted before it is visible to a worker, so the stop never sees it ended without seeing it accepted.
+        Interlocked.Increment(ref _accepted);
         if (_ready.Writer.TryWrite(item))
         {
             return ValueTask.FromResult(true);
@@ -162,6 +161,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
         if (!_waitWhenFull)
         {
+            Release(null);
             Log.QueueFull(_logger, item.Name);
             return ValueTask.FromResult(false);
         }
@@ -171,15 +171,16 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
 
     private async ValueTask<bool> WaitForRoomAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_fullTimeout);
+        using var timeout = new CancellationTokenSource(_fullTimeout, _time);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            await _ready.Writer.WriteAsync(item, timeout.Token).ConfigureAwait(false);
+            await _ready.Writer.WriteAsync(item, either.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException)
         {
+            Release(null);
             if (!cancellationToken.IsCancellationRequested)
             {
                 Log.QueueFull(_logger, item.Name);
@@ -189,6 +190,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
         catch (ChannelClosedException)
         {
+            Release(null);
             return false; // The server stopped meanwhile.
         }
     }
@@ -196,16 +198,29 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     /// <summary>Queues a retry (after its backoff); retries keep going even while the ready queue is full.</summary>
     private void Schedule(WorkItem item, TimeSpan delay)
     {
+        // Due from now, read before the retry is counted as pending (a test's fake clock moves once it sees it).
+        var dueTimestamp = PreciseDelay.FromNow(_time, delay);
         Interlocked.Increment(ref _delayed);
-        _ = EnqueueLaterAsync(item, Resident.Timers.PreciseDelay.FromNow(delay));
+        _ = EnqueueLaterAsync(item, dueTimestamp);
     }
 
     private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
     {
-        if (dueTimestamp > System.Diagnostics.Stopwatch.GetTimestamp()
-            && !await Resident.Timers.PreciseDelay.UntilAsync(dueTimestamp, _abort.Token).ConfigureAwait(false))
+        if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _stopBegun.Token).ConfigureAwait(false))
         {
-            return; // Stopped at the deadline: counted as left over (the supervised mode will hand it over).
+            // The stop began: what is due by its deadline is still waited for; what is due later is dropped now.
+            if (dueTimestamp > Volatile.Read(ref _deadlineTimestamp))
+            {
+                Interlocked.Increment(ref _droppedNotDue);
+                LeftWaiting();
+                return;
+            }
+
+            if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _abort.Token).ConfigureAwait(false))
+            {
+                LeftWaiting(); // Cut off at the deadline: counted as left over by Abort (the supervised mode will hand it over).
+                return;
+            }
         }
 
         try
@@ -217,10 +232,18 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
         catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
         {
-            return; // Stopped at the deadline while waiting for room: left over, like the delayed ones.
+            LeftWaiting(); // Cut off at the deadline while waiting for room: left over, like the delayed ones.
+            return;
         }
 
+        // After the write: the item is always counted as delayed or queued.
         Interlocked.Decrement(ref _delayed);
+    }
+
+    private void LeftWaiting()
+    {
+        Interlocked.Decrement(ref _delayed);
+        Release(null);
     }
 
     private async Task WorkAsync(WorkerCounters counters)
@@ -239,6 +262,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
                 {
                     // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
                     Log.WorkerFault(_logger, item.Name, exception);
+                    Release(counters);
                 }
                 finally
                 {
@@ -254,6 +278,42 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
     }
 
     internal TaskContext NewContext() => new(_services, _abort.Token);
+
+    /// <summary>
+    /// Ends one accepted delivery (run to its end, given up, or dropped), on <paramref name="worker"/>'s own counter
+    /// (no cache line shared with the other workers or the deliverers) or, off the workers, on a shared one. When the
+    /// stop waits and nothing is left, this completes its wait: no polling.
+    /// </summary>
+    internal void Release(WorkerCounters? worker)
+    {
+        // Interlocked (a full fence) so the count is visible before _idle is read; the stop publishes _idle the same way.
+        if (worker is not null)
+        {
+            Interlocked.Increment(ref worker.Ended);
+        }
+        else
+        {
+            Interlocked.Increment(ref _endedOffWorkers);
+        }
+
+        if (Volatile.Read(ref _idle) is { } idle && IsIdle())
+        {
+            idle.TrySetResult();
+        }
+    }
+
+    // Ended is read before accepted: every counter only grows and a delivery ends after it was accepted, so equal
+    // sums mean that, when the last ended counter was read, every accepted delivery had ended.
+    private bool IsIdle()
+    {
+        var ended = Interlocked.Read(ref _endedOffWorkers);
+        foreach (var counters in Volatile.Read(ref _counters))
+        {
+            ended += Interlocked.Read(ref counters.Ended);
+        }
+
+        return ended == Interlocked.Read(ref _accepted);
+    }
 
     /// <summary>
     /// A try failed: schedules <paramref name="retry"/> (the item's next try) after the backoff and returns true, or
@@ -274,16 +334,20 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         return false;
     }
 
-    /// <summary>Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker).</summary>
-    internal void Finish<TTask>(TTask task, string name) where TTask : class, IBackgroundTask
+    /// <summary>
+    /// Runs a task's finish callback off the workers (LaravelS finish() runs back in the delivering worker), told the
+    /// attempt that succeeded and the tries the delivery had; then ends the delivery.
+    /// </summary>
+    internal void Finish<TTask>(TTask task, string name, int attempt, int tries) where TTask : class, IBackgroundTask
     {
         Interlocked.Increment(ref _finishing);
         _ = Task.Run(async () =>
         {
-            var context = NewContext().Begin(name, 1, 1);
+            var context = NewContext().Begin(name, attempt, tries);
             try
             {
                 await task.FinishAsync(context).ConfigureAwait(false);
+                Interlocked.Increment(ref _finished);
             }
             catch (Exception exception)
             {
@@ -293,6 +357,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
             {
                 await context.DisposeAsync().ConfigureAwait(false);
                 Interlocked.Decrement(ref _finishing);
+                Release(null);
             }
         });
     }
@@ -311,32 +376,57 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         }
     }
 
+    /// <summary>Refuses deliveries from now on (they return false).</summary>
+    internal void StopAccepting() => Volatile.Write(ref _accepting, 0);
+
     /// <summary>
-    /// Stops accepting deliveries, runs what is queued until nothing is left or <paramref name="deadline"/> passes,
-    /// then signals the cancellation token of what still runs and logs what is left by count.
+    /// The stop's wait: refuses deliveries, drops the delayed deliveries and retries due after
+    /// <paramref name="deadlineTimestamp"/> (a timestamp of the queue's <see cref="TimeProvider"/>), and completes with
+    /// true once nothing is queued, waiting on a delay due by then, running or finishing — or with false when
+    /// <paramref name="cutOff"/> fires first.
     /// </summary>
-    public async Task StopAsync(DateTimeOffset deadline)
+    internal async Task<bool> DrainAsync(long deadlineTimestamp, CancellationToken cutOff)
     {
-        Volatile.Write(ref _accepting, 0);
-        while (_ready.Reader.Count + Running + Volatile.Read(ref _finishing) > 0 && DateTimeOffset.UtcNow < deadline)
+        StopAccepting();
+        Volatile.Write(ref _deadlineTimestamp, deadlineTimestamp);
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _idle, idle);
+        _stopBegun.Cancel();
+        if (IsIdle())
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            idle.TrySetResult();
         }
 
-        var queued = _ready.Reader.Count;
-        var running = Running;
-        var delayed = Volatile.Read(ref _delayed);
+        await idle.Task.WaitAsync(cutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return idle.Task.IsCompleted;
+    }
+
+    /// <summary>
+    /// Ends the stop: signals the cancellation token of whatever still runs, stops the workers, and logs what was
+    /// dropped as not yet due and — when <paramref name="cutOffCause"/> says the deadline cut the stop short — what
+    /// was left queued and what was cancelled while running.
+    /// </summary>
+    internal void Abort(string? cutOffCause)
+    {
+        var queued = _ready.Reader.Count + Volatile.Read(ref _delayed);
+        var running = Running + Volatile.Read(ref _finishing);
         _abort.Cancel();
         _ready.Writer.TryComplete();
-        if (queued + running + delayed > 0)
+        if (Volatile.Read(ref _droppedNotDue) is var dropped and > 0)
         {
-            Log.LeftAtStop(_logger, queued, delayed, running);
+            Log.DroppedNotDue(_logger, dropped);
+        }
+
+        if (cutOffCause is not null && queued + running > 0)
+        {
+            Log.CutOff(_logger, cutOffCause, queued, running);
         }
     }
 
     public void Dispose()
     {
         _abort.Cancel();
+        _stopBegun.Cancel();
         _ready.Writer.TryComplete();
     }
 
@@ -354,10 +444,13 @@ internal sealed partial class TaskQueue : ITaskQueue, IEventDispatcher, IDisposa
         [LoggerMessage(43, LogLevel.Error, "The finish callback of {Name} failed.")]
         public static partial void FinishFailed(ILogger logger, string name, Exception exception);
 
-        [LoggerMessage(44, LogLevel.Warning, "Stopped with background work left after MaxWaitTime: {Queued} queued, {Delayed} delayed or waiting to retry, {Running} still running (cancelled).")]
-        public static partial void LeftAtStop(ILogger logger, int queued, int delayed, int running);
+        [LoggerMessage(44, LogLevel.Warning, "{Cause} before the task queue finished: {Queued} queued delivery(ies) not run, {Running} running one(s) cancelled.")]
+        public static partial void CutOff(ILogger logger, string cause, int queued, int running);
 
         [LoggerMessage(45, LogLevel.Critical, "A task worker failed on {Name}; the worker goes on.")]
         public static partial void WorkerFault(ILogger logger, string name, Exception exception);
+
+        [LoggerMessage(47, LogLevel.Warning, "Stop dropped {Dropped} delayed delivery(ies) not yet due: each was due after the MaxWaitTime deadline (retries waiting on their backoff count too).")]
+        public static partial void DroppedNotDue(ILogger logger, int dropped);
     }
 }

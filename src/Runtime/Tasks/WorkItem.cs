@@ -22,7 +22,10 @@ internal abstract class WorkRunner
     /// <summary>The name logs use for the item's current step.</summary>
     public abstract string NameAt(int next);
 
-    /// <summary>Runs one item on a worker: to the end, or until a failure schedules its retry.</summary>
+    /// <summary>
+    /// Runs one item on a worker: to the end, or until a failure schedules its retry. Whoever ends the delivery (this
+    /// run, its finish callback, or its last try) calls <see cref="TaskQueue.Release"/> once.
+    /// </summary>
     public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item);
 }
 
@@ -45,28 +48,31 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            return FailedAsync(queue, item, context, tries, exception);
+            return FailedAsync(queue, worker, item, context, tries, exception);
         }
 
         // Most tasks finish synchronously: no state machine unless the handler really waits or made a scope.
         if (handling.IsCompletedSuccessfully && context.HasNoScope)
         {
             handling.GetAwaiter().GetResult(); // Completed: returns at once, and releases a pooled source.
-            return Succeeded(queue, worker, task);
+            Succeeded(queue, worker, task, item.Attempt, tries);
+            return ValueTask.CompletedTask;
         }
 
         return AwaitAsync(queue, worker, item, task, context, tries, handling);
     }
 
-    private ValueTask Succeeded(TaskQueue queue, WorkerCounters worker, TTask task)
+    private void Succeeded(TaskQueue queue, WorkerCounters worker, TTask task, int attempt, int tries)
     {
         Volatile.Write(ref worker.Completed, worker.Completed + 1);
         if (Declaration.HasFinish)
         {
-            queue.Finish(task, Declaration.Name);
+            queue.Finish(task, Declaration.Name, attempt, tries); // Releases the delivery when the callback ends.
         }
-
-        return ValueTask.CompletedTask;
+        else
+        {
+            queue.Release(worker);
+        }
     }
 
     private async ValueTask AwaitAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TTask task, TaskContext context, int tries, ValueTask handling)
@@ -77,70 +83,20 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            await FailedAsync(queue, item, context, tries, exception).ConfigureAwait(false);
+            await FailedAsync(queue, worker, item, context, tries, exception).ConfigureAwait(false);
             return;
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
-        await Succeeded(queue, worker, task).ConfigureAwait(false);
+        Succeeded(queue, worker, task, item.Attempt, tries);
     }
 
-    private async ValueTask FailedAsync(TaskQueue queue, WorkItem item, TaskContext context, int tries, Exception exception)
+    private async ValueTask FailedAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TaskContext context, int tries, Exception exception)
     {
         await context.DisposeAsync().ConfigureAwait(false);
-        queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception);
-    }
-}
-
-/// <summary>Runs the listeners of one [AsyncEvent] type, in order.</summary>
-internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : WorkRunner where TEvent : class
-{
-    public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
-
-    public override string NameAt(int next) => Listeners[Math.Min(next, Listeners.Length - 1)].Name;
-
-    /// <summary>
-    /// Runs the listeners from the item's next one on, in order, each built fresh. A listener that fails with tries
-    /// left is retried after its backoff, and the ones after it run after that; one that fails its last try is skipped.
-    /// </summary>
-    public override async ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
-    {
-        var @event = (TEvent)item.Payload;
-        var next = item.Next;
-        var attempt = item.Attempt;
-        while (next < Listeners.Length && !queue.Aborted.IsCancellationRequested)
+        if (!queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception))
         {
-            var declaration = Listeners[next];
-            var tries = item.Tries > 0 ? item.Tries : declaration.Retry.Tries;
-            var context = worker.Context.Begin(declaration.Name, attempt, tries);
-            Propagation propagation;
-            try
-            {
-                var listener = declaration.Factory(context.Services);
-                propagation = await listener.HandleAsync(@event, context).ConfigureAwait(false);
-            }
-            catch (Exception exception)
-            {
-                await context.DisposeAsync().ConfigureAwait(false);
-                if (queue.TryFailed(item with { Next = next, Attempt = attempt + 1 }, declaration.Name, attempt, tries, declaration.Retry, exception))
-                {
-                    return;
-                }
-
-                next++;
-                attempt = 1;
-                continue;
-            }
-
-            await context.DisposeAsync().ConfigureAwait(false);
-            Volatile.Write(ref worker.Completed, worker.Completed + 1);
-            if (propagation == Propagation.Stop)
-            {
-                break;
-            }
-
-            next++;
-            attempt = 1;
+            queue.Release(worker);
         }
     }
 }
@@ -156,6 +112,9 @@ internal sealed class WorkerCounters
 #pragma warning restore CS0169, IDE0051
 
     public long Completed;
+
+    /// <summary>Deliveries this worker ended (see <see cref="TaskQueue.Release"/>).</summary>
+    public long Ended;
 
     public int Running;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Cronos;
 using Microsoft.Extensions.Logging;
@@ -8,6 +7,7 @@ namespace Resident.Timers;
 /// <summary>
 /// Runs one cron job on its schedule. Interval ticks are planned as multiples of the interval from the start on the
 /// monotonic clock, so lateness never accumulates; cron occurrences are read in their time zone (Cronos handles DST).
+/// Time is read from the clock's <see cref="TimeProvider"/>, so tests can drive the schedule with a fake one.
 /// </summary>
 internal sealed partial class CronJobRunner : ICronJobInfo
 {
@@ -22,6 +22,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     private readonly Histogram<double> _lagHistogram;
     private readonly KeyValuePair<string, object?> _tag;
     private readonly MonotonicClock _clock;
+    private readonly TimeProvider _time;
     private readonly List<Task> _overlapping = [];
     private long _runs;
     private long _failures;
@@ -33,6 +34,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
         bool immediate, bool allowOverlap, ICronJob job, ILogger logger, Histogram<double> lagHistogram, MonotonicClock clock)
     {
         _clock = clock;
+        _time = clock.Time;
         _state = new CronJobState(name);
         Schedule = schedule;
         _intervalMilliseconds = intervalMilliseconds;
@@ -68,8 +70,8 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     public async Task RunAsync(CancellationToken stopScheduling, CancellationToken abort)
     {
         // One origin for both clocks: planned monotonic times map to wall-clock times for the context.
-        var originTimestamp = Stopwatch.GetTimestamp();
-        var originWall = DateTimeOffset.UtcNow;
+        var originTimestamp = _time.GetTimestamp();
+        var originWall = _time.GetUtcNow();
         long tick = 0;
         try
         {
@@ -85,9 +87,9 @@ internal sealed partial class CronJobRunner : ICronJobInfo
                 DateTimeOffset dueWall;
                 if (_expression is null)
                 {
-                    var interval = Stopwatch.Frequency * _intervalMilliseconds / 1000;
+                    var interval = _time.TimestampFrequency * _intervalMilliseconds / 1000;
                     var next = tick + 1;
-                    var now = Stopwatch.GetTimestamp();
+                    var now = _time.GetTimestamp();
                     if (originTimestamp + (next * interval) <= now)
                     {
                         // The previous run covered this tick (or more): skip to the first one still ahead.
@@ -98,11 +100,11 @@ internal sealed partial class CronJobRunner : ICronJobInfo
 
                     tick = next;
                     dueTimestamp = originTimestamp + (tick * interval);
-                    dueWall = originWall + Stopwatch.GetElapsedTime(originTimestamp, dueTimestamp);
+                    dueWall = originWall + _time.GetElapsedTime(originTimestamp, dueTimestamp);
                 }
                 else
                 {
-                    var nowWall = DateTimeOffset.UtcNow;
+                    var nowWall = _time.GetUtcNow();
                     var from = lastOccurrence is { } last && last > nowWall ? last : nowWall;
                     if (_expression.GetNextOccurrence(from, _timeZone) is not { } occurrence)
                     {
@@ -116,7 +118,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
 
                     lastOccurrence = occurrence;
                     dueWall = occurrence;
-                    dueTimestamp = Stopwatch.GetTimestamp() + (long)((occurrence - nowWall).TotalSeconds * Stopwatch.Frequency);
+                    dueTimestamp = _time.GetTimestamp() + (long)((occurrence - nowWall).TotalSeconds * _time.TimestampFrequency);
                 }
 
                 Interlocked.Exchange(ref _nextRunTicks, dueWall.UtcTicks);
@@ -157,7 +159,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
 
     private Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)
     {
-        var lag = Stopwatch.GetElapsedTime(plannedTimestamp);
+        var lag = _time.GetElapsedTime(plannedTimestamp);
         Interlocked.Exchange(ref _lastLagTicks, lag.Ticks);
         _lagHistogram.Record(lag.TotalMilliseconds, _tag);
         var run = Interlocked.Increment(ref _runs);

@@ -116,7 +116,7 @@ internal sealed partial class CronScheduler
                 continue;
             }
 
-            _clock ??= new MonotonicClock("Resident cron clock");
+            _clock ??= new MonotonicClock("Resident cron clock", _time);
             var runner = new CronJobRunner(declaration.JobName, schedule, interval, expression, timeZone,
                 declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), lag, _clock);
             runners.Add(runner);

@@ -15,6 +15,7 @@ internal sealed partial class CronScheduler : IDisposable
     private readonly CronJobDeclaration[] _declarations;
     private readonly ResidentOptions _options;
     private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly Meter _meter;
@@ -24,8 +25,9 @@ internal sealed partial class CronScheduler : IDisposable
     private MonotonicClock? _clock;
     private CronJobRunner[] _runners = [];
 
-    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory meterFactory)
+    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILoggerFactory loggerFactory, IMeterFactory meterFactory)
     {
+        _time = time;
         _declarations = runtime.Declarations.Background.CronJobs;
         _options = options.Value;
         _services = services;

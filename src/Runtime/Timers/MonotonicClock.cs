@@ -3,26 +3,40 @@ using System.Diagnostics;
 namespace Resident.Timers;
 
 /// <summary>
-/// Wakes waiters at Stopwatch moments from one dedicated thread. The runtime's timers count whole milliseconds of
-/// <see cref="Environment.TickCount64"/>, so a 10 ms wait can end up to 2 ms late; this thread waits on the
-/// monotonic clock itself and wakes within about a millisecond, never early.
+/// Wakes waiters at moments of a <see cref="TimeProvider"/>'s monotonic clock. For <see cref="TimeProvider.System"/>
+/// (production) one dedicated thread does it: the runtime's timers count whole milliseconds of
+/// <see cref="Environment.TickCount64"/>, so a 10 ms wait can end up to 2 ms late, while this thread waits on the
+/// monotonic clock itself and wakes within about a millisecond, never early. Any other provider (a test's
+/// FakeTimeProvider) is waited on through its own timers.
 /// </summary>
 internal sealed class MonotonicClock : IDisposable
 {
     private readonly object _gate = new();
     private readonly PriorityQueue<TaskCompletionSource<bool>, long> _waiters = new();
-    private readonly Thread _thread;
+    private readonly CancellationTokenSource _disposing = new();
     private bool _disposed;
 
-    public MonotonicClock(string name)
+    public MonotonicClock(string name, TimeProvider? time = null)
     {
-        _thread = new Thread(Run) { IsBackground = true, Name = name };
-        _thread.Start();
+        Time = time ?? TimeProvider.System;
+        if (ReferenceEquals(Time, TimeProvider.System))
+        {
+            // TimeProvider.System's timestamps are Stopwatch timestamps, which the thread compares against.
+            new Thread(Run) { IsBackground = true, Name = name }.Start();
+        }
     }
+
+    /// <summary>The clock the timestamps are read from.</summary>
+    public TimeProvider Time { get; }
 
     /// <summary>Completes with true at or after <paramref name="dueTimestamp"/>, or with false once cancelled or disposed.</summary>
     public Task<bool> WhenAsync(long dueTimestamp, CancellationToken cancellationToken)
     {
+        if (!ReferenceEquals(Time, TimeProvider.System))
+        {
+            return WhenOnProviderAsync(dueTimestamp, cancellationToken);
+        }
+
         var waiter = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (cancellationToken.IsCancellationRequested)
         {
@@ -50,6 +64,12 @@ internal sealed class MonotonicClock : IDisposable
         }
 
         return waiter.Task;
+    }
+
+    private async Task<bool> WhenOnProviderAsync(long dueTimestamp, CancellationToken cancellationToken)
+    {
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposing.Token);
+        return await PreciseDelay.UntilAsync(Time, dueTimestamp, either.Token).ConfigureAwait(false);
     }
 
     private void Run()
@@ -108,6 +128,7 @@ internal sealed class MonotonicClock : IDisposable
 
     public void Dispose()
     {
+        _disposing.Cancel();
         lock (_gate)
         {
             _disposed = true;

@@ -37,7 +37,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
 
     // Cancelled when the connection ends, so a closed connection is not kept alive until the close timeout.
     private CancellationTokenSource? _closeDeadline;
-    private long _lastActivity = Environment.TickCount64;
+    private long _lastActivity;
 
     public WebSocketConnection(long id, WebSocket socket, WebSocketServer server, string path, string? subProtocol, ClaimsPrincipal user, IPAddress? remoteIpAddress)
     {
@@ -48,7 +48,8 @@ internal sealed class WebSocketConnection : IWebSocketConnection
         SubProtocol = subProtocol;
         User = user;
         RemoteIpAddress = remoteIpAddress;
-        ConnectedAt = DateTimeOffset.UtcNow;
+        ConnectedAt = server.Time.GetUtcNow();
+        _lastActivity = server.NowMilliseconds();
     }
 
     public long Id { get; }
@@ -65,7 +66,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
 
     public bool IsEstablished => Volatile.Read(ref _state) == Open;
 
-    /// <summary>Milliseconds (<see cref="Environment.TickCount64"/>) of the last message received.</summary>
+    /// <summary>Milliseconds (<see cref="WebSocketServer.NowMilliseconds"/>) of the last message received.</summary>
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
     public ValueTask<bool> PushAsync(string text) => ValueTask.FromResult(Enqueue(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
@@ -183,7 +184,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
         try
         {
             // The close frame waits behind the send in flight; if the client does not take it in time, drop the connection.
-            using var timeout = new CancellationTokenSource(_server.CloseTimeout);
+            using var timeout = new CancellationTokenSource(_server.CloseTimeout, _server.Time);
             await _socket.CloseOutputAsync(_closeStatus!.Value, _closeReason, timeout.Token);
         }
         catch (Exception)
@@ -257,7 +258,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
     private async Task DropIfNotClosedAsync()
     {
         var connectionEnded = _closeDeadline?.Token ?? CancellationToken.None;
-        await Task.Delay(_server.CloseTimeout, connectionEnded).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.Delay(_server.CloseTimeout, _server.Time, connectionEnded).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (Volatile.Read(ref _state) != Closed)
         {
             _socket.Abort();
@@ -299,7 +300,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
                         break;
                     }
 
-                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                    Volatile.Write(ref _lastActivity, _server.NowMilliseconds());
                     if (!tooBig)
                     {
                         length += result.Count;

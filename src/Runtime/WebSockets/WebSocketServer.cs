@@ -18,11 +18,22 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
     private int _admitted;
     private Task _heartbeat = Task.CompletedTask;
 
-    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger)
+    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time)
     {
         _options = options;
         _logger = logger;
+        Time = time;
     }
+
+    /// <summary>The clock of heartbeats and close timeouts (a test can replace it).</summary>
+    internal TimeProvider Time { get; }
+
+    /// <summary>
+    /// Now in milliseconds of a monotonic clock: <see cref="Environment.TickCount64"/> in production (the cheapest
+    /// read, taken on every message received), the provider's timestamp otherwise.
+    /// </summary>
+    internal long NowMilliseconds() =>
+        ReferenceEquals(Time, TimeProvider.System) ? Environment.TickCount64 : Time.GetTimestamp() / (Time.TimestampFrequency / 1000);
 
     /// <summary>The validated settings (read on first use, after validation at start).</summary>
     public ResidentWebSocketOptions Settings => _options.Value.WebSocket;
@@ -169,12 +180,12 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
 
     private async Task CheckHeartbeatsAsync(TimeSpan idle, TimeSpan interval, CancellationToken stopping)
     {
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval, Time);
         try
         {
             while (await timer.WaitForNextTickAsync(stopping))
             {
-                var now = Environment.TickCount64;
+                var now = NowMilliseconds();
                 foreach (var pair in _connections)
                 {
                     var connection = pair.Value;

@@ -1,0 +1,32 @@
+namespace Resident;
+
+/// <summary>The schedule and counters of one cron job; the metrics work reads it.</summary>
+public interface ICronJobInfo
+{
+    /// <summary>The job's name.</summary>
+    string Name { get; }
+
+    /// <summary>"every 1000 ms" or the cron expression with its time zone.</summary>
+    string Schedule { get; }
+
+    /// <summary>Whether configuration left it enabled.</summary>
+    bool Enabled { get; }
+
+    /// <summary>Whether it stopped itself with <see cref="CronJobContext.Stop"/>.</summary>
+    bool Stopped { get; }
+
+    /// <summary>Runs started.</summary>
+    long Runs { get; }
+
+    /// <summary>Runs that threw.</summary>
+    long Failures { get; }
+
+    /// <summary>Ticks skipped because the previous run was still going.</summary>
+    long Skipped { get; }
+
+    /// <summary>How late the last run started.</summary>
+    TimeSpan LastLag { get; }
+
+    /// <summary>When the next run is planned, or null when there is none.</summary>
+    DateTimeOffset? NextRun { get; }
+}
