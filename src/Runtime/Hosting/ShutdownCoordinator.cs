@@ -115,11 +115,11 @@ internal sealed partial class ShutdownCoordinator(
 
             _began = true;
             _reason = reason;
-            var budget = TimeSpan.FromSeconds(options.Value.MaxWaitTime);
+            var budget = options.Value.MaxWaitTime;
             _beganTimestamp = time.GetTimestamp();
             _deadlineTimestamp = PreciseDelay.FromNow(time, budget);
             _deadlineTimer = time.CreateTimer(static state => ((ShutdownCoordinator)state!).CutOffNow(MaxWaitTimeRanOut), this, budget, Timeout.InfiniteTimeSpan);
-            Log.Stopping(logger, reason, options.Value.MaxWaitTime);
+            Log.Stopping(logger, reason, budget.TotalSeconds);
 
             // 1. Stop accepting. Under the gate, so a concurrent caller joining the stop finds these set.
             webSockets.BeginShutdown();
@@ -222,7 +222,7 @@ internal sealed partial class ShutdownCoordinator(
         public static partial void StillRunning(ILogger logger, string cause, int cronRuns, int processes);
 
         [LoggerMessage(48, LogLevel.Information, "Stopping ({Reason}): no new connections or cron runs; waiting up to MaxWaitTime ({MaxWaitTime} s) for the requests, cron runs, custom processes and tasks in flight.")]
-        public static partial void Stopping(ILogger logger, string reason, int maxWaitTime);
+        public static partial void Stopping(ILogger logger, string reason, double maxWaitTime);
 
         [LoggerMessage(49, LogLevel.Information, "Stopped ({Reason}) in {ElapsedMilliseconds} ms.")]
         public static partial void Stopped(ILogger logger, string reason, long elapsedMilliseconds);

@@ -13,9 +13,7 @@ namespace Resident.Sockets;
 /// The extra ports: checked and bound before the server serves (a port that cannot bind fails the start naming it),
 /// closed when it stops.
 /// </summary>
-internal sealed partial class SocketServer(
-    IOptions<ResidentOptions> options,
-    ILoggerFactory loggerFactory) : ISocketPorts, IHostedLifecycleService
+internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISocketPorts, IHostedLifecycleService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<SocketServer>();
     private readonly Dictionary<string, ISocketPort> _ports = new(StringComparer.Ordinal);
