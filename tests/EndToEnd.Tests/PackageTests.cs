@@ -93,7 +93,9 @@ public sealed class PackageTests
             var manifest = Assert.Single(Directory.GetFiles(Path.Combine(app, "obj"), "ResidentManifest.g.cs", SearchOption.AllDirectories));
             var source = await File.ReadAllTextAsync(manifest);
             Assert.Contains("new global::PackagedCleaner()", source, StringComparison.Ordinal);
-            Assert.DoesNotContain("BrokenCleaner", source, StringComparison.Ordinal);
+            // The broken declaration is never built; it is listed, so the app refuses to start instead of running without it.
+            Assert.DoesNotContain("new global::BrokenCleaner", source, StringComparison.Ordinal);
+            Assert.Contains("AddProblem(\"BrokenCleaner\"", source, StringComparison.Ordinal);
         }
         finally
         {
