@@ -174,8 +174,10 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     {
         var bytes = SharedTable.BytesFor(schema.Size, schema.RowSize);
         var layout = LayoutHash(schema);
-        // Each turn either gets the table or saw it change hands (created, closed or removed by another process meanwhile).
-        for (var attempt = 0; attempt < 100; attempt++)
+        // Each turn either gets the table or saw it change hands: being created (still empty), closed or removed by
+        // another process meanwhile. Back off between turns, within a bound.
+        var giveUp = Environment.TickCount64 + 10_000;
+        for (var backoff = default(SpinWait); Environment.TickCount64 < giveUp; backoff.SpinOnce())
         {
             SharedMemoryFile? file;
             try
@@ -196,7 +198,7 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             file = SharedMemoryFile.TryOpen(path);
             if (file is null)
             {
-                continue; // Removed meanwhile: create it.
+                continue; // Removed meanwhile (create it), or not sized yet by its creator.
             }
 
             // The creator formats the file right after creating it; give it a bounded moment.
