@@ -18,8 +18,6 @@ namespace Resident.Tasks;
 /// </remarks>
 internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 {
-    private const int MaxTries = 100;
-
     private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
     private readonly Dictionary<Type, WorkRunner> _runners;
@@ -128,7 +126,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegative(tries);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(tries, MaxTries);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(tries, ResidentLimits.Retry.MaxTries);
     }
 
     private ValueTask<bool> AcceptAsync(WorkItem item, TimeSpan delay, CancellationToken cancellationToken)
