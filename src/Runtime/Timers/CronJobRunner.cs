@@ -188,13 +188,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
         catch (Exception exception)
         {
             Interlocked.Increment(ref _failures);
-            Log.RunFailed(_logger, Name, context.Run, exception);
+            CronLog.RunFailed(_logger, Name, context.Run, exception);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(50, LogLevel.Error, "Cron job {Name} failed in run {Run}; it keeps its schedule.")]
-        public static partial void RunFailed(ILogger logger, string name, long run, Exception exception);
     }
 }

@@ -48,7 +48,7 @@ internal sealed partial class CronScheduler : IDisposable
 
         if (_runners.Length > 0)
         {
-            Log.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner => $"{runner.Name} ({runner.Schedule})")));
+            CronLog.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner => $"{runner.Name} ({runner.Schedule})")));
         }
     }
 
@@ -84,11 +84,5 @@ internal sealed partial class CronScheduler : IDisposable
         public TimeSpan LastLag => TimeSpan.Zero;
 
         public DateTimeOffset? NextRun => null;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(51, LogLevel.Information, "Scheduled {Count} cron job(s): {Jobs}.")]
-        public static partial void Started(ILogger logger, int count, string jobs);
     }
 }
