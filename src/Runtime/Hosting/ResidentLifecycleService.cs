@@ -42,10 +42,10 @@ internal sealed class ResidentLifecycleService(
         webSockets.Start();
         if (runtime.Declarations.WebSocketHandlers.Length > 0 && !runtime.WebSocketHandlersMapped)
         {
-            Log.WebSocketHandlersNotMapped(logger, runtime.Declarations.WebSocketHandlers.Length);
+            HostingLog.WebSocketHandlersNotMapped(logger, runtime.Declarations.WebSocketHandlers.Length);
         }
 
-        Log.ServerStarted(logger, server.ProcessId, string.Join(", ", server.ListenAddresses));
+        HostingLog.ServerStarted(logger, server.ProcessId, string.Join(", ", server.ListenAddresses));
         return Task.CompletedTask;
     }
 
@@ -69,7 +69,7 @@ internal sealed class ResidentLifecycleService(
     private void OnUnhandledException(object sender, UnhandledExceptionEventArgs args)
     {
         var exception = args.ExceptionObject as Exception ?? new InvalidOperationException($"Non-exception thrown: {args.ExceptionObject}");
-        Log.WorkerFailing(logger, server.WorkerId, server.ProcessId, exception);
+        HostingLog.WorkerFailing(logger, server.WorkerId, server.ProcessId, exception);
 
         // The process is going down: give the hooks a bounded moment, on another thread, then let it end.
         using var budget = new CancellationTokenSource(WorkerErrorHookBudget);
@@ -100,7 +100,7 @@ internal sealed class ResidentLifecycleService(
             }
             catch (Exception hookException)
             {
-                Log.LifecycleHookFailed(logger, hook.Name, lifecycleEvent, hookException);
+                HostingLog.LifecycleHookFailed(logger, hook.Name, lifecycleEvent, hookException);
             }
         }
     }

@@ -119,7 +119,7 @@ internal sealed partial class ShutdownCoordinator(
             _beganTimestamp = time.GetTimestamp();
             _deadlineTimestamp = PreciseDelay.FromNow(time, budget);
             _deadlineTimer = time.CreateTimer(static state => ((ShutdownCoordinator)state!).CutOffNow(MaxWaitTimeRanOut), this, budget, Timeout.InfiniteTimeSpan);
-            Log.Stopping(logger, reason, budget.TotalSeconds);
+            HostingLog.Stopping(logger, reason, budget.TotalSeconds);
 
             // 1. Stop accepting. Under the gate, so a concurrent caller joining the stop finds these set.
             webSockets.BeginShutdown();
@@ -193,10 +193,10 @@ internal sealed partial class ShutdownCoordinator(
         tasks.Abort(cause);
         if (!rest.IsCompleted)
         {
-            Log.StillRunning(logger, cause ?? MaxWaitTimeRanOut, cron.Unfinished, processes.Unfinished);
+            HostingLog.StillRunning(logger, cause ?? MaxWaitTimeRanOut, cron.Unfinished, processes.Unfinished);
         }
 
-        Log.Stopped(logger, _reason, (long)time.GetElapsedTime(_beganTimestamp).TotalMilliseconds);
+        HostingLog.Stopped(logger, _reason, (long)time.GetElapsedTime(_beganTimestamp).TotalMilliseconds);
         _deadlineTimer?.Dispose();
     }
 
@@ -214,17 +214,5 @@ internal sealed partial class ShutdownCoordinator(
 
         // _cutOff has no timer of its own, so it needs no disposing (and a late cut-off may still cancel it).
         _deadlineTimer?.Dispose();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(46, LogLevel.Warning, "{Cause} with {CronRuns} cron job run(s) and {Processes} custom process instance(s) still running; the server stops without them.")]
-        public static partial void StillRunning(ILogger logger, string cause, int cronRuns, int processes);
-
-        [LoggerMessage(48, LogLevel.Information, "Stopping ({Reason}): no new connections or cron runs; waiting up to MaxWaitTime ({MaxWaitTime} s) for the requests, cron runs, custom processes and tasks in flight.")]
-        public static partial void Stopping(ILogger logger, string reason, double maxWaitTime);
-
-        [LoggerMessage(49, LogLevel.Information, "Stopped ({Reason}) in {ElapsedMilliseconds} ms.")]
-        public static partial void Stopped(ILogger logger, string reason, long elapsedMilliseconds);
     }
 }

@@ -43,14 +43,14 @@ internal sealed class ResidentKestrelSetup(
         {
             // Kestrel binds the user's urls or Kestrel:Endpoints; count their connections too.
             kestrel.ConfigureEndpointDefaults(CountConnections);
-            Log.UsingAspNetCoreAddresses(logger);
+            HttpLog.UsingAspNetCoreAddresses(logger);
         }
 
         if (!string.IsNullOrEmpty(settings.Socket))
         {
             if (UnixSocketFile.PrepareForListening(settings.Socket, $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}"))
             {
-                Log.StaleSocketReplaced(logger, settings.Socket);
+                HttpLog.StaleSocketReplaced(logger, settings.Socket);
             }
 
             kestrel.ListenUnixSocket(settings.Socket, CountConnections);

@@ -49,9 +49,9 @@ internal sealed class ResidentRequestMiddleware
         _cleaners = components.Cleaners;
         _onStarting = _generated.Length > 0 || _serverHeader.Count > 0 ? OnStarting : null;
         _onCompleted = _cleaners.Length > 0 ? RunCleanersAsync : null;
-        _reportReceived = (hook, exception) => Log.RequestHookFailed(_logger, hook, "RequestReceived", exception);
-        _reportGenerated = (hook, exception) => Log.RequestHookFailed(_logger, hook, "ResponseGenerated", exception);
-        _reportCleaner = (cleaner, exception) => Log.CleanerFailed(_logger, cleaner, exception);
+        _reportReceived = (hook, exception) => HttpLog.RequestHookFailed(_logger, hook, "RequestReceived", exception);
+        _reportGenerated = (hook, exception) => HttpLog.RequestHookFailed(_logger, hook, "ResponseGenerated", exception);
+        _reportCleaner = (cleaner, exception) => HttpLog.CleanerFailed(_logger, cleaner, exception);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -122,7 +122,7 @@ internal sealed class ResidentRequestMiddleware
 
     private void AnswerUnhandled(HttpContext context, Exception exception)
     {
-        Log.UnhandledRequestException(_logger, context.Request.Method, context.Request.Path, exception);
+        HttpLog.UnhandledRequestException(_logger, context.Request.Method, context.Request.Path, exception);
         var response = context.Response;
         response.Clear();
         response.StatusCode = StatusCodes.Status500InternalServerError;

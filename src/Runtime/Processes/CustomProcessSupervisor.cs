@@ -83,7 +83,7 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
             catch (Exception exception)
             {
                 group.InstanceEnded(crashed: true, started: false);
-                Log.CouldNotCreate(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
+                ProcessLog.CouldNotCreate(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
                 continue;
             }
 
@@ -100,13 +100,13 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
                 if (!stopping.IsCancellationRequested)
                 {
                     crashed = true;
-                    Log.Returned(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds);
+                    ProcessLog.Returned(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds);
                 }
             }
             catch (Exception exception) when (!stopping.IsCancellationRequested || exception is not OperationCanceledException)
             {
                 crashed = !stopping.IsCancellationRequested;
-                Log.Threw(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
+                ProcessLog.Threw(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
             }
             catch (OperationCanceledException)
             {
@@ -158,23 +158,8 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
             }
             catch (Exception exception)
             {
-                Log.HookFailed(_logger, context.Name, context.Index, hookName, exception);
+                ProcessLog.HookFailed(_logger, context.Name, context.Index, hookName, exception);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(60, LogLevel.Error, "Custom process {Name}#{Index} returned while the server runs; restarting it in {RestartInterval} s.")]
-        public static partial void Returned(ILogger logger, string name, int index, int restartInterval);
-
-        [LoggerMessage(61, LogLevel.Error, "Custom process {Name}#{Index} failed; restarting it in {RestartInterval} s.")]
-        public static partial void Threw(ILogger logger, string name, int index, int restartInterval, Exception exception);
-
-        [LoggerMessage(62, LogLevel.Error, "Custom process {Name}#{Index} could not be created; trying again in {RestartInterval} s.")]
-        public static partial void CouldNotCreate(ILogger logger, string name, int index, int restartInterval, Exception exception);
-
-        [LoggerMessage(63, LogLevel.Error, "{Hook} of custom process {Name}#{Index} failed.")]
-        public static partial void HookFailed(ILogger logger, string name, int index, string hook, Exception exception);
     }
 }

@@ -54,38 +54,3 @@ public sealed class SocketHandlerAttribute(string name) : Attribute
     /// </summary>
     public int PackageMaxLength { get; set; } = ResidentLimits.Socket.DefaultPackageMaxLength;
 }
-
-/// <summary>The kind of an extra port.</summary>
-public enum PortType
-{
-    /// <summary>TCP over IPv4.</summary>
-    Tcp = 0,
-
-    /// <summary>TCP over IPv6.</summary>
-    Tcp6 = 1,
-
-    /// <summary>UDP over IPv4.</summary>
-    Udp = 2,
-
-    /// <summary>UDP over IPv6.</summary>
-    Udp6 = 3,
-
-    /// <summary>A Unix domain stream socket; <c>Host</c> is its path.</summary>
-    Unix = 4,
-}
-
-/// <summary>How a stream is cut into messages.</summary>
-public enum SocketFraming
-{
-    /// <summary>No framing: each read's bytes, as they come.</summary>
-    None = 0,
-
-    /// <summary>Messages end with <c>PackageEof</c> (the delimiter is not part of the message).</summary>
-    Eof = 1,
-
-    /// <summary>Messages carry their length in a 1-, 2- or 4-byte field (Swoole <c>open_length_check</c>).</summary>
-    Length = 2,
-
-    /// <summary>Every message is <c>FixedSize</c> bytes.</summary>
-    FixedSize = 3,
-}

@@ -59,7 +59,7 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
                     {
                         if (Resident.Http.UnixSocketFile.PrepareForListening(unix.ToString(), Key(plan.Name)))
                         {
-                            Log.StaleSocketReplaced(_logger, plan.Name, unix.ToString());
+                            SocketLog.StaleSocketReplaced(_logger, plan.Name, unix.ToString());
                         }
                     }
 
@@ -74,7 +74,7 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
                     $"{Key(plan.Name)} could not listen on {Describe(plan.EndPoint)} ({plan.Type}): {exception.Message}", exception);
             }
 
-            Log.Listening(_logger, plan.Name, plan.Type, Describe(_ports[plan.Name].LocalEndPoint ?? plan.EndPoint), plan.Declaration.Name);
+            SocketLog.Listening(_logger, plan.Name, plan.Type, Describe(_ports[plan.Name].LocalEndPoint ?? plan.EndPoint), plan.Declaration.Name);
         }
     }
 
@@ -114,13 +114,4 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
     private static string Key(string name) => $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Sockets)}:{name}";
 
     private static string Describe(EndPoint endPoint) => endPoint is IPEndPoint ip ? ip.ToString() : $"unix:{endPoint}";
-
-    private static partial class Log
-    {
-        [LoggerMessage(77, LogLevel.Information, "Port {Port}: replaced the stale Unix socket file {Path} left by an earlier run.")]
-        public static partial void StaleSocketReplaced(ILogger logger, string port, string path);
-
-        [LoggerMessage(76, LogLevel.Information, "Port {Port} ({Type}) listens on {EndPoint}, served by {Handler}.")]
-        public static partial void Listening(ILogger logger, string port, PortType type, string endPoint, string handler);
-    }
 }

@@ -44,7 +44,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
             }
             catch (Exception exception)
             {
-                Log.AcceptFailed(logger, Name, exception);
+                SocketLog.AcceptFailed(logger, Name, exception);
                 continue;
             }
 
@@ -79,7 +79,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
 
                 if (violation is not null)
                 {
-                    Log.FramingViolated(logger, Name, connection.Id, violation);
+                    SocketLog.FramingViolated(logger, Name, connection.Id, violation);
                     input.AdvanceTo(buffer.Start);
                     context.Abort(new ConnectionAbortedException(violation));
                     break;
@@ -147,7 +147,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
     }
 
     private void LogFailure(Callback callback, TcpConnection connection, Exception exception) =>
-        Log.HandlerFailed(logger, Name, "On" + callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
+        SocketLog.TcpHandlerFailed(logger, Name, "On" + callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
 
     /// <summary>Stops accepting, closes every connection and waits for them to end, until <paramref name="cutOff"/> (the stop's deadline).</summary>
     public async Task StopAsync(CancellationToken cutOff)
@@ -170,18 +170,6 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         }
 
         await _listener.DisposeAsync().ConfigureAwait(false);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(70, LogLevel.Warning, "Port {Port}: connection {ConnectionId} closed: {Violation}.")]
-        public static partial void FramingViolated(ILogger logger, string port, long connectionId, string violation);
-
-        [LoggerMessage(71, LogLevel.Error, "Port {Port}: {Callback} failed for connection {ConnectionId} ({Remote}); the connection stays open.")]
-        public static partial void HandlerFailed(ILogger logger, string port, string callback, long connectionId, string remote, Exception exception);
-
-        [LoggerMessage(72, LogLevel.Error, "Port {Port}: accepting a connection failed.")]
-        public static partial void AcceptFailed(ILogger logger, string port, Exception exception);
     }
 }
 
@@ -248,7 +236,7 @@ internal sealed class TcpConnection(long id, string port, ConnectionContext cont
         }
         catch (Exception exception)
         {
-            logger.LogError(exception, "Port {Port}: a buffer notification failed for connection {ConnectionId}.", Port, Id);
+            SocketLog.BufferNotificationFailed(logger, Port, Id, exception);
         }
     }
 

@@ -55,13 +55,13 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
             catch (SocketException exception)
             {
                 // A datagram that could not be read (e.g. truncated) ends nothing but itself.
-                Log.ReceiveFailed(logger, Name, exception.SocketErrorCode.ToString());
+                SocketLog.ReceiveFailed(logger, Name, exception.SocketErrorCode.ToString());
                 continue;
             }
 
             if (received.ReceivedBytes > maxLength)
             {
-                Log.Oversized(logger, Name, received.ReceivedBytes, maxLength, received.RemoteEndPoint.ToString() ?? "");
+                SocketLog.Oversized(logger, Name, received.ReceivedBytes, maxLength, received.RemoteEndPoint.ToString() ?? "");
                 continue;
             }
 
@@ -71,7 +71,7 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
             }
             catch (Exception exception)
             {
-                Log.HandlerFailed(logger, Name, received.RemoteEndPoint.ToString() ?? "", exception);
+                SocketLog.UdpHandlerFailed(logger, Name, received.RemoteEndPoint.ToString() ?? "", exception);
             }
         }
     }
@@ -99,17 +99,5 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _socket?.Dispose();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(73, LogLevel.Warning, "Port {Port}: dropped a datagram of {Length} bytes from {Remote}, over PackageMaxLength ({MaxLength}).")]
-        public static partial void Oversized(ILogger logger, string port, int length, int maxLength, string remote);
-
-        [LoggerMessage(74, LogLevel.Error, "Port {Port}: OnPacket failed for a datagram from {Remote}; the port goes on.")]
-        public static partial void HandlerFailed(ILogger logger, string port, string remote, Exception exception);
-
-        [LoggerMessage(75, LogLevel.Warning, "Port {Port}: receiving a datagram failed ({Error}).")]
-        public static partial void ReceiveFailed(ILogger logger, string port, string error);
     }
 }

@@ -25,11 +25,3 @@ public sealed class SwooleTableAttribute : Attribute
     /// <summary>The most rows the table holds, 1 to 16,777,216. Default 1024. Hash collisions never lower it.</summary>
     public int Size { get; set; } = ResidentLimits.Table.DefaultSize;
 }
-
-/// <summary>Sets the size of a column of a <see cref="SwooleTableAttribute">[SwooleTable]</see> row.</summary>
-[AttributeUsage(AttributeTargets.Field, AllowMultiple = false, Inherited = false)]
-public sealed class ColumnAttribute : Attribute
-{
-    /// <summary>For a <see cref="string"/> column, the most UTF-8 bytes a value may take (1 to 65,535); required for strings, ignored otherwise.</summary>
-    public int Size { get; set; }
-}

@@ -141,7 +141,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             if (Interlocked.Increment(ref _delayed) > _capacity)
             {
                 Interlocked.Decrement(ref _delayed);
-                Log.QueueFull(_logger, item.Name);
+                TaskLog.QueueFull(_logger, item.Name);
                 return ValueTask.FromResult(false);
             }
 
@@ -160,7 +160,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         if (!_waitWhenFull)
         {
             Release(null);
-            Log.QueueFull(_logger, item.Name);
+            TaskLog.QueueFull(_logger, item.Name);
             return ValueTask.FromResult(false);
         }
 
@@ -181,7 +181,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             Release(null);
             if (!cancellationToken.IsCancellationRequested)
             {
-                Log.QueueFull(_logger, item.Name);
+                TaskLog.QueueFull(_logger, item.Name);
             }
 
             return false;
@@ -259,7 +259,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
                 catch (Exception exception)
                 {
                     // RunAsync contains the app's exceptions; anything here is a bug, which must not kill the worker.
-                    Log.WorkerFault(_logger, item.Name, exception);
+                    TaskLog.WorkerFault(_logger, item.Name, exception);
                     Release(counters);
                 }
                 finally
@@ -322,12 +322,12 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         if (attempt < tries && !_abort.IsCancellationRequested)
         {
             var delay = Backoff(policy, attempt);
-            Log.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
+            TaskLog.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
             Schedule(retry, delay);
             return true;
         }
 
-        Log.GaveUp(_logger, name, attempt, exception);
+        TaskLog.GaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
         return false;
     }
@@ -349,7 +349,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             }
             catch (Exception exception)
             {
-                Log.FinishFailed(_logger, name, exception);
+                TaskLog.FinishFailed(_logger, name, exception);
             }
             finally
             {
@@ -412,12 +412,12 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         _ready.Writer.TryComplete();
         if (Volatile.Read(ref _droppedNotDue) is var dropped and > 0)
         {
-            Log.DroppedNotDue(_logger, dropped);
+            TaskLog.DroppedNotDue(_logger, dropped);
         }
 
         if (cutOffCause is not null && queued + running > 0)
         {
-            Log.CutOff(_logger, cutOffCause, queued, running);
+            TaskLog.CutOff(_logger, cutOffCause, queued, running);
         }
     }
 
@@ -426,29 +426,5 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         _abort.Cancel();
         _stopBegun.Cancel();
         _ready.Writer.TryComplete();
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(40, LogLevel.Warning, "The task queue is full (TaskQueueCapacity); {Name} was not accepted.")]
-        public static partial void QueueFull(ILogger logger, string name);
-
-        [LoggerMessage(41, LogLevel.Warning, "{Name} failed try {Attempt} of {Tries}; retrying in {DelayMilliseconds} ms.")]
-        public static partial void TryFailed(ILogger logger, string name, int attempt, int tries, long delayMilliseconds, Exception exception);
-
-        [LoggerMessage(42, LogLevel.Error, "{Name} failed its last try ({Attempt}); it is dropped.")]
-        public static partial void GaveUp(ILogger logger, string name, int attempt, Exception exception);
-
-        [LoggerMessage(43, LogLevel.Error, "The finish callback of {Name} failed.")]
-        public static partial void FinishFailed(ILogger logger, string name, Exception exception);
-
-        [LoggerMessage(44, LogLevel.Warning, "{Cause} before the task queue finished: {Queued} queued delivery(ies) not run, {Running} running one(s) cancelled.")]
-        public static partial void CutOff(ILogger logger, string cause, int queued, int running);
-
-        [LoggerMessage(45, LogLevel.Critical, "A task worker failed on {Name}; the worker goes on.")]
-        public static partial void WorkerFault(ILogger logger, string name, Exception exception);
-
-        [LoggerMessage(47, LogLevel.Warning, "Stop dropped {Dropped} delayed delivery(ies) not yet due: each was due after the MaxWaitTime deadline (retries waiting on their backoff count too).")]
-        public static partial void DroppedNotDue(ILogger logger, int dropped);
     }
 }

@@ -1,6 +1,6 @@
-using System.Diagnostics.Metrics;
 using Cronos;
 using Microsoft.Extensions.Logging;
+using Resident.Metrics;
 
 namespace Resident.Timers;
 
@@ -19,8 +19,8 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     private readonly bool _immediate;
     private readonly bool _allowOverlap;
     private readonly ILogger _logger;
-    private readonly Histogram<double> _lagHistogram;
-    private readonly KeyValuePair<string, object?> _tag;
+    private readonly ResidentMetrics _metrics;
+    private readonly KeyValuePair<string, object?> _jobTag;
     private readonly MonotonicClock _clock;
     private readonly TimeProvider _time;
     private readonly List<Task> _overlapping = [];
@@ -31,7 +31,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     private long _nextRunTicks;
 
     public CronJobRunner(string name, string schedule, int intervalMilliseconds, CronExpression? expression, TimeZoneInfo timeZone,
-        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, Histogram<double> lagHistogram, MonotonicClock clock)
+        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, ResidentMetrics metrics, MonotonicClock clock)
     {
         _clock = clock;
         _time = clock.Time;
@@ -44,8 +44,8 @@ internal sealed partial class CronJobRunner : ICronJobInfo
         _allowOverlap = allowOverlap;
         _job = job;
         _logger = logger;
-        _lagHistogram = lagHistogram;
-        _tag = new("job", name);
+        _metrics = metrics;
+        _jobTag = ResidentMetrics.JobTag(name);
     }
 
     public string Name => _state.Name;
@@ -161,7 +161,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
     {
         var lag = _time.GetElapsedTime(plannedTimestamp);
         Interlocked.Exchange(ref _lastLagTicks, lag.Ticks);
-        _lagHistogram.Record(lag.TotalMilliseconds, _tag);
+        _metrics.RecordCronLag(lag, _jobTag);
         var run = Interlocked.Increment(ref _runs);
         var context = new CronJobContext(_state, plannedWall, lag, run, abort);
         if (!_allowOverlap)
@@ -188,13 +188,7 @@ internal sealed partial class CronJobRunner : ICronJobInfo
         catch (Exception exception)
         {
             Interlocked.Increment(ref _failures);
-            Log.RunFailed(_logger, Name, context.Run, exception);
+            CronLog.RunFailed(_logger, Name, context.Run, exception);
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(50, LogLevel.Error, "Cron job {Name} failed in run {Run}; it keeps its schedule.")]
-        public static partial void RunFailed(ILogger logger, string name, long run, Exception exception);
     }
 }

@@ -100,7 +100,6 @@ internal sealed partial class CronScheduler
     /// <summary>Builds the enabled jobs through the one component builder and readies their runners.</summary>
     public void Build(ResidentComponents components)
     {
-        var lag = _meter.CreateHistogram<double>("resident.cron.lag", "ms", "How late each cron job run started, planned versus actual.");
         var jobs = new List<ICronJobInfo>();
         var runners = new List<CronJobRunner>();
         foreach (var (declaration, enabled, interval, expression, timeZone, schedule) in _plan)
@@ -118,7 +117,7 @@ internal sealed partial class CronScheduler
 
             _clock ??= new MonotonicClock("Resident cron clock", _time);
             var runner = new CronJobRunner(declaration.JobName, schedule, interval, expression, timeZone,
-                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), lag, _clock);
+                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), _metrics, _clock);
             runners.Add(runner);
             jobs.Add(runner);
         }

@@ -1,31 +1,28 @@
-using System.Diagnostics.Metrics;
 using Cronos;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Metrics;
 
 namespace Resident.Timers;
 
 /// <summary>The app's cron jobs: built and checked at start, scheduled until the server stops.</summary>
 internal sealed partial class CronScheduler : IDisposable
 {
-    /// <summary>The meter Resident's own instruments are on.</summary>
-    public const string MeterName = "Resident";
-
     private readonly CronJobDeclaration[] _declarations;
     private readonly ResidentOptions _options;
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
-    private readonly Meter _meter;
+    private readonly ResidentMetrics _metrics;
     private readonly CancellationTokenSource _stopScheduling = new();
     private readonly List<Task> _loops = [];
     private ICronJobInfo[] _jobs = [];
     private MonotonicClock? _clock;
     private CronJobRunner[] _runners = [];
 
-    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILoggerFactory loggerFactory, IMeterFactory meterFactory)
+    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILoggerFactory loggerFactory, ResidentMetrics metrics)
     {
         _time = time;
         _declarations = runtime.Declarations.Background.CronJobs;
@@ -33,7 +30,7 @@ internal sealed partial class CronScheduler : IDisposable
         _services = services;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<CronScheduler>();
-        _meter = meterFactory.Create(MeterName);
+        _metrics = metrics;
     }
 
     public IReadOnlyList<ICronJobInfo> Jobs => Volatile.Read(ref _jobs);
@@ -48,7 +45,7 @@ internal sealed partial class CronScheduler : IDisposable
 
         if (_runners.Length > 0)
         {
-            Log.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner => $"{runner.Name} ({runner.Schedule})")));
+            CronLog.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner => $"{runner.Name} ({runner.Schedule})")));
         }
     }
 
@@ -66,7 +63,6 @@ internal sealed partial class CronScheduler : IDisposable
     {
         _stopScheduling.Cancel();
         _clock?.Dispose();
-        _meter.Dispose();
     }
 
     private sealed record DisabledCronJob(string Name, string Schedule) : ICronJobInfo
@@ -84,11 +80,5 @@ internal sealed partial class CronScheduler : IDisposable
         public TimeSpan LastLag => TimeSpan.Zero;
 
         public DateTimeOffset? NextRun => null;
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(51, LogLevel.Information, "Scheduled {Count} cron job(s): {Jobs}.")]
-        public static partial void Started(ILogger logger, int count, string jobs);
     }
 }

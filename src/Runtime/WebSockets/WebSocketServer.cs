@@ -191,7 +191,7 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
                     var connection = pair.Value;
                     if (now - connection.LastActivity >= idle.TotalMilliseconds && connection.IsEstablished)
                     {
-                        LogIdleClosed(connection.Id, (int)idle.TotalSeconds);
+                        WebSocketLog.IdleClosed(_logger, connection.Id, (int)idle.TotalSeconds);
                         connection.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "heartbeat idle timeout");
                     }
                 }
@@ -218,31 +218,16 @@ internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
         }
     }
 
-    internal void ReportOverflow(WebSocketConnection connection) => LogOverflow(connection.Id, Settings.SendQueueSize);
+    internal void ReportOverflow(WebSocketConnection connection) => WebSocketLog.Overflow(_logger, connection.Id, Settings.SendQueueSize);
 
-    internal void ReportMessageTooBig(WebSocketConnection connection, int maxMessageSize) => LogMessageTooBig(connection.Id, maxMessageSize);
+    internal void ReportMessageTooBig(WebSocketConnection connection, int maxMessageSize) => WebSocketLog.MessageTooBig(_logger, connection.Id, maxMessageSize);
 
-    internal void ReportBroken(WebSocketConnection connection, Exception exception) => LogBroken(connection.Id, exception.Message);
+    internal void ReportBroken(WebSocketConnection connection, Exception exception) => WebSocketLog.Broken(_logger, connection.Id, exception.Message);
 
     internal void ReportHandlerFailure(string handler, string callback, long connectionId, Exception exception) =>
-        LogHandlerFailed(handler, callback, connectionId, exception);
+        WebSocketLog.HandlerFailed(_logger, handler, callback, connectionId, exception);
 
     // Called once per registration (the class and its interface); the token source has no timer, so cancelling
     // it is all the cleanup it needs, and cancelling twice is harmless.
     public void Dispose() => _stopping.Cancel();
-
-    [LoggerMessage(20, LogLevel.Error, "WebSocket handler {Handler} failed in {Callback} for connection {ConnectionId}; the connection stays open.")]
-    private partial void LogHandlerFailed(string handler, string callback, long connectionId, Exception exception);
-
-    [LoggerMessage(21, LogLevel.Warning, "WebSocket connection {ConnectionId} reads too slowly: its send queue passed {SendQueueSize} bytes, so it is closed with 1008.")]
-    private partial void LogOverflow(long connectionId, int sendQueueSize);
-
-    [LoggerMessage(22, LogLevel.Warning, "WebSocket connection {ConnectionId} sent a message over {MaxMessageSize} bytes, so it is closed with 1009.")]
-    private partial void LogMessageTooBig(long connectionId, int maxMessageSize);
-
-    [LoggerMessage(23, LogLevel.Information, "WebSocket connection {ConnectionId} sent nothing for {IdleSeconds} s, so it is closed (heartbeat).")]
-    private partial void LogIdleClosed(long connectionId, int idleSeconds);
-
-    [LoggerMessage(24, LogLevel.Information, "WebSocket connection {ConnectionId} ended without a close handshake: {Reason}")]
-    private partial void LogBroken(long connectionId, string reason);
 }

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace Resident.Hosting;
+
+/// <summary>The server's start, lifecycle hooks and shutdown log here; ids 1000–1099 (see <see cref="LogEventIds"/>).</summary>
+internal static partial class HostingLog
+{
+    [LoggerMessage(EventId = 1000, EventName = "ServerStarted", Level = LogLevel.Information, Message = "Resident server started in inline mode (pid {ProcessId}) on {Addresses}.")]
+    public static partial void ServerStarted(ILogger logger, int processId, string addresses);
+
+    [LoggerMessage(EventId = 1001, EventName = "LifecycleHookFailed", Level = LogLevel.Error, Message = "Lifecycle hook {Hook} failed on {Event}; the other hooks still ran.")]
+    public static partial void LifecycleHookFailed(ILogger logger, string hook, LifecycleEvent @event, Exception exception);
+
+    [LoggerMessage(EventId = 1002, EventName = "WorkerFailing", Level = LogLevel.Critical, Message = "Worker {WorkerId} (pid {ProcessId}) is failing with an unhandled exception.")]
+    public static partial void WorkerFailing(ILogger logger, int workerId, int processId, Exception exception);
+
+    [LoggerMessage(EventId = 1003, EventName = "WebSocketHandlersNotMapped", Level = LogLevel.Warning, Message = "The app declares {Count} WebSocket handler path(s) but did not map them: call app.MapWebSocketHandlers(), or run with app.RunResidentAsync(args), which maps them.")]
+    public static partial void WebSocketHandlersNotMapped(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1010, EventName = "Stopping", Level = LogLevel.Information, Message = "Stopping ({Reason}): no new connections or cron runs; waiting up to MaxWaitTime ({MaxWaitTime} s) for the requests, cron runs, custom processes and tasks in flight.")]
+    public static partial void Stopping(ILogger logger, string reason, double maxWaitTime);
+
+    [LoggerMessage(EventId = 1011, EventName = "StoppedWithWorkRunning", Level = LogLevel.Warning, Message = "{Cause} with {CronRuns} cron job run(s) and {Processes} custom process instance(s) still running; the server stops without them.")]
+    public static partial void StillRunning(ILogger logger, string cause, int cronRuns, int processes);
+
+    [LoggerMessage(EventId = 1012, EventName = "Stopped", Level = LogLevel.Information, Message = "Stopped ({Reason}) in {ElapsedMilliseconds} ms.")]
+    public static partial void Stopped(ILogger logger, string reason, long elapsedMilliseconds);
+}
