@@ -384,6 +384,17 @@ public sealed class CrashingProcess(ITaskQueue tasks, BackgroundProbe? probe = n
     }
 }
 
+/// <summary>Fails at once every time; restarted after its 10-minute RestartInterval, on the host's clock (only a fake clock gets there in a test).</summary>
+[CustomProcess("slow-restart", RestartInterval = 600)]
+public sealed class SlowRestartProcess(BackgroundProbe? probe = null) : ProbedProcess(probe, "slow-restart")
+{
+    protected override Task RunProbedAsync(CustomProcessContext context)
+    {
+        Probe.Add($"slow-restart-start:{context.Restarts}");
+        throw new InvalidOperationException("slow-restart failure");
+    }
+}
+
 [CustomProcess("pair", Num = 2)]
 public sealed class PairProcess(BackgroundProbe? probe = null) : ProbedProcess(probe, "pair")
 {

@@ -55,6 +55,24 @@ public sealed partial class FakeClockTests
     }
 
     [Fact]
+    public async Task A_crashed_custom_process_restarts_after_its_RestartInterval_on_the_injected_clock()
+    {
+        var clock = new FakeTimeProvider(Origin);
+        var probe = new BackgroundProbe("slow-restart");
+        await using var server = await StartAsync(clock, probe, new() { ["Resident:TaskWorkerNum"] = "1" });
+
+        // The restart is due RestartInterval after the crash on the host's clock, read before the crash is logged.
+        await WaitForLogAsync(server, "slow-restart#0 failed; restarting it in 600 s");
+        // A second short of the interval: nothing has restarted.
+        clock.Advance(TimeSpan.FromSeconds(599));
+        await BarrierAsync(server, probe, "barrier");
+        Assert.DoesNotContain("slow-restart-start:1", probe.Events);
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        await probe.WaitForAsync(events => events.Contains("slow-restart-start:1"));
+    }
+
+    [Fact]
     public async Task Retries_wait_exactly_their_fixed_backoff()
     {
         var clock = new FakeTimeProvider(Origin);

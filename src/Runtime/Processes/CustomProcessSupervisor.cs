@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Timers;
 
 namespace Resident.Processes;
 
@@ -15,13 +16,15 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
     private readonly ResidentOptions _options;
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, CustomProcessGroup> _groups = new(StringComparer.Ordinal);
     private readonly List<Task> _loops = [];
     private readonly List<(ICustomProcess Instance, CustomProcessContext Context)> _running = [];
 
-    public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, ILogger<CustomProcessSupervisor> logger)
+    public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<CustomProcessSupervisor> logger)
     {
+        _time = time;
         _declarations = runtime.Declarations.Background.CustomProcesses;
         _options = options.Value;
         _services = services;
@@ -60,18 +63,15 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
     {
         var stopping = _stopping.Token;
         var restartInterval = TimeSpan.FromSeconds(declaration.RestartIntervalSeconds);
+
+        // When the ended instance may start again: read on the host's clock the moment it ended, before the end is
+        // logged, so the interval counts from the crash however late this loop gets to wait.
+        var restartDue = 0L;
         for (var restarts = 0; !stopping.IsCancellationRequested; restarts++)
         {
-            if (restarts > 0)
+            if (restarts > 0 && !await PreciseDelay.UntilAsync(_time, restartDue, stopping).ConfigureAwait(false))
             {
-                try
-                {
-                    await Task.Delay(restartInterval, stopping).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
+                return;
             }
 
             var context = new CustomProcessContext(group, index, restarts, _services, stopping);
@@ -82,6 +82,7 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
             }
             catch (Exception exception)
             {
+                restartDue = PreciseDelay.FromNow(_time, restartInterval);
                 group.InstanceEnded(crashed: true, started: false);
                 ProcessLog.CouldNotCreate(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
                 continue;
@@ -97,6 +98,7 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
             try
             {
                 await Task.Run(() => instance.RunAsync(context), CancellationToken.None).ConfigureAwait(false);
+                restartDue = PreciseDelay.FromNow(_time, restartInterval);
                 if (!stopping.IsCancellationRequested)
                 {
                     crashed = true;
@@ -105,6 +107,7 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
             }
             catch (Exception exception) when (!stopping.IsCancellationRequested || exception is not OperationCanceledException)
             {
+                restartDue = PreciseDelay.FromNow(_time, restartInterval);
                 crashed = !stopping.IsCancellationRequested;
                 ProcessLog.Threw(_logger, declaration.ProcessName, index, declaration.RestartIntervalSeconds, exception);
             }
