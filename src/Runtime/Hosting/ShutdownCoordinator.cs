@@ -28,7 +28,7 @@ namespace Resident.Hosting;
 /// Every wait is a completion (no polling). The host drives it through <see cref="IHostedLifecycleService"/>; the
 /// supervised mode drives the same sequence for a reload with <see cref="StopAsync(string, CancellationToken)"/>.
 /// </summary>
-internal sealed partial class ShutdownCoordinator(
+internal sealed class ShutdownCoordinator(
     TaskQueue tasks,
     CronScheduler cron,
     CustomProcessSupervisor processes,

@@ -9,7 +9,7 @@ namespace Resident.Timers;
 /// monotonic clock, so lateness never accumulates; cron occurrences are read in their time zone (Cronos handles DST).
 /// Time is read from the clock's <see cref="TimeProvider"/>, so tests can drive the schedule with a fake one.
 /// </summary>
-internal sealed partial class CronJobRunner : ICronJobInfo
+internal sealed class CronJobRunner : ICronJobInfo
 {
     private readonly CronJobState _state;
     private readonly ICronJob _job;

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace Resident.WebSockets;
 
 /// <summary>The connections of this server: ids, push, broadcast, heartbeat and the connection limit.</summary>
-internal sealed partial class WebSocketServer : IWebSocketServer, IDisposable
+internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 {
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private readonly IOptions<ResidentOptions> _options;
