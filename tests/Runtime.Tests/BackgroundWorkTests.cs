@@ -480,7 +480,9 @@ public sealed class BackgroundWorkTests
         Assert.True(await server.Server.Tasks.DeliverAsync(new RecordTask { Label = "queued" }));
 
         var stopping = server.DisposeAsync().AsTask();
-        await Task.Delay(100);
+        // Once the stop has reached "refuse deliveries" (after requests drained), a delivery is refused.
+        var queue = server.App.Services.GetRequiredService<Resident.Tasks.TaskQueue>();
+        await WaitUntilAsync(() => !queue.IsAccepting);
         Assert.False(stopping.IsCompleted, "The stop did not wait for the running task.");
         Assert.False(await server.Server.Tasks.DeliverAsync(new RecordTask { Label = "too-late" }), "A stopping server accepted a task.");
         probe.Gate.SetResult();
