@@ -17,6 +17,18 @@ internal static class DeclarationParser
     /// The factory the generated code calls for <paramref name="type"/>, or the shape problem (RES100) that keeps it
     /// from having one.
     /// </summary>
+    /// <summary>
+    /// The start of every class declaration's parse: the factory of <paramref name="type"/>, and a fresh problem list
+    /// holding the shape problem when there is no factory.
+    /// </summary>
+    public static List<DeclarationProblem> FactoryAndProblems(INamedTypeSymbol type, string[] interfaces, string attribute, out FactorySpec? factory)
+    {
+        var problems = new List<DeclarationProblem>();
+        factory = Factory(type, interfaces, attribute, out var shape);
+        problems.AddIf(shape);
+        return problems;
+    }
+
     public static FactorySpec? Factory(INamedTypeSymbol type, string[] interfaces, string attribute, out DeclarationProblem? problem)
     {
         var shape = DeclarationShape.Check(type, interfaces, out var constructor);

@@ -29,9 +29,7 @@ internal static class CleanerDeclaration
             return null;
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         return DeclarationParser.Result(type, Attribute, problems, () => new CleanerSpec(DeclarationParser.Name(type), written, factory!));
     }
 }

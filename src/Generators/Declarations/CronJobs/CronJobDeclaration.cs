@@ -34,9 +34,7 @@ internal static class CronJobDeclaration
             return null; // Does not bind; the compiler says so.
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         if (argument.Value is int interval)
         {
             if (interval < ResidentLimits.CronJob.MinIntervalMilliseconds)

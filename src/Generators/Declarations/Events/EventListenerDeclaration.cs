@@ -35,11 +35,9 @@ internal static class EventListenerDeclaration
             return null;
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         INamedTypeSymbol? eventType = null;
-        if (shape is null)
+        if (factory is not null)
         {
             var problem = ListenedEvent(type, out eventType);
             if (problem is not null)

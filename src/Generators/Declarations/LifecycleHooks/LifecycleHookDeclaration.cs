@@ -33,9 +33,7 @@ internal static class LifecycleHookDeclaration
             return null; // Does not bind; the compiler says so.
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         if (value < 0 || value >= KnownNames.LifecycleEvents.Length)
         {
             problems.Add(Problems.Value(Attribute, ProblemSite.ConstructorArgument, "0", $"the event {Problems.Invariant(value)}",

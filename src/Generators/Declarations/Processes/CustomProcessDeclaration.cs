@@ -29,9 +29,7 @@ internal static class CustomProcessDeclaration
             return null; // An argument that does not bind: the compiler reports that one.
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         if (string.IsNullOrWhiteSpace(name))
         {
             problems.Add(Problems.Value(Attribute, ProblemSite.ConstructorArgument, "0", $"the name {Problems.Quote(name)}",

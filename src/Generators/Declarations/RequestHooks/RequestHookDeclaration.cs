@@ -40,9 +40,7 @@ internal static class RequestHookDeclaration
             return null;
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         return DeclarationParser.Result(type, Attribute, problems, () => new RequestHookSpec(
             DeclarationParser.Name(type),
             written,

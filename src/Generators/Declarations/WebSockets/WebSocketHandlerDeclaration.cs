@@ -34,9 +34,7 @@ internal static class WebSocketHandlerDeclaration
             return null; // An argument that does not bind (a number): the compiler reports that one.
         }
 
-        var problems = new List<DeclarationProblem>();
-        var factory = DeclarationParser.Factory(type, Interfaces, Attribute, out var shape);
-        problems.AddIf(shape);
+        var problems = DeclarationParser.FactoryAndProblems(type, Interfaces, Attribute, out var factory);
         if (PathProblem(path) is { } pathProblem)
         {
             problems.Add(Problems.WebSocketPath(path ?? "null", pathProblem));
