@@ -31,9 +31,9 @@ internal sealed class ResidentComponents(IServiceProvider services)
         RequestReceivedHooks = Build(declarations.RequestReceivedHooks, "request hook");
         ResponseGeneratedHooks = Build(declarations.ResponseGeneratedHooks, "request hook");
         LifecycleHooks = [.. declarations.LifecycleHooks
-            .Select(hook => (hook.Event, hook.Declaration.Name, Instance: Create(hook.Declaration.Name, "lifecycle hook", hook.Declaration.Factory)))
-            .Where(hook => hook.Instance is not null)
-            .Select(hook => (hook.Event, new Named<ILifecycleHook>(hook.Name, hook.Instance!)))];
+            .Select(hook => (hook.Event, Hook: BuildNamed(hook.Declaration, "lifecycle hook")))
+            .Where(hook => hook.Hook is not null)
+            .Select(hook => (hook.Event, hook.Hook!.Value))];
     }
 
     /// <summary>The instance of the WebSocket handler class <paramref name="name"/>.</summary>
@@ -65,10 +65,11 @@ internal sealed class ResidentComponents(IServiceProvider services)
     }
 
     private Named<T>[] Build<T>(Declaration<T>[] declarations, string role) where T : class =>
-        [.. declarations
-            .Select(declaration => (declaration.Name, Instance: Create(declaration.Name, role, declaration.Factory)))
-            .Where(component => component.Instance is not null)
-            .Select(component => new Named<T>(component.Name, component.Instance!))];
+        [.. declarations.Select(declaration => BuildNamed(declaration, role)).OfType<Named<T>>()];
+
+    // The built component with the name it is logged under; null when its factory threw (recorded in Errors).
+    private Named<T>? BuildNamed<T>(Declaration<T> declaration, string role) where T : class =>
+        Create(declaration.Name, role, declaration.Factory) is { } instance ? new Named<T>(declaration.Name, instance) : null;
 }
 
 /// <summary>A component instance with the type name it is logged under.</summary>
