@@ -73,6 +73,7 @@ public static class ResidentHostingExtensions
 
         // One line per feature: each registers its services, how it reads its part of the section and its start-up check.
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Resident.Supervision.IWorkerMesh, Resident.Supervision.SingleProcessMesh>();
         ServerFeature.AddServer(services);
         Resident.Metrics.MetricsFeature.AddResidentMetrics(services);
         Resident.Http.HttpFeature.AddHttp(services);
