@@ -73,6 +73,9 @@ internal static class ResidentLimits
         public const int MinListenPort = 0;
         public const int MaxListenPort = 65535;
         public const int DefaultListenPort = 5200;
+
+        /// <summary>The accept queue of the listening sockets the supervised master creates (Kestrel's default).</summary>
+        public const int ListenBacklog = 512;
         public const int MinWorkerNum = 1;
         public const int MaxWorkerNum = 256;
         public const int MinTaskWorkerNum = 1;

@@ -227,6 +227,7 @@ public sealed partial class GeneratedCodeBehaviourTests
         public DateTimeOffset StartTime => throw new NotSupportedException();
         public int ProcessId => throw new NotSupportedException();
         public int WorkerId => throw new NotSupportedException();
+        public string? Version => throw new NotSupportedException();
         public long RequestCount => throw new NotSupportedException();
         public long ActiveConnections => throw new NotSupportedException();
         public IReadOnlyList<string> ListenAddresses => throw new NotSupportedException();

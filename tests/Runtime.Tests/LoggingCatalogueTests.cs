@@ -19,6 +19,7 @@ public sealed class LoggingCatalogueTests
         ["Resident.Processes.ProcessLog"] = LogEventIds.Processes,
         ["Resident.Sockets.SocketLog"] = LogEventIds.Sockets,
         ["Resident.Tables.TableLog"] = LogEventIds.Tables,
+        ["Resident.Supervision.MasterLog"] = LogEventIds.Master,
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>

@@ -28,6 +28,19 @@ internal sealed class BackgroundWorkService(
 
     public Task StartedAsync(CancellationToken cancellationToken)
     {
+        if (Resident.Supervision.WorkerIdentity.OfThisProcess is { } worker)
+        {
+            // Supervised: one worker runs the cron jobs and custom processes (the master hands them over on reload),
+            // and SIGUSR1 is the master's.
+            if (worker.RunsTimers)
+            {
+                cron.Start(tasks.Aborted);
+                processes.Start();
+            }
+
+            return Task.CompletedTask;
+        }
+
         cron.Start(tasks.Aborted);
         processes.Start();
         if (!OperatingSystem.IsWindows() && processes.Count > 0)

@@ -5,8 +5,8 @@ namespace Resident.Hosting;
 /// <summary>The server's start, lifecycle hooks and shutdown log here; ids 1000–1099 (see <see cref="LogEventIds"/>).</summary>
 internal static partial class HostingLog
 {
-    [LoggerMessage(EventId = 1000, EventName = "ServerStarted", Level = LogLevel.Information, Message = "Resident server started in inline mode (pid {ProcessId}) on {Addresses}.")]
-    public static partial void ServerStarted(ILogger logger, int processId, string addresses);
+    [LoggerMessage(EventId = 1000, EventName = "ServerStarted", Level = LogLevel.Information, Message = "Resident server started in {Mode} (pid {ProcessId}) on {Addresses}.")]
+    public static partial void ServerStarted(ILogger logger, string mode, int processId, string addresses);
 
     [LoggerMessage(EventId = 1001, EventName = "LifecycleHookFailed", Level = LogLevel.Error, Message = "Lifecycle hook {Hook} failed on {Event}; the other hooks still ran.")]
     public static partial void LifecycleHookFailed(ILogger logger, string hook, LifecycleEvent @event, Exception exception);

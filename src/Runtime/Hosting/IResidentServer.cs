@@ -18,6 +18,9 @@ public interface IResidentServer
     /// <summary>The worker id: 0 in inline mode, 0 to WorkerNum − 1 in supervised mode.</summary>
     int WorkerId { get; }
 
+    /// <summary>The app version given with <c>start -x</c> (LaravelS <c>-x|--x-version</c>), or null.</summary>
+    string? Version { get; }
+
     /// <summary>Requests received since the server started.</summary>
     long RequestCount { get; }
 

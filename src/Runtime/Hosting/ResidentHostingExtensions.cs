@@ -73,6 +73,17 @@ public static class ResidentHostingExtensions
 
         // One line per feature: each registers its services, how it reads its part of the section and its start-up check.
         services.TryAddSingleton(TimeProvider.System);
+        if (Resident.Supervision.WorkerIdentity.OfThisProcess is { } worker)
+        {
+            // A supervised worker: the master's control connection, the mesh over it, and signals left to the master.
+            services.AddSingleton(worker);
+            services.AddSingleton<Resident.Supervision.ControlMesh>();
+            services.AddSingleton<Resident.Supervision.IWorkerMesh>(provider => provider.GetRequiredService<Resident.Supervision.ControlMesh>());
+            services.AddSingleton<Resident.Supervision.WorkerAgent>();
+            services.AddSingleton<IHostedService>(provider => provider.GetRequiredService<Resident.Supervision.WorkerAgent>());
+            services.AddSingleton<IHostLifetime, Resident.Supervision.WorkerLifetime>();
+        }
+
         services.TryAddSingleton<Resident.Supervision.IWorkerMesh, Resident.Supervision.SingleProcessMesh>();
         ServerFeature.AddServer(services);
         Resident.Metrics.MetricsFeature.AddResidentMetrics(services);
@@ -103,7 +114,8 @@ public static class ResidentHostingExtensions
         Resident.Tables.TableHosting.AddTables(services, declarations.Tables);
 
         // …and before all of it, the one start-up pass: every setting, declaration and component checked at once.
-        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentStartup>());
+        services.AddSingleton<ResidentStartup>();
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ResidentStartup>()));
         return builder;
     }
 
@@ -125,12 +137,32 @@ public static class ResidentHostingExtensions
         var command = ResidentCommand.Parse(args ?? []);
         var exitCode = command.Verb switch
         {
+            // A worker the master started serves whatever verb its master was started with.
+            _ when Resident.Supervision.WorkerIdentity.OfThisProcess is not null => await RunInlineAsync(app),
             ResidentVerb.Inline => await RunInlineAsync(app),
-            _ => command.Reject(Console.Error),
+            ResidentVerb.Help => PrintUsage(),
+            ResidentVerb.Unknown => command.Reject(Console.Error),
+            _ when OperatingSystem.IsWindows() => Unsupported(command),
+            _ => await RunSupervisedAsync(app, command, args ?? []),
         };
         Environment.ExitCode = exitCode;
         return exitCode;
     }
+
+    private static int PrintUsage()
+    {
+        Console.Out.Write(ResidentCommand.Usage);
+        return 0;
+    }
+
+    private static int Unsupported(ResidentCommand command)
+    {
+        Console.Error.WriteLine($"The verb '{command.Text}' needs a Unix system (the supervised mode inherits sockets across exec); run without a verb to serve in this process.");
+        return 2;
+    }
+
+    private static Task<int> RunSupervisedAsync(WebApplication app, ResidentCommand command, string[] args) =>
+        Resident.Supervision.ControlClient.RunAsync(app, command, args);
 
     private static async Task<int> RunInlineAsync(WebApplication app)
     {

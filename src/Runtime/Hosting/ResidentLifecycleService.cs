@@ -32,7 +32,7 @@ internal sealed class ResidentLifecycleService(
     public Task StartedAsync(CancellationToken cancellationToken)
     {
         server.CaptureListenAddresses(services.GetService<IServer>());
-        if (server.Options.Socket is { Length: > 0 } socket && File.Exists(socket) && !OperatingSystem.IsWindows())
+        if (server.Options.Socket is { Length: > 0 } socket && File.Exists(socket) && !OperatingSystem.IsWindows() && !server.Supervised)
         {
             // nginx runs as another user: let it connect to the upstream socket.
             File.SetUnixFileMode(socket, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
@@ -45,7 +45,10 @@ internal sealed class ResidentLifecycleService(
             HostingLog.WebSocketHandlersNotMapped(logger, runtime.Declarations.WebSocketHandlers.Length);
         }
 
-        HostingLog.ServerStarted(logger, server.ProcessId, string.Join(", ", server.ListenAddresses));
+        var mode = Resident.Supervision.WorkerIdentity.OfThisProcess is { } worker
+            ? $"supervised mode as worker {worker.WorkerId} of generation {worker.Generation}"
+            : "inline mode";
+        HostingLog.ServerStarted(logger, mode, server.ProcessId, string.Join(", ", server.ListenAddresses));
         return Task.CompletedTask;
     }
 
@@ -57,8 +60,9 @@ internal sealed class ResidentLifecycleService(
     public async Task StoppedAsync(CancellationToken cancellationToken)
     {
         AppDomain.CurrentDomain.UnhandledException -= OnUnhandledException;
-        if (server.Options.Socket is { Length: > 0 } socket)
+        if (server.Options.Socket is { Length: > 0 } socket && !server.Supervised)
         {
+            // A supervised worker's socket file belongs to the master, which keeps it across reloads.
             File.Delete(socket);
         }
 

@@ -78,6 +78,15 @@ public sealed class ResidentOptions
     /// </summary>
     public IDictionary<string, SocketOptions> Sockets { get; set; } = new Dictionary<string, SocketOptions>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// The supervised mode's pid file (LaravelS <c>laravels.pid</c>): the master's pid and its control socket. Default
+    /// <c>resident.pid</c> in the content root. The verbs <c>stop</c>, <c>reload</c> and <c>info</c> find the server through it.
+    /// </summary>
+    public string? PidFile { get; set; }
+
+    /// <summary>Where <c>start -d</c> writes the server's output. Default <c>resident.log</c> in the content root.</summary>
+    public string? LogFile { get; set; }
+
     /// <summary>Requests after which a worker is recycled in supervised mode; 0 (the default) never recycles.</summary>
     public int MaxRequest { get; set; }
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 
 namespace Resident.Hosting;
 
-/// <summary>The inline-mode server: one process, worker 0.</summary>
+/// <summary>The server as this process sees it: inline (one process, worker 0) or one worker of a supervised master.</summary>
 internal sealed class ResidentServer(
     IOptions<ResidentOptions> options,
     IWebSocketServer webSockets,
@@ -31,7 +31,12 @@ internal sealed class ResidentServer(
 
     public int ProcessId { get; } = Environment.ProcessId;
 
-    public int WorkerId => 0;
+    public int WorkerId { get; } = Resident.Supervision.WorkerIdentity.OfThisProcess?.WorkerId ?? 0;
+
+    public string? Version { get; } = Resident.Supervision.WorkerIdentity.OfThisProcess?.AppVersion;
+
+    /// <summary>Whether this process is a worker of a supervised master.</summary>
+    internal bool Supervised { get; } = Resident.Supervision.WorkerIdentity.OfThisProcess is not null;
 
     public long RequestCount => Interlocked.Read(ref _requestCount);
 

@@ -19,6 +19,8 @@ internal static class ServerFeature
         ReadInt(section, nameof(ResidentOptions.WorkerNum), errors, value => options.WorkerNum = value);
         ReadInt(section, nameof(ResidentOptions.MaxRequest), errors, value => options.MaxRequest = value);
         ReadDuration(section, nameof(ResidentOptions.MaxWaitTime), DurationUnit.Seconds, errors, value => options.MaxWaitTime = value);
+        ReadString(section, nameof(ResidentOptions.PidFile), value => options.PidFile = value);
+        ReadString(section, nameof(ResidentOptions.LogFile), value => options.LogFile = value);
     }
 
     internal static void Validate(ResidentOptions options, List<string> errors)

@@ -35,6 +35,20 @@ internal sealed class ResidentKestrelSetup(
             return;
         }
 
+        if (Resident.Supervision.WorkerIdentity.OfThisProcess is { } worker)
+        {
+            // A supervised worker serves the sockets its master created (and keeps open across reloads).
+            foreach (var (name, descriptor) in worker.Listeners)
+            {
+                if (name is Resident.Supervision.SupervisorEnvironment.HttpListener or Resident.Supervision.SupervisorEnvironment.UnixListener)
+                {
+                    kestrel.ListenHandle((ulong)descriptor, CountConnections);
+                }
+            }
+
+            return;
+        }
+
         if (settings.ListenAddressSet || !AspNetCoreAddressesConfigured(configuration))
         {
             kestrel.Listen(IPAddress.Parse(settings.ListenIp), settings.ListenPort, CountConnections);

@@ -12,6 +12,9 @@ internal sealed partial class SocketServer
     private PortPlan[] _plans = [];
     private (PortPlan Plan, object Handler)[] _built = [];
 
+    /// <summary>The enabled ports, planned by the start-up checks; the supervised master binds them for its workers.</summary>
+    internal IEnumerable<PortPlan> Plans => _built.Select(built => built.Plan);
+
     internal sealed record PortPlan(string Name, PortType Type, EndPoint EndPoint, MessageFramer Framer, SocketHandlerDeclaration Declaration);
 
     /// <summary>Plans the enabled ports; adds a sentence naming the key or class for each problem.</summary>

@@ -45,12 +45,30 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
         foreach (var (plan, handler) in plans)
         {
             var logger = loggerFactory.CreateLogger("Resident.Sockets." + plan.Name);
+
+            // A supervised worker serves the socket its master created for the port.
+            int? inherited = Resident.Supervision.WorkerIdentity.OfThisProcess?.Listeners.TryGetValue(
+                Resident.Supervision.SupervisorEnvironment.PortListener(plan.Name), out var descriptor) == true ? descriptor : null;
             try
             {
                 if (plan.Type is PortType.Udp or PortType.Udp6)
                 {
                     var port = new UdpPort(plan.Name, plan.Type, (IUdpHandler)handler, plan.Framer.MaxLength, logger);
-                    port.Bind((IPEndPoint)plan.EndPoint);
+                    if (inherited is { } udp)
+                    {
+                        port.Adopt(new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(udp, ownsHandle: true)));
+                    }
+                    else
+                    {
+                        port.Bind((IPEndPoint)plan.EndPoint);
+                    }
+
+                    _ports.Add(plan.Name, port);
+                }
+                else if (inherited is { } tcp)
+                {
+                    var port = new TcpPort(plan.Name, plan.Type, (ITcpHandler)handler, plan.Framer, this, logger);
+                    await port.BindAsync(transport, new Microsoft.AspNetCore.Connections.FileHandleEndPoint((ulong)tcp, Microsoft.AspNetCore.Connections.FileHandleType.Auto), cancellationToken).ConfigureAwait(false);
                     _ports.Add(plan.Name, port);
                 }
                 else

@@ -33,6 +33,12 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
             throw;
         }
 
+        Adopt(socket);
+    }
+
+    /// <summary>Serves a socket bound elsewhere (a supervised worker's, created by its master).</summary>
+    public void Adopt(Socket socket)
+    {
         _socket = socket;
         _receiveLoop = ReceiveAsync(socket);
     }

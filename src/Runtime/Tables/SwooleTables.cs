@@ -77,7 +77,9 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
             }
 
             var settings = _options.Value.Tables;
-            InstanceName = settings.InstanceName is { Length: > 0 } configured ? configured : DefaultInstanceName();
+            InstanceName = settings.InstanceName is { Length: > 0 } configured ? configured
+                : Resident.Supervision.WorkerIdentity.OfThisProcess?.TablesInstance is { Length: > 0 } master ? master
+                : DefaultInstanceName();
             var directory = settings.Directory is { Length: > 0 } dir ? dir : ResidentTableOptions.DefaultDirectory;
             if (!Directory.Exists(directory))
             {
