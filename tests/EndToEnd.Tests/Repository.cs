@@ -21,6 +21,10 @@ internal static class Repository
 
     public static string CrashAppAssembly => Path.Combine(CrashAppProject, "bin", Configuration, "net10.0", "CrashApp.dll");
 
+    public static string SupervisedAppProject => Path.Combine(Root, "tests", "Apps", "SupervisedApp");
+
+    public static string SupervisedAppAssembly => Path.Combine(SupervisedAppProject, "bin", Configuration, "net10.0", "SupervisedApp.dll");
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
