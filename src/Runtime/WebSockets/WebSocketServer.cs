@@ -65,9 +65,12 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         get
         {
             // Enumerating the dictionary itself takes no snapshot and tolerates concurrent changes.
-            foreach (var connection in LocalConnections)
+            foreach (var pair in _connections)
             {
-                yield return connection;
+                if (pair.Value.IsEstablished)
+                {
+                    yield return pair.Value;
+                }
             }
 
             if (_mesh is not null)
