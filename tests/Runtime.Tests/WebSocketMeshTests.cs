@@ -37,6 +37,26 @@ public sealed class WebSocketMeshTests
     }
 
     [Fact]
+    public async Task Inline_the_server_has_no_peers_and_its_ids_carry_worker_zero()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (client, id) = await TestWebSocket.ConnectEchoAsync(server.BaseAddress);
+        await using (client)
+        {
+            Assert.Equal(0, ConnectionIds.WorkerOf(id));
+            Assert.Equal(1, server.Server.WebSockets.Count);
+            Assert.Equal(1, await server.Server.WebSockets.BroadcastAsync("only here"));
+            Assert.Equal("only here", await client.ReceiveTextAsync());
+
+            // An id of another worker is simply unknown without a mesh.
+            var elsewhere = id | (5L << 40);
+            Assert.False(server.Server.WebSockets.IsEstablished(elsewhere));
+            Assert.False(await server.Server.WebSockets.PushAsync(elsewhere, "nowhere"));
+            Assert.False(await server.Server.WebSockets.DisconnectAsync(elsewhere));
+        }
+    }
+
+    [Fact]
     public async Task A_push_from_one_worker_reaches_a_connection_on_the_other()
     {
         await using var mesh = await TwoWorkers.StartAsync();
