@@ -11,6 +11,13 @@ namespace Resident;
 /// A push returns once the message is queued, never waiting for a slow client: each connection's queue is bounded
 /// by <c>Resident:WebSocket:SendQueueSize</c> bytes, and a client that lets it overflow is closed with 1008. Pushing
 /// to an unknown or closed connection returns false; these methods never throw for a connection's state.
+/// <para>
+/// With several worker processes (supervised mode, and during a reload) this is one server across all of them: the
+/// connections of the other workers are listed, counted and reachable too. A push or disconnect for a connection of
+/// another worker returns true once it is sent to that worker (the connection was established as far as this worker
+/// knew), and keeps its order behind earlier pushes from this worker; a broadcast counts the other workers'
+/// connections it was sent to. A broadcast's filter runs in the calling worker, over every worker's connections.
+/// </para>
 /// </remarks>
 public interface IWebSocketServer
 {

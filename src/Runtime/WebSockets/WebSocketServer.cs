@@ -4,25 +4,39 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Resident.Supervision;
 
 namespace Resident.WebSockets;
 
-/// <summary>The connections of this server: ids, push, broadcast, heartbeat and the connection limit.</summary>
+/// <summary>
+/// The connections of this server: ids, push, broadcast, heartbeat and the connection limit. With the worker mesh
+/// enabled it also covers the other workers' connections (<see cref="WebSocketMesh"/>); without it, a push or an echo
+/// costs what it always did: the mesh is looked at only for an id this worker does not hold.
+/// </summary>
 internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 {
     private readonly ConcurrentDictionary<long, WebSocketConnection> _connections = new();
     private readonly IOptions<ResidentOptions> _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly int _slot;
+
+    // Null unless other workers may exist (the mesh says so once, before the server is built).
+    private readonly WebSocketMesh? _mesh;
     private ConnectionIds? _ids;
     private int _admitted;
     private Task _heartbeat = Task.CompletedTask;
 
-    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time)
+    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time, IWorkerMesh mesh)
     {
         _options = options;
         _logger = logger;
         Time = time;
+        _slot = mesh.Slot;
+        if (mesh.Enabled)
+        {
+            _mesh = new WebSocketMesh(mesh, this, logger);
+        }
     }
 
     /// <summary>The clock of heartbeats and close timeouts (a test can replace it).</summary>
@@ -40,7 +54,11 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 
     public TimeSpan CloseTimeout => Settings.CloseTimeout;
 
-    public int Count => _connections.Count;
+    /// <summary>Connections of every worker: this one's plus the other workers' the directory knows.</summary>
+    public int Count => _mesh is null ? _connections.Count : _connections.Count + _mesh.RemoteCount;
+
+    /// <summary>Connections of this worker only (what this process serves).</summary>
+    internal int LocalCount => _connections.Count;
 
     public IEnumerable<IWebSocketConnection> Connections
     {
@@ -54,42 +72,80 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
                     yield return pair.Value;
                 }
             }
+
+            if (_mesh is not null)
+            {
+                foreach (var remote in _mesh.RemoteConnections)
+                {
+                    yield return remote;
+                }
+            }
+        }
+    }
+
+    /// <summary>This worker's established connections.</summary>
+    internal IEnumerable<WebSocketConnection> LocalConnections
+    {
+        get
+        {
+            foreach (var pair in _connections)
+            {
+                if (pair.Value.IsEstablished)
+                {
+                    yield return pair.Value;
+                }
+            }
         }
     }
 
     public bool IsEstablished(long connectionId) =>
-        _connections.TryGetValue(connectionId, out var connection) && connection.IsEstablished;
+        _connections.TryGetValue(connectionId, out var connection)
+            ? connection.IsEstablished
+            : _mesh is not null && _mesh.IsEstablished(connectionId);
 
     public bool TryGetConnection(long connectionId, [NotNullWhen(true)] out IWebSocketConnection? connection)
     {
-        if (_connections.TryGetValue(connectionId, out var found) && found.IsEstablished)
+        if (_connections.TryGetValue(connectionId, out var found))
         {
-            connection = found;
-            return true;
+            connection = found.IsEstablished ? found : null;
+            return connection is not null;
         }
 
         connection = null;
-        return false;
+        return _mesh is not null && _mesh.TryGetConnection(connectionId, out connection);
     }
 
     public ValueTask<bool> PushAsync(long connectionId, string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection)
-            && connection.IsEstablished
-            && connection.Enqueue(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            return ValueTask.FromResult(connection.IsEstablished && connection.Enqueue(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text));
+        }
+
+        return ValueTask.FromResult(_mesh is not null && _mesh.Push(connectionId, text));
     }
 
     public ValueTask<bool> PushAsync(long connectionId, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
     {
         WebSocketConnection.CheckDataType(messageType);
-        return ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection)
-            && connection.IsEstablished
-            && connection.Enqueue(payload.ToArray(), messageType));
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            return ValueTask.FromResult(connection.IsEstablished && connection.Enqueue(payload.ToArray(), messageType));
+        }
+
+        return ValueTask.FromResult(_mesh is not null && _mesh.Push(connectionId, payload.Span, messageType));
     }
 
-    public ValueTask<bool> DisconnectAsync(long connectionId, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? reason = null) =>
-        ValueTask.FromResult(_connections.TryGetValue(connectionId, out var connection) && connection.BeginClose(status, reason));
+    public ValueTask<bool> DisconnectAsync(long connectionId, WebSocketCloseStatus status = WebSocketCloseStatus.NormalClosure, string? reason = null)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            return ValueTask.FromResult(connection.BeginClose(status, reason));
+        }
+
+        return ValueTask.FromResult(_mesh is not null && _mesh.Disconnect(connectionId, status, reason));
+    }
 
     public ValueTask<int> BroadcastAsync(string text, Func<IWebSocketConnection, bool>? filter = null)
     {
@@ -103,8 +159,41 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         return ValueTask.FromResult(Broadcast(payload.ToArray(), messageType, filter));
     }
 
+    private int Broadcast(byte[] shared, WebSocketMessageType messageType, Func<IWebSocketConnection, bool>? filter)
+    {
+        var accepted = BroadcastLocal(shared, messageType, filter);
+        return _mesh is null ? accepted : accepted + _mesh.Broadcast(shared, messageType, filter);
+    }
+
+    /// <summary>A push another worker sent to a connection of this one (the payload is copied).</summary>
+    internal void PushLocal(long connectionId, ReadOnlySpan<byte> payload, WebSocketMessageType messageType)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection) && connection.IsEstablished)
+        {
+            connection.Enqueue(payload.ToArray(), messageType);
+        }
+    }
+
+    /// <summary>One of the connections a filtered broadcast of another worker chose (the payload is shared, read-only).</summary>
+    internal void PushLocalShared(long connectionId, ReadOnlyMemory<byte> shared, WebSocketMessageType messageType)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection) && connection.IsEstablished)
+        {
+            connection.Enqueue(shared, messageType);
+        }
+    }
+
+    /// <summary>A disconnect another worker sent for a connection of this one.</summary>
+    internal void DisconnectLocal(long connectionId, WebSocketCloseStatus status, string? reason)
+    {
+        if (_connections.TryGetValue(connectionId, out var connection))
+        {
+            connection.BeginClose(status, reason);
+        }
+    }
+
     // One copy of the payload, shared read-only by every connection's queue.
-    private int Broadcast(ReadOnlyMemory<byte> shared, WebSocketMessageType messageType, Func<IWebSocketConnection, bool>? filter)
+    internal int BroadcastLocal(ReadOnlyMemory<byte> shared, WebSocketMessageType messageType, Func<IWebSocketConnection, bool>? filter)
     {
         var accepted = 0;
         foreach (var pair in _connections)
@@ -142,9 +231,24 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
     internal void Release() => Interlocked.Decrement(ref _admitted);
 
     // One generator per server even when the first handshakes race: a second one would hand out the same ids.
-    internal long NextId() => LazyInitializer.EnsureInitialized(ref _ids, () => new ConnectionIds(_options.Value.NodeId, workerId: 0)).Next();
+    internal long NextId() => LazyInitializer.EnsureInitialized(ref _ids, () => new ConnectionIds(_options.Value.NodeId, _slot)).Next();
 
     internal void Add(WebSocketConnection connection)
+    {
+        if (_mesh is null)
+        {
+            AddLocal(connection);
+            return;
+        }
+
+        lock (_mesh.AnnounceGate)
+        {
+            AddLocal(connection);
+            _mesh.AnnounceOpened(connection);
+        }
+    }
+
+    private void AddLocal(WebSocketConnection connection)
     {
         if (!_connections.TryAdd(connection.Id, connection))
         {
@@ -152,7 +256,23 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         }
     }
 
-    internal void Remove(WebSocketConnection connection) => _connections.TryRemove(KeyValuePair.Create(connection.Id, connection));
+    internal void Remove(WebSocketConnection connection)
+    {
+        if (_mesh is null)
+        {
+            _connections.TryRemove(KeyValuePair.Create(connection.Id, connection));
+            return;
+        }
+
+        lock (_mesh.AnnounceGate)
+        {
+            // Removed twice (after the receive loop and in the endpoint's finally): announced once.
+            if (_connections.TryRemove(KeyValuePair.Create(connection.Id, connection)))
+            {
+                _mesh.AnnounceClosed(connection.Id);
+            }
+        }
+    }
 
     internal bool IsStopping => _stopping.IsCancellationRequested;
 
@@ -229,5 +349,9 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 
     // Called once per registration (the class and its interface); the token source has no timer, so cancelling
     // it is all the cleanup it needs, and cancelling twice is harmless.
-    public void Dispose() => _stopping.Cancel();
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _mesh?.Dispose();
+    }
 }
