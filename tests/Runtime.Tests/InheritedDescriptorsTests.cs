@@ -55,6 +55,25 @@ public sealed class InheritedDescriptorsTests
     }
 
     [Fact]
+    public async Task StartInheriting_hands_the_sockets_to_that_child_only_and_closes_them_on_exec_again()
+    {
+        using var first = Listen();
+        using var second = Listen();
+        var descriptors = new[] { first, second }.Select(socket => (int)socket.SafeHandle.DangerousGetHandle()).ToArray();
+        var links = descriptors.Select(descriptor => new FileInfo($"/proc/self/fd/{descriptor}").LinkTarget).ToArray();
+
+        var start = ChildShell(string.Join(" ; ", descriptors.Select(descriptor => $"readlink /proc/$$/fd/{descriptor} || echo missing")));
+        using var child = InheritedDescriptors.StartInheriting(start, [first.SafeHandle, second.SafeHandle]);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var output = await child.StandardOutput.ReadToEndAsync(timeout.Token);
+        await child.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(links, output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.All(descriptors, descriptor => Assert.True(InheritedDescriptors.IsCloseOnExec(descriptor)));
+        Assert.Equal("missing", await WhatTheChildHasAsync(descriptors[0]));
+    }
+
+    [Fact]
     public void Duplicate_points_a_descriptor_at_another_file()
     {
         var directory = Directory.CreateTempSubdirectory("resident-dup2-").FullName;
@@ -121,8 +140,15 @@ public sealed class InheritedDescriptorsTests
         return candidate;
     }
 
-    /// <summary>What the descriptor number is in a child shell: the target of its /proc link, or "missing".</summary>
-    private static async Task<string> WhatTheChildHasAsync(int descriptor)
+    private static Socket Listen()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        return listener;
+    }
+
+    private static ProcessStartInfo ChildShell(string script)
     {
         var start = new ProcessStartInfo("/bin/sh")
         {
@@ -131,9 +157,15 @@ public sealed class InheritedDescriptorsTests
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(script);
+        return start;
+    }
+
+    /// <summary>What the descriptor number is in a child shell: the target of its /proc link, or "missing".</summary>
+    private static async Task<string> WhatTheChildHasAsync(int descriptor)
+    {
         // $$ is the shell itself, the direct child; readlink fails when it has no such descriptor.
-        start.ArgumentList.Add($"readlink /proc/$$/fd/{descriptor} || echo missing");
-        using var child = Process.Start(start)!;
+        using var child = Process.Start(ChildShell($"readlink /proc/$$/fd/{descriptor} || echo missing"))!;
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var output = await child.StandardOutput.ReadToEndAsync(timeout.Token);
         await child.WaitForExitAsync(timeout.Token);

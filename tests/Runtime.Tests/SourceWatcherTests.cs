@@ -104,7 +104,7 @@ public sealed class SourceWatcherTests : IDisposable
         Directory.CreateDirectory(markers);
         // The build announces it started, then waits until the test releases it.
         var script = $"touch '{markers}/started.'$$; while [ ! -f '{markers}/release' ]; do sleep 0.05; done";
-        await using var watch = new Watch(FakeOptions(sources, script, TimeSpan.FromMilliseconds(300)));
+        await using var watch = new Watch(FakeOptions(sources, script, TimeSpan.FromSeconds(1)));
 
         var first = Path.Combine(sources, "First.cs");
         File.WriteAllText(first, "1");
@@ -135,7 +135,7 @@ public sealed class SourceWatcherTests : IDisposable
             Directory.CreateDirectory(Path.Combine(sources, directory));
         }
 
-        await using var watch = new Watch(FakeOptions(sources, "exit 0", TimeSpan.FromMilliseconds(300)));
+        await using var watch = new Watch(FakeOptions(sources, "exit 0", TimeSpan.FromSeconds(1)));
 
         foreach (var ignored in new[] { "bin/Release/App.dll", "bin/Release/App.deps.json", "obj/project.assets.json", "obj/Generated.cs", ".git/index", "Area/obj/Other.cs", "README.md", "notes.txt" })
         {
@@ -230,6 +230,29 @@ public sealed class SourceWatcherTests : IDisposable
         Assert.Equal(-1, build.ExitCode);
         Assert.Equal(0, watch.Reloads);
         Assert.Contains(watch.Logs.Entries, entry => entry.Level == LogLevel.Error && entry.Message.Contains("no-such-dotnet", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stopping_the_watcher_kills_a_build_in_progress()
+    {
+        var sources = SourceDirectory();
+        var pidFile = Path.Combine(_directory, "build.pid");
+        var watch = new Watch(FakeOptions(sources, $"echo $$ > '{pidFile}.tmp'; mv '{pidFile}.tmp' '{pidFile}'; exec sleep 600", TimeSpan.FromMilliseconds(300)));
+        int pid;
+        try
+        {
+            File.WriteAllText(Path.Combine(sources, "Program.cs"), "edited");
+            await WaitUntilAsync(() => File.Exists(pidFile));
+            pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(Resident.Tables.ProcessLiveness.IsAlive(pid));
+        }
+        finally
+        {
+            await watch.DisposeAsync();
+        }
+
+        await WaitUntilAsync(() => !Resident.Tables.ProcessLiveness.IsAlive(pid));
+        Assert.Equal(0, watch.Reloads);
     }
 
     [Fact]

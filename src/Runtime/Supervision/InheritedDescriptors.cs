@@ -20,6 +20,50 @@ internal static partial class InheritedDescriptors
     private const int BadDescriptor = 9; // EBADF
 
     /// <summary>
+    /// Held by every process start in a process that hands descriptors down: while a descriptor's close-on-exec flag is
+    /// clear, ANY child started (a build in watch mode, a custom process) would inherit it and could keep a listening
+    /// port open after the master is gone. <see cref="StartInheriting"/> and <see cref="SourceWatcher"/> take it.
+    /// </summary>
+    public static readonly Lock ProcessStartLock = new();
+
+    /// <summary>
+    /// Starts <paramref name="startInfo"/> with <paramref name="inherited"/> handed down under their own descriptor
+    /// numbers and no other descriptor opened by .NET: clears close-on-exec on each, starts the child, and sets it
+    /// again before returning, all under <see cref="ProcessStartLock"/>. Returns the started process; the descriptor
+    /// numbers are <c>(int)handle.DangerousGetHandle()</c>, to pass to the child (e.g. in its environment).
+    /// </summary>
+    public static System.Diagnostics.Process StartInheriting(System.Diagnostics.ProcessStartInfo startInfo, IReadOnlyList<SafeHandle> inherited)
+    {
+        ArgumentNullException.ThrowIfNull(startInfo);
+        ArgumentNullException.ThrowIfNull(inherited);
+        lock (ProcessStartLock)
+        {
+            var cleared = new List<SafeHandle>(inherited.Count);
+            try
+            {
+                foreach (var handle in inherited)
+                {
+                    ClearCloseOnExec(handle);
+                    cleared.Add(handle);
+                }
+
+                return System.Diagnostics.Process.Start(startInfo)
+                    ?? throw new InvalidOperationException($"{startInfo.FileName} did not start a process.");
+            }
+            finally
+            {
+                foreach (var handle in cleared)
+                {
+                    if (!handle.IsClosed)
+                    {
+                        SetCloseOnExec(handle);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Lets a child started after this call inherit <paramref name="handle"/>'s descriptor (same number in the child).
     /// Every child started while the flag is clear inherits it, so set it again (<see cref="SetCloseOnExec(int)"/>) once
     /// the children that need it have started. Returns the descriptor number, to pass to the child.

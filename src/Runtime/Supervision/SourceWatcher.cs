@@ -317,7 +317,18 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
             }
 
             // Changes arriving from here on wait in the channel and make the next build, exactly one.
-            var result = await BuildAndReloadAsync(changes, stopping).ConfigureAwait(false);
+            SourceBuildResult result;
+            try
+            {
+                result = await BuildAndReloadAsync(changes, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Watch mode outlives any one failed build.
+                SupervisionLog.WatchFailed(_logger, _options.Build.WorkingDirectory, exception);
+                result = new SourceBuildResult(false, -1, [], changes, TimeSpan.Zero, Reloaded: false);
+            }
+
             try
             {
                 BuildFinished?.Invoke(result);
@@ -395,7 +406,11 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
         using var process = new Process { StartInfo = start };
         try
         {
-            process.Start();
+            // Not while the master hands its listening sockets to a worker: the build would inherit them too.
+            lock (InheritedDescriptors.ProcessStartLock)
+            {
+                process.Start();
+            }
         }
         catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
