@@ -136,6 +136,12 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
     /// <summary>At most this many changed paths are kept per build.</summary>
     public const int MaxChangesKept = 20;
 
+    /// <summary>Changes that keep coming postpone a build by at most this many debounce windows.</summary>
+    public const int MaxQuietWindows = 20;
+
+    // How long the build's output may stay open after the build exited.
+    private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(5);
+
     private readonly SourceWatchOptions _options;
     private readonly Func<CancellationToken, Task> _reload;
     private readonly ILogger _logger;
@@ -296,8 +302,9 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
         {
             var changes = new List<string>();
             Drain(reader, changes);
-            // Quiet period: every change restarts it, so a burst makes one build.
-            while (true)
+            // Quiet period: every change restarts it, so a burst makes one build; a source that never stops changing
+            // is built after MaxQuietWindows windows all the same.
+            for (var window = 0; window < MaxQuietWindows; window++)
             {
                 using var quiet = CancellationTokenSource.CreateLinkedTokenSource(stopping);
                 quiet.CancelAfter(_options.Debounce);
@@ -424,8 +431,19 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
         try
         {
             await process.WaitForExitAsync(stopping).ConfigureAwait(false);
-            await Task.WhenAll(output, error).ConfigureAwait(false);
-            return (process.ExitCode, errors);
+            try
+            {
+                // A build node or compiler server started by the build may hold the pipes open after the build exits.
+                await Task.WhenAll(output, error).WaitAsync(OutputGrace, stopping).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+            }
+
+            lock (errors)
+            {
+                return (process.ExitCode, [.. errors]);
+            }
         }
         catch (OperationCanceledException)
         {
