@@ -256,6 +256,26 @@ public sealed class SourceWatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task Hitting_the_inotify_limit_names_the_sysctl_and_lost_events_rebuild()
+    {
+        var sources = SourceDirectory();
+        await using var watch = new Watch(FakeOptions(sources, "exit 0", TimeSpan.FromMilliseconds(300)));
+        // The message .NET's Linux FileSystemWatcher gives when inotify_add_watch fails with ENOSPC.
+        var limit = new IOException("The configured user limit (8192) on the number of inotify watches has been reached, or the operating system failed to allocate a required resource.");
+
+        watch.Watcher.ReportWatchError(sources, limit);
+        watch.Watcher.ReportWatchError(sources, new InternalBufferOverflowException());
+
+        var error = Assert.Single(watch.Logs.Entries, entry => entry.Level == LogLevel.Error);
+        Assert.Contains("fs.inotify.max_user_watches", error.Message, StringComparison.Ordinal);
+        Assert.Contains(sources, error.Message, StringComparison.Ordinal);
+        Assert.Same(limit, error.Exception);
+        // Events were lost: the watcher cannot know what changed, so it builds.
+        Assert.Equal([sources], (await watch.NextBuildAsync(FakeBuildTimeout)).Changes);
+        Assert.Equal(1, watch.Reloads);
+    }
+
+    [Fact]
     public async Task A_missing_path_is_logged_and_the_others_are_watched()
     {
         var sources = SourceDirectory();
@@ -335,6 +355,8 @@ public sealed class SourceWatcherTests : IDisposable
         }
 
         public CapturedLogs Logs { get; } = new();
+
+        public SourceWatcher Watcher => _watcher;
 
         public int Reloads => Volatile.Read(ref _reloads);
 

@@ -256,7 +256,7 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
             OnChange(directory, change.OldFullPath);
             OnChange(directory, change.FullPath);
         };
-        watcher.Error += (_, error) => OnWatchError(directory, error.GetException());
+        watcher.Error += (_, error) => ReportWatchError(directory, error.GetException());
         try
         {
             watcher.EnableRaisingEvents = true;
@@ -265,7 +265,7 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
             watcher.Dispose();
-            OnWatchError(directory, exception);
+            ReportWatchError(directory, exception);
         }
     }
 
@@ -277,7 +277,11 @@ internal sealed partial class SourceWatcher : IAsyncDisposable
         }
     }
 
-    private void OnWatchError(string root, Exception exception)
+    /// <summary>
+    /// What a watcher's failure means: lost events (buffer overflow) rebuild to be safe; the inotify limit is named with
+    /// its sysctl; anything else is logged as it is.
+    /// </summary>
+    internal void ReportWatchError(string root, Exception exception)
     {
         if (exception is InternalBufferOverflowException)
         {
