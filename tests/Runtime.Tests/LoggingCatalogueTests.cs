@@ -20,6 +20,7 @@ public sealed class LoggingCatalogueTests
         ["Resident.Sockets.SocketLog"] = LogEventIds.Sockets,
         ["Resident.Tables.TableLog"] = LogEventIds.Tables,
         ["Resident.Supervision.MasterLog"] = LogEventIds.Master,
+        ["Resident.Supervision.SupervisionLog"] = LogEventIds.Supervision,
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>
@@ -77,7 +78,7 @@ public sealed class LoggingCatalogueTests
         var firsts = new[]
         {
             LogEventIds.Hosting, LogEventIds.Http, LogEventIds.WebSockets, LogEventIds.Tasks, LogEventIds.Events,
-            LogEventIds.Timers, LogEventIds.Processes, LogEventIds.Sockets, LogEventIds.Tables,
+            LogEventIds.Timers, LogEventIds.Processes, LogEventIds.Sockets, LogEventIds.Tables, LogEventIds.Supervision, LogEventIds.Master,
         };
 
         Assert.All(firsts, first => Assert.Equal(0, first % LogEventIds.BlockSize));

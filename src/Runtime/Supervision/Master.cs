@@ -43,7 +43,7 @@ internal sealed class Master
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
-    private readonly SdNotify _systemd;
+    private readonly SystemdNotifier _systemd;
     private List<WorkerProcess> _serving = [];
     private MasterListeners? _listeners;
     private Socket? _control;
@@ -61,7 +61,7 @@ internal sealed class Master
         _args = args;
         _options = app.Services.GetRequiredService<IOptions<ResidentOptions>>().Value;
         _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Resident.Master");
-        _systemd = new SdNotify(Environment.GetEnvironmentVariable("NOTIFY_SOCKET"), _logger);
+        _systemd = new SystemdNotifier(_logger);
     }
 
     /// <summary>Runs the master until the server has stopped; returns the exit code.</summary>
@@ -127,7 +127,7 @@ internal sealed class Master
             _systemd.Ready($"serving {string.Join(", ", _listeners.Addresses)}");
 
             await _stopRequested.Task;
-            _systemd.Stopping();
+            _systemd.Stopping("stopping the workers");
             List<WorkerProcess> all;
             lock (_gate)
             {
@@ -141,6 +141,7 @@ internal sealed class Master
         finally
         {
             _stopping.Cancel();
+            _systemd.Dispose();
             tables.Close();
             _listeners.Dispose();
             pidFile.Delete(Environment.ProcessId);
@@ -158,8 +159,8 @@ internal sealed class Master
         }
 
         // The daemon: leave the starter's session, and keep the pipe out of the workers.
-        NativeCalls.NewSession();
-        NativeCalls.DoNotInherit(int.Parse(descriptor, System.Globalization.CultureInfo.InvariantCulture));
+        InheritedDescriptors.CreateSession();
+        InheritedDescriptors.SetCloseOnExec(int.Parse(descriptor, System.Globalization.CultureInfo.InvariantCulture));
         _readyPipe = new StreamWriter(new AnonymousPipeClientStream(PipeDirection.Out, descriptor)) { AutoFlush = true };
     }
 
@@ -239,11 +240,15 @@ internal sealed class Master
                 RequestStop("SIGQUIT");
             }),
         };
-        registrations.Add(PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
+        // SIGUSR1 is LaravelS's reload signal; SIGHUP is what systemd's Type=notify-reload sends by default.
+        foreach (var (signal, name) in new[] { ((PosixSignal)SigUsr1, "SIGUSR1"), (PosixSignal.SIGHUP, "SIGHUP") })
         {
-            context.Cancel = true;
-            _ = Task.Run(async () => MasterLog.ReloadResult(_logger, "SIGUSR1", await ReloadAsync()));
-        }));
+            registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                _ = Task.Run(async () => MasterLog.ReloadResult(_logger, name, await ReloadAsync()));
+            }));
+        }
         return new Registrations(registrations);
     }
 
@@ -301,7 +306,8 @@ internal sealed class Master
             environment["DOTNET_ENVIRONMENT"] = name;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"The worker process '{executable}' did not start.");
+        // The listening sockets are inheritable only while this child starts (not by a watch-mode build, say).
+        var process = InheritedDescriptors.StartInheriting(start, _listeners.Handles);
         var worker = new WorkerProcess(workerId, slot, generation, process, runsTimers);
         lock (_gate)
         {
@@ -355,9 +361,14 @@ internal sealed class Master
         {
             _live.Remove(worker);
             replace = _started && !worker.Retiring && !_stopRequested.Task.IsCompleted && _serving.Contains(worker);
+
+            // Under the gate: a newcomer that takes this slot is announced after this worker's departure.
+            foreach (var peer in _live)
+            {
+                peer.Channel?.Post(ControlKind.PeerLeft, Int32(worker.Slot));
+            }
         }
 
-        Broadcast(ControlKind.PeerLeft, worker.Slot, except: worker);
         worker.Channel = null;
         if (!replace)
         {
@@ -491,7 +502,7 @@ internal sealed class Master
             }
 
             var began = Stopwatch.GetTimestamp();
-            _systemd.Reloading();
+            _systemd.Reloading($"starting generation {_generation + 1}");
             var generation = Interlocked.Increment(ref _generation);
             MasterLog.Reloading(_logger, generation);
             var fresh = Enumerable.Range(0, _options.WorkerNum).Select(id => Spawn(id, generation, runsTimers: false)).ToList();
@@ -642,17 +653,14 @@ internal sealed class Master
             }
 
             // Tell the newcomer who is there, and everyone else that it arrived.
-            List<WorkerProcess> peers;
             lock (_gate)
             {
                 worker.Channel = channel;
-                peers = [.. _live.Where(peer => peer != worker && peer.Channel is not null)];
-            }
-
-            foreach (var peer in peers)
-            {
-                channel.Post(ControlKind.PeerJoined, Int32(peer.Slot));
-                peer.Channel?.Post(ControlKind.PeerJoined, Int32(worker.Slot));
+                foreach (var peer in _live.Where(peer => peer != worker && peer.Channel is not null))
+                {
+                    channel.Post(ControlKind.PeerJoined, Int32(peer.Slot));
+                    peer.Channel?.Post(ControlKind.PeerJoined, Int32(worker.Slot));
+                }
             }
 
             while (await channel.ReadAsync(_stopping.Token).ConfigureAwait(false) is { } frame)
@@ -726,20 +734,6 @@ internal sealed class Master
         foreach (var worker in targets)
         {
             worker.Channel?.Post(ControlKind.Routed, channelAndMessage, prefix);
-        }
-    }
-
-    private void Broadcast(ControlKind kind, int value, WorkerProcess except)
-    {
-        List<WorkerProcess> targets;
-        lock (_gate)
-        {
-            targets = [.. _live.Where(worker => worker != except)];
-        }
-
-        foreach (var worker in targets)
-        {
-            worker.Channel?.Post(kind, Int32(value));
         }
     }
 

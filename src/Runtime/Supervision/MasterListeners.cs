@@ -18,6 +18,9 @@ internal sealed class MasterListeners : IDisposable
     /// <summary>What the server listens on, e.g. <c>http://127.0.0.1:5200</c>, <c>unix:/run/app.sock</c>, <c>tcp Chat 127.0.0.1:5291</c>.</summary>
     public List<string> Addresses { get; } = [];
 
+    /// <summary>The sockets a worker inherits.</summary>
+    public IReadOnlyList<System.Runtime.InteropServices.SafeHandle> Handles => [.. _sockets.Select(entry => entry.Socket.SafeHandle)];
+
     /// <summary>The <see cref="SupervisorEnvironment.Listeners"/> value for the workers.</summary>
     public string Descriptors => string.Join(';', _sockets.Select(entry => $"{entry.Name}={entry.Socket.SafeHandle.DangerousGetHandle()}"));
 
@@ -91,7 +94,6 @@ internal sealed class MasterListeners : IDisposable
                 socket.Listen(ResidentLimits.Server.ListenBacklog);
             }
 
-            NativeCalls.Inherit(socket.SafeHandle.DangerousGetHandle());
         }
         catch (Exception exception)
         {
