@@ -235,3 +235,190 @@ public sealed class SupervisedModeTests
         return Encoding.UTF8.GetString(buffer, 0, received);
     }
 }
+
+/// <summary>What a reload or a recycle must not lose: requests, tasks, WebSocket clients.</summary>
+public sealed class SupervisedReloadTests
+{
+    private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Reloads_under_keep_alive_load_fail_no_request()
+    {
+        await using var server = await SupervisedServer.StartAsync();
+        var (failures, served) = await UnderLoadAsync(server, async () =>
+        {
+            for (var reload = 0; reload < 5; reload++)
+            {
+                var (exitCode, output) = await server.RunAsync("reload");
+                Assert.True(exitCode == 0, output);
+            }
+        });
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {served + failures.Count} requests failed: {string.Join("; ", failures.Take(5))}\nLog:\n{server.Log}");
+        Assert.True(served > 100, $"only {served} requests were served");
+    }
+
+    [Fact]
+    public async Task MaxRequest_recycles_the_worker_under_load_without_a_failed_request()
+    {
+        await using var server = await SupervisedServer.StartAsync("--Resident:MaxRequest=300");
+        var first = (await server.WhoAsync()).ProcessId;
+        var (failures, served) = await UnderLoadAsync(server, async () =>
+            Assert.True(await SupervisedServer.EventuallyAsync(() => server.Log.Split('\n').Count(line => line.Contains("served MaxRequest", StringComparison.Ordinal)) >= 3, Generous),
+                "fewer than 3 recycles; log:\n" + server.Log));
+
+        Assert.True(failures.Count == 0, $"{failures.Count} of {served + failures.Count} requests failed: {string.Join("; ", failures.Take(5))}");
+        Assert.NotEqual(first, (await server.WhoAsync()).ProcessId);
+    }
+
+    /// <summary>Eight keep-alive clients send requests back to back while <paramref name="during"/> runs.</summary>
+    private static async Task<(List<string> Failures, long Served)> UnderLoadAsync(SupervisedServer server, Func<Task> during)
+    {
+        var failures = new List<string>();
+        long served = 0;
+        using var stop = new CancellationTokenSource();
+        var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.GetAsync("/plaintext");
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        lock (failures)
+                        {
+                            failures.Add($"status {(int)response.StatusCode}");
+                        }
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref served);
+                    }
+                }
+                catch (HttpRequestException exception)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(exception.Message);
+                    }
+                }
+            }
+        })).ToArray();
+        try
+        {
+            await during();
+        }
+        finally
+        {
+            stop.Cancel();
+            await Task.WhenAll(clients).WaitAsync(Generous);
+        }
+
+        return (failures, Interlocked.Read(ref served));
+    }
+
+    [Fact]
+    public async Task Tasks_queued_and_delayed_before_a_reload_run_exactly_once_after_it()
+    {
+        await using var server = await SupervisedServer.StartAsync();
+        using var client = new HttpClient { BaseAddress = server.BaseAddress };
+        var oldWorker = (await server.WhoAsync()).ProcessId;
+        for (var i = 0; i < 20; i++)
+        {
+            (await client.PostAsync($"/task?id=later{i}&delayMs=4000", null)).EnsureSuccessStatusCode();
+        }
+
+        (await client.PostAsync("/task?id=now&delayMs=0", null)).EnsureSuccessStatusCode();
+        var (exitCode, output) = await server.RunAsync("reload");
+        Assert.True(exitCode == 0, output);
+
+        Assert.True(await SupervisedServer.EventuallyAsync(() => server.Journal.Count(line => line.StartsWith("task later", StringComparison.Ordinal)) >= 20, Generous),
+            "the delayed tasks did not all run; journal:\n" + string.Join("\n", server.Journal) + "\nlog:\n" + server.Log);
+        var runs = server.Journal.Where(line => line.StartsWith("task ", StringComparison.Ordinal)).Select(line => line.Split(' ')).ToArray();
+        foreach (var id in Enumerable.Range(0, 20).Select(i => $"later{i}").Append("now"))
+        {
+            Assert.Equal(1, runs.Count(parts => parts[1] == id));
+        }
+
+        // The delayed ones were handed over: they ran in the new generation.
+        Assert.All(runs.Where(parts => parts[1].StartsWith("later", StringComparison.Ordinal)), parts => Assert.NotEqual(oldWorker.ToString(), parts[2]));
+    }
+
+    [Fact]
+    public async Task WebSocket_clients_get_1012_on_reload_and_reconnect_to_the_new_generation()
+    {
+        await using var server = await SupervisedServer.StartAsync();
+        var uri = new Uri($"ws://{server.BaseAddress.Authority}/ws");
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(uri, CancellationToken.None);
+        var hello = await ReceiveTextAsync(socket);
+        var firstPid = hello.Split(' ')[2];
+
+        var reload = server.RunAsync("reload");
+        var buffer = new byte[256];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Generous);
+        Assert.Equal(System.Net.WebSockets.WebSocketMessageType.Close, result.MessageType);
+        Assert.Equal((System.Net.WebSockets.WebSocketCloseStatus)1012, socket.CloseStatus);
+        Assert.Equal(0, (await reload).ExitCode);
+
+        using var again = new System.Net.WebSockets.ClientWebSocket();
+        await again.ConnectAsync(uri, CancellationToken.None);
+        Assert.NotEqual(firstPid, (await ReceiveTextAsync(again)).Split(' ')[2]);
+    }
+
+    [Fact]
+    public async Task With_two_workers_a_push_reaches_a_connection_on_the_other_worker_and_a_broadcast_reaches_all()
+    {
+        await using var server = await SupervisedServer.StartAsync("--Resident:WorkerNum=2");
+        var uri = new Uri($"ws://{server.BaseAddress.Authority}/ws");
+
+        // Connect until there is a client on each worker (the kernel picks the worker per connection).
+        var clients = new List<(System.Net.WebSockets.ClientWebSocket Socket, long Id, string Pid)>();
+        for (var attempt = 0; attempt < 100 && clients.Select(client => client.Pid).Distinct().Count() < 2; attempt++)
+        {
+            var socket = new System.Net.WebSockets.ClientWebSocket();
+            await socket.ConnectAsync(uri, CancellationToken.None);
+            var parts = (await ReceiveTextAsync(socket)).Split(' ');
+            clients.Add((socket, long.Parse(parts[1]), parts[2]));
+        }
+
+        try
+        {
+            var a = clients[0];
+            var b = clients.First(client => client.Pid != a.Pid);
+            Assert.True(await SupervisedServer.EventuallyAsync(() =>
+            {
+                SendText(a.Socket, "count").GetAwaiter().GetResult();
+                return ReceiveTextAsync(a.Socket).GetAwaiter().GetResult() == $"count {clients.Count}";
+            }, Generous), "the directory never covered both workers");
+
+            await SendText(a.Socket, $"push {b.Id} across");
+            Assert.Equal("across", await ReceiveTextAsync(b.Socket));
+            Assert.Equal("pushed", await ReceiveTextAsync(a.Socket));
+
+            await SendText(b.Socket, "broadcast to-everyone");
+            foreach (var client in clients)
+            {
+                Assert.Equal("to-everyone", await ReceiveTextAsync(client.Socket));
+            }
+
+            Assert.Equal($"broadcast to {clients.Count}", await ReceiveTextAsync(b.Socket));
+        }
+        finally
+        {
+            clients.ForEach(client => client.Socket.Dispose());
+        }
+    }
+
+    private static Task SendText(System.Net.WebSockets.ClientWebSocket socket, string text) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(text), System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+
+    private static async Task<string> ReceiveTextAsync(System.Net.WebSockets.ClientWebSocket socket)
+    {
+        var buffer = new byte[4096];
+        var result = await socket.ReceiveAsync(buffer, CancellationToken.None).WaitAsync(Generous);
+        return Encoding.UTF8.GetString(buffer, 0, result.Count);
+    }
+}

@@ -126,7 +126,11 @@ internal sealed class Master
             SignalReady(started);
             _systemd.Ready($"serving {string.Join(", ", _listeners.Addresses)}");
 
-            await _stopRequested.Task;
+            await using (var watcher = StartWatching())
+            {
+                await _stopRequested.Task;
+            }
+
             _systemd.Stopping("stopping the workers");
             List<WorkerProcess> all;
             lock (_gate)
@@ -265,6 +269,35 @@ internal sealed class Master
         {
             MasterLog.Stopping(_logger, reason);
         }
+    }
+
+    /// <summary>
+    /// <c>start --watch</c>: rebuild on source changes and reload when the build succeeded (a failed build is printed
+    /// and the running generation keeps serving). Null without <c>--watch</c>, or when no project is found.
+    /// </summary>
+    private SourceWatcher? StartWatching()
+    {
+        if (_command.WatchPaths is not { } paths)
+        {
+            return null;
+        }
+
+        var project = SourceWatchOptions.FindProjectFile(_app.Environment.ContentRootPath, AppContext.BaseDirectory);
+        if (project is null)
+        {
+            MasterLog.NoProjectToWatch(_logger, _app.Environment.ContentRootPath);
+            return null;
+        }
+
+        var options = SourceWatchOptions.ForProject(project, SourceWatchOptions.ConfigurationOf(AppContext.BaseDirectory),
+            paths.Count == 0 ? null : [.. paths.Select(path => Path.GetFullPath(path, _app.Environment.ContentRootPath))]);
+        var watcher = new SourceWatcher(options, async _ =>
+        {
+            var (succeeded, message) = await ReloadAsync().ConfigureAwait(false);
+            MasterLog.ReloadResult(_logger, "watch mode", (succeeded, message));
+        }, _logger);
+        watcher.Start();
+        return watcher;
     }
 
     // ---- Workers ------------------------------------------------------------------------------------------------

@@ -49,4 +49,7 @@ internal static partial class MasterLog
 
     [LoggerMessage(EventId = 2014, EventName = "MasterGone", Level = LogLevel.Warning, Message = "The master's control connection closed: this worker stops.")]
     public static partial void MasterGone(ILogger logger);
+
+    [LoggerMessage(EventId = 2015, EventName = "NoProjectToWatch", Level = LogLevel.Error, Message = "start --watch found no project file (*.csproj) above {ContentRoot} or the app's directory; watch mode is off.")]
+    public static partial void NoProjectToWatch(ILogger logger, string contentRoot);
 }
