@@ -30,6 +30,9 @@ internal sealed partial class SupervisedServer : IAsyncDisposable
         ];
     }
 
+    /// <summary>The settings every verb gets (after the verb and its options).</summary>
+    public IReadOnlyList<string> Settings => _settings;
+
     /// <summary>The executable: a .dll runs under <c>dotnet</c>.</summary>
     public string Program { get; }
 
