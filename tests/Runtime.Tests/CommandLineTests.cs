@@ -18,31 +18,79 @@ public sealed class CommandLineTests
     [InlineData(new[] { "info" }, "Info")]
     [InlineData(new[] { "restart" }, "Restart")]
     [InlineData(new[] { "serve" }, "Unknown")]
+    [InlineData(new[] { "help" }, "Help")]
+    [InlineData(new[] { "--help" }, "Help")]
+    [InlineData(new[] { "-h" }, "Help")]
+    [InlineData(new[] { "start", "--help" }, "Help")]
     public void The_verb_is_the_first_argument_that_is_not_an_option(string[] args, string expected) =>
         Assert.Equal(expected, ResidentCommand.Parse(args).Verb.ToString());
 
+    [Fact]
+    public void The_start_options_are_read_and_configuration_after_them_passes_through()
+    {
+        var command = ResidentCommand.Parse(["start", "-d", "-e", "Staging", "-i", "-x", "1.2.3", "--watch", "src", "lib", "--Resident:ListenPort=0"]);
+
+        Assert.Equal(ResidentVerb.Start, command.Verb);
+        Assert.True(command.Daemon);
+        Assert.Equal("Staging", command.EnvironmentName);
+        Assert.True(command.IgnorePidFile);
+        Assert.Equal("1.2.3", command.AppVersion);
+        Assert.Equal(["src", "lib"], command.WatchPaths);
+        Assert.Null(command.Error);
+    }
+
+    [Fact]
+    public void Without_watch_there_are_no_watch_paths_and_a_bare_watch_means_the_project()
+    {
+        Assert.Null(ResidentCommand.Parse(["start"]).WatchPaths);
+        Assert.Empty(ResidentCommand.Parse(["start", "--watch"]).WatchPaths!);
+        Assert.True(ResidentCommand.Parse(["info", "--json"]).AsJson);
+    }
+
+    [Fact]
+    public void An_option_without_its_value_is_an_error_naming_it()
+    {
+        var command = ResidentCommand.Parse(["start", "-e"]);
+
+        Assert.Equal(ResidentVerb.Unknown, command.Verb);
+        Assert.Contains("-e", command.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_usage_lists_every_verb_and_option()
+    {
+        foreach (var word in new[] { "start", "stop", "restart", "reload", "info", "--daemonize", "-d", "--env", "--ignore", "--x-version", "--watch", "--json" })
+        {
+            Assert.Contains(word, ResidentCommand.Usage, StringComparison.Ordinal);
+        }
+    }
+
     [Theory]
-    [InlineData("serve", "Unknown verb 'serve'")]
-    [InlineData("reload", "supervised mode")]
-    public async Task A_verb_that_cannot_run_exits_with_2_and_says_why_without_serving(string verb, string expected)
+    [InlineData(new[] { "serve" }, 2, "Unknown verb 'serve'")]
+    [InlineData(new[] { "reload" }, 1, "not running")]
+    [InlineData(new[] { "--help" }, 0, "Usage: app [verb]")]
+    public async Task A_verb_that_cannot_run_fails_and_says_why_without_serving(string[] args, int expectedExitCode, string expected)
     {
         var (app, recorder, _) = TestServer.Build();
         await using (app)
         {
             var error = new StringWriter();
             var original = Console.Error;
+            var originalOut = Console.Out;
             Console.SetError(error);
+            Console.SetOut(error);
             int exitCode;
             try
             {
-                exitCode = await app.RunResidentAsync([verb]);
+                exitCode = await app.RunResidentAsync(args);
             }
             finally
             {
                 Console.SetError(original);
+                Console.SetOut(originalOut);
             }
 
-            Assert.Equal(2, exitCode);
+            Assert.Equal(expectedExitCode, exitCode);
             Assert.Contains(expected, error.ToString(), StringComparison.Ordinal);
             Assert.Empty(recorder.Events);
         }
