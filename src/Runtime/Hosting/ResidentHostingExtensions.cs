@@ -91,6 +91,7 @@ public static class ResidentHostingExtensions
         // Second: its StoppingAsync stops accepting before Kestrel drains requests, its StopAsync (after Kestrel's)
         // runs the rest of the stop, before the WorkerStop/ServerStop hooks.
         services.AddSingleton<ShutdownCoordinator>();
+        GenerationDrain.AddGenerationDrain(services);
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownCoordinator>()));
 
         // Third: starts the task workers, cron jobs and custom processes.
