@@ -91,8 +91,8 @@ public static class ResidentHostingExtensions
         // Second: its StoppingAsync stops accepting before Kestrel drains requests, its StopAsync (after Kestrel's)
         // runs the rest of the stop, before the WorkerStop/ServerStop hooks.
         services.AddSingleton<ShutdownCoordinator>();
-        GenerationDrain.AddGenerationDrain(services);
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownCoordinator>()));
+        GenerationDrain.AddGenerationDrain(services);
 
         // Third: starts the task workers, cron jobs and custom processes.
         services.Insert(2, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());
