@@ -271,6 +271,72 @@ public sealed class GenerationDrainTests
         }
     }
 
+    [Fact]
+    public async Task A_listener_stopped_on_an_inherited_socket_leaves_new_connections_to_the_next_generation_and_keeps_its_own()
+    {
+        using var listening = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listening.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listening.Listen(512);
+        var endpoint = (IPEndPoint)listening.LocalEndPoint!;
+        var descriptors = new List<int>();
+        try
+        {
+            var old = await StartOnSharedSocketAsync(listening, descriptors, "old");
+            await using (old)
+            {
+                using var kept = TcpClient(new Uri($"http://127.0.0.1:{endpoint.Port}"));
+                Assert.Equal("old", await kept.GetStringAsync("/generation"));
+
+                // The inherited socket and Resident's own 127.0.0.1:0 listener.
+                Assert.Equal(2, await old.App.Services.GetRequiredService<DrainableTransportFactory>().StopAcceptingAsync());
+
+                // A client connecting now waits in the socket's queue (the socket still listens: others hold it)…
+                using var waiting = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                await waiting.ConnectAsync(endpoint);
+                await using var waitingStream = new NetworkStream(waiting, ownsSocket: false);
+                await waitingStream.WriteAsync("GET /generation HTTP/1.1\r\nHost: localhost\r\n\r\n"u8.ToArray());
+
+                // …and the connection the old generation had already accepted is still served.
+                Assert.Equal("old", await kept.GetStringAsync("/generation"));
+
+                var next = await StartOnSharedSocketAsync(listening, descriptors, "next");
+                await using (next)
+                {
+                    Assert.StartsWith("HTTP/1.1 200", await ReadResponseAsync(waitingStream, "next"), StringComparison.Ordinal);
+                    for (var i = 0; i < 10; i++)
+                    {
+                        using var fresh = TcpClient(new Uri($"http://127.0.0.1:{endpoint.Port}"));
+                        Assert.Equal("next", await fresh.GetStringAsync("/generation"));
+                    }
+
+                    Assert.Equal("old", await kept.GetStringAsync("/generation"));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var descriptor in descriptors)
+            {
+                _ = close(descriptor);
+            }
+        }
+    }
+
+    private static async Task<string> ReadResponseAsync(NetworkStream stream, string until)
+    {
+        var received = new StringBuilder();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(Bound);
+        while (!received.ToString().Contains(until, StringComparison.Ordinal))
+        {
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            Assert.True(read > 0, "The server closed the connection before answering.");
+            received.Append(Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        return received.ToString();
+    }
+
     private static async Task<TestServer> StartOnSharedSocketAsync(Socket listening, List<int> descriptors, string generation)
     {
         var descriptor = dup((int)listening.Handle);
