@@ -25,4 +25,19 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 1012, EventName = "Stopped", Level = LogLevel.Information, Message = "Stopped ({Reason}) in {ElapsedMilliseconds} ms.")]
     public static partial void Stopped(ILogger logger, string reason, long elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 1040, EventName = "GenerationRetiring", Level = LogLevel.Information, Message = "Retiring this worker ({Reason}): {Listeners} listener(s) stopped accepting; keep-alive connections close after their current response and WebSockets with 1012; waiting up to {GraceSeconds} s for {Connections} open connection(s) to leave.")]
+    public static partial void Retiring(ILogger logger, string reason, int listeners, long connections, double graceSeconds);
+
+    [LoggerMessage(EventId = 1041, EventName = "GenerationConnectionsLeft", Level = LogLevel.Information, Message = "Every connection of the retiring worker has left, {ElapsedMilliseconds} ms after the retirement began.")]
+    public static partial void ConnectionsLeft(ILogger logger, long elapsedMilliseconds);
+
+    [LoggerMessage(EventId = 1042, EventName = "GenerationConnectionsStillOpen", Level = LogLevel.Information, Message = "{Connections} connection(s) of the retiring worker still open after {GraceSeconds} s; the graceful stop closes the idle ones between requests.")]
+    public static partial void ConnectionsStillOpen(ILogger logger, long connections, double graceSeconds);
+
+    [LoggerMessage(EventId = 1043, EventName = "GenerationStopAcceptingFailed", Level = LogLevel.Warning, Message = "The retiring worker's listeners could not be stopped; the graceful stop unbinds them.")]
+    public static partial void StopAcceptingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1044, EventName = "MaxRequestNeedsSupervisedMode", Level = LogLevel.Warning, Message = "Resident:MaxRequest is {MaxRequest}, but workers are recycled only in the supervised mode (start); this inline server never recycles.")]
+    public static partial void MaxRequestNeedsSupervisedMode(ILogger logger, int maxRequest);
 }

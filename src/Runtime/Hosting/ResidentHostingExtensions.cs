@@ -103,6 +103,7 @@ public static class ResidentHostingExtensions
         // runs the rest of the stop, before the WorkerStop/ServerStop hooks.
         services.AddSingleton<ShutdownCoordinator>();
         services.Insert(1, ServiceDescriptor.Singleton<IHostedService>(provider => provider.GetRequiredService<ShutdownCoordinator>()));
+        GenerationDrain.AddGenerationDrain(services);
 
         // Third: starts the task workers, cron jobs and custom processes.
         services.Insert(2, ServiceDescriptor.Singleton<IHostedService, BackgroundWorkService>());

@@ -69,7 +69,8 @@ internal sealed class ResidentServer(
         Volatile.Write(ref _listenAddresses, addresses is null ? [] : [.. addresses]);
     }
 
-    internal void RequestReceived() => Interlocked.Increment(ref _requestCount);
+    /// <summary>Counts a request; returns the new count (MaxRequest compares it).</summary>
+    internal long RequestReceived() => Interlocked.Increment(ref _requestCount);
 
     internal void ConnectionOpened() => Interlocked.Increment(ref _activeConnections);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -22,6 +23,12 @@ internal static class HttpFeature
     public static void AddHttp(IServiceCollection services)
     {
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ResidentKestrelSetup>();
+        services.AddSingleton<ConnectionDrain>();
+
+        // Kestrel tries its transports newest registration first: this one comes after the host's socket transport
+        // (registered when the web host was created), so Kestrel binds through the drainable listeners.
+        services.AddSingleton<DrainableTransportFactory>();
+        services.AddSingleton<IConnectionListenerFactory>(provider => provider.GetRequiredService<DrainableTransportFactory>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IStartupFilter, ResidentStartupFilter>());
         services.AddResidentSection(Bind, provider => new HttpStartupCheck(provider.GetService<IHostEnvironment>()));
     }

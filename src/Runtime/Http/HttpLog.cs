@@ -20,4 +20,7 @@ internal static partial class HttpLog
 
     [LoggerMessage(EventId = 1104, EventName = "StaleSocketReplaced", Level = LogLevel.Information, Message = "Replaced the stale Unix socket file {Path} left by an earlier run.")]
     public static partial void StaleSocketReplaced(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1120, EventName = "MaxRequestReached", Level = LogLevel.Information, Message = "This worker has served MaxRequest ({MaxRequest}) requests; it asks to be recycled.")]
+    public static partial void MaxRequestReached(ILogger logger, long maxRequest);
 }

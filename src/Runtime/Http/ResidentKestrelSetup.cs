@@ -21,6 +21,7 @@ internal sealed class ResidentKestrelSetup(
     IOptions<ResidentOptions> options,
     IConfiguration configuration,
     ResidentServer server,
+    ConnectionDrain drain,
     ILogger<ResidentKestrelSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -76,7 +77,14 @@ internal sealed class ResidentKestrelSetup(
         !string.IsNullOrWhiteSpace(configuration[WebHostDefaults.ServerUrlsKey])
         || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
 
-    private void CountConnections(ListenOptions listen) =>
+    private void CountConnections(ListenOptions listen) => CountConnections(listen, server, drain);
+
+    /// <summary>
+    /// Counts the connections of <paramref name="listen"/> in <see cref="ResidentServer.ActiveConnections"/> and
+    /// tells <paramref name="drain"/> when one closes, so a retiring generation knows when the last has left.
+    /// Every endpoint Resident serves HTTP on goes through this (an inherited socket included).
+    /// </summary>
+    internal static void CountConnections(ListenOptions listen, ResidentServer server, ConnectionDrain drain) =>
         listen.Use(next => async connection =>
         {
             server.ConnectionOpened();
@@ -87,6 +95,7 @@ internal sealed class ResidentKestrelSetup(
             finally
             {
                 server.ConnectionClosed();
+                drain.OnConnectionClosed();
             }
         });
 }

@@ -6,18 +6,35 @@ using Resident.Hosting;
 namespace Resident.Http;
 
 /// <summary>
-/// The first middleware of a Resident app: counts the request, applies trusted forwarded headers, runs the
-/// RequestReceived hooks, and arranges for the Server header and ResponseGenerated hooks (just before the
-/// headers are written) and for the cleaners (after the response has been sent).
+/// The first middleware of a Resident app: counts the request (and signals MaxRequest), applies trusted forwarded
+/// headers, runs the RequestReceived hooks, and arranges for the Server header and ResponseGenerated hooks (just
+/// before the headers are written), for <c>Connection: close</c> while the generation drains, and for the cleaners
+/// (after the response has been sent).
 /// </summary>
 /// <remarks>
 /// Callbacks are bound once here and receive the <see cref="HttpContext"/> as state, so a request allocates no
-/// closures; with no hooks the request goes straight to the app.
+/// closures; with no hooks the request goes straight to the app. MaxRequest and the drain cost a compare and a
+/// volatile read per request.
 /// </remarks>
 internal sealed class ResidentRequestMiddleware
 {
+    private static readonly Func<object, Task> SetConnectionClose = static state =>
+    {
+        // An upgrade (a WebSocket that raced the drain) keeps Kestrel's "Connection: Upgrade"; the WebSocket server
+        // closes it with 1012 itself.
+        var response = ((HttpContext)state).Response;
+        if (response.StatusCode != StatusCodes.Status101SwitchingProtocols)
+        {
+            response.Headers.Connection = "close";
+        }
+
+        return Task.CompletedTask;
+    };
+
     private readonly RequestDelegate _next;
     private readonly ResidentServer _server;
+    private readonly ConnectionDrain _drain;
+    private readonly long _maxRequest;
     private readonly ForwardedHeadersMapper? _forwardedHeaders;
     private readonly StringValues _serverHeader;
     private readonly Named<IRequestReceivedHook>[] _received;
@@ -35,10 +52,15 @@ internal sealed class ResidentRequestMiddleware
         ResidentServer server,
         ResidentRuntime runtime,
         ResidentOptions options,
+        ConnectionDrain drain,
         ILogger logger)
     {
         _next = next;
         _server = server;
+        _drain = drain;
+
+        // The count is at least 1 once incremented, so 0 (never recycle) never matches.
+        _maxRequest = options.MaxRequest;
         _logger = logger;
         _forwardedHeaders = options.ForwardedHeaders ? new ForwardedHeadersMapper(new TrustedProxies(options.TrustedProxies)) : null;
         _serverHeader = string.IsNullOrEmpty(options.Server) ? StringValues.Empty : new StringValues(options.Server);
@@ -56,7 +78,16 @@ internal sealed class ResidentRequestMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
-        _server.RequestReceived();
+        if (_server.RequestReceived() == _maxRequest)
+        {
+            ReachMaxRequest();
+        }
+
+        if (_drain.IsDraining)
+        {
+            CloseConnectionAfterResponse(context);
+        }
+
         _forwardedHeaders?.Apply(context);
 
         if (_onStarting is not null)
@@ -86,6 +117,27 @@ internal sealed class ResidentRequestMiddleware
         }
 
         return app.IsCompletedSuccessfully ? app : AwaitAppAsync(context, app);
+    }
+
+    private void ReachMaxRequest()
+    {
+        if (_drain.ReachMaxRequest())
+        {
+            HttpLog.MaxRequestReached(_logger, _maxRequest);
+        }
+    }
+
+    // While the generation drains, each HTTP/1.x response tells its client to close the connection, so a keep-alive
+    // client finishes this request and reconnects (to the next generation) instead of being cut off between requests.
+    // Set just before the headers go out, so neither the app nor an error answer can drop it; HTTP/2 and HTTP/3 have
+    // no Connection header (their connections end with GOAWAY when the server stops).
+    private static void CloseConnectionAfterResponse(HttpContext context)
+    {
+        var protocol = context.Request.Protocol;
+        if (HttpProtocol.IsHttp11(protocol) || HttpProtocol.IsHttp10(protocol))
+        {
+            context.Response.OnStarting(SetConnectionClose, context);
+        }
     }
 
     private async Task RunReceivedHooksThenAppAsync(HttpContext context)

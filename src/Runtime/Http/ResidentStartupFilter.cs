@@ -11,6 +11,7 @@ namespace Resident.Http;
 /// <summary>Puts Resident's request middleware (and, with HandleStatic, the static-file middleware) in front of the app's pipeline.</summary>
 internal sealed class ResidentStartupFilter(
     ResidentServer server,
+    ConnectionDrain drain,
     ResidentRuntime runtime,
     IOptions<ResidentOptions> options,
     IWebHostEnvironment environment,
@@ -20,7 +21,7 @@ internal sealed class ResidentStartupFilter(
     {
         var settings = options.Value;
         var logger = loggerFactory.CreateLogger("Resident.Http");
-        app.Use(nextMiddleware => new ResidentRequestMiddleware(nextMiddleware, server, runtime, settings, logger).InvokeAsync);
+        app.Use(nextMiddleware => new ResidentRequestMiddleware(nextMiddleware, server, runtime, settings, drain, logger).InvokeAsync);
         if (runtime.Declarations.WebSocketHandlers.Length > 0)
         {
             // Makes HttpContext.WebSockets work (HTTP/1.1 upgrade and HTTP/2 extended CONNECT) for the handler endpoints.

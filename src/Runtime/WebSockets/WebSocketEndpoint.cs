@@ -96,7 +96,7 @@ internal sealed class WebSocketEndpoint
         {
             if (_server.IsStopping)
             {
-                connection.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+                connection.BeginClose(_server.ShutdownClose.Status, _server.ShutdownClose.Reason);
             }
 
             try

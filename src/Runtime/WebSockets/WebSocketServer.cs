@@ -23,6 +23,7 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 
     // Null unless other workers may exist (the mesh says so once, before the server is built).
     private readonly WebSocketMesh? _mesh;
+    private readonly Lock _shutdownGate = new();
     private ConnectionIds? _ids;
     private int _admitted;
     private Task _heartbeat = Task.CompletedTask;
@@ -323,18 +324,38 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         }
     }
 
+    /// <summary>The close status of a reload: 1012 (service restart), so clients reconnect to the next generation.</summary>
+    internal const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+
+    /// <summary>
+    /// The close status and reason connections get once the shutdown has begun: 1001 "server stopping" for a stop,
+    /// 1012 "service restart" for a reload (a handshake that raced the shutdown gets the same).
+    /// </summary>
+    internal (WebSocketCloseStatus Status, string Reason) ShutdownClose { get; private set; } = (WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+
     /// <summary>Refuses new handshakes and closes every connection with 1001, so the graceful stop does not wait for clients to leave.</summary>
-    internal void BeginShutdown()
+    internal void BeginShutdown() => BeginShutdown(WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+
+    /// <summary>
+    /// Refuses new handshakes and closes every connection with <paramref name="status"/> (1012 <see cref="ServiceRestart"/>
+    /// on a reload). Only the first call closes; a later one (the stop that follows a reload) changes nothing.
+    /// </summary>
+    internal void BeginShutdown(WebSocketCloseStatus status, string reason)
     {
-        if (_stopping.IsCancellationRequested)
+        lock (_shutdownGate)
         {
-            return;
+            if (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            ShutdownClose = (status, reason);
+            _stopping.Cancel();
         }
 
-        _stopping.Cancel();
         foreach (var pair in _connections)
         {
-            pair.Value.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "server stopping");
+            pair.Value.BeginClose(status, reason);
         }
     }
 
