@@ -97,6 +97,29 @@ public sealed class UncodedManifest : IResidentManifest
 {
     public string AssemblyName => "Resident.Tests.Uncoded";
 
-    public void Describe(ResidentManifestBuilder builder) =>
+    public void Describe(ResidentManifestBuilder builder)
+    {
         builder.AddBackgroundTask<UncodedTask>(typeof(UncodedTask).FullName!, new BackgroundTaskAttribute(), hasFinish: false, codec: null, payloadProblem: null);
+        builder.AddBackgroundTask<UnwritableTask>(typeof(UnwritableTask).FullName!, new BackgroundTaskAttribute(), hasFinish: false, new FailingCodec(), payloadProblem: null);
+    }
+
+    /// <summary>A codec that cannot write (as a payload whose getter throws would make a generated one fail).</summary>
+    private sealed class FailingCodec : PayloadCodec<UnwritableTask>
+    {
+        public override void Write(System.Text.Json.Utf8JsonWriter writer, UnwritableTask value) => throw new InvalidOperationException("cannot write " + value.Id);
+
+        public override UnwritableTask Read(ref System.Text.Json.Utf8JsonReader reader) => throw new System.Text.Json.JsonException("never written");
+    }
+}
+
+/// <summary>A task type whose codec (declared by <see cref="UncodedManifest"/>) throws when it writes.</summary>
+public sealed class UnwritableTask : IBackgroundTask
+{
+    public string Id { get; set; } = "";
+
+    public ValueTask HandleAsync(TaskContext context)
+    {
+        context.Services.GetRequiredService<BackgroundProbe>().Add("unwritable:" + Id);
+        return ValueTask.CompletedTask;
+    }
 }

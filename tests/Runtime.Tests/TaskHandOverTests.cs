@@ -130,6 +130,59 @@ public sealed class TaskHandOverTests
     }
 
     [Fact]
+    public async Task A_delivery_whose_codec_fails_stays_in_the_old_generation_and_runs_there()
+    {
+        await using var old = await Host.StartAsync(TimeProvider.System, withUncoded: true);
+        Assert.True(await old.Tasks.DeliverAsync(new BlockingTask { Label = "running" }));
+        await old.Probe.WaitForAsync(events => events.Contains("started:running"));
+        Assert.True(await old.Tasks.DeliverAsync(new UnwritableTask { Id = "now" }));
+        Assert.True(await old.Tasks.DeliverAsync(new UnwritableTask { Id = "soon" }, delay: TimeSpan.FromMilliseconds(200)));
+        Assert.True(await old.Tasks.DeliverAsync(new HandOverTask { Id = "leaves" }));
+
+        var batch = old.Queue.HandOver();
+
+        Assert.Equal((1, 0, 2), (batch.Count, batch.Waiting, batch.Kept));
+        var failures = old.Logs.Entries.Where(entry => entry.Message.Contains("failed to write a pending delivery for the hand-over", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(2, failures.Length);
+        Assert.All(failures, entry => Assert.IsType<InvalidOperationException>(entry.Exception));
+        var entry = Assert.Single(HandOverEnvelope.Read(batch.Bytes));
+        Assert.Equal(typeof(HandOverTask).FullName, entry.Name);
+
+        old.Probe.Gate.SetResult();
+        await old.Probe.WaitForAsync(events => events.Contains("unwritable:now") && events.Contains("unwritable:soon"));
+        await old.DisposeAsync();
+        Assert.Equal(1, old.Probe.Count("unwritable:now"));
+        Assert.Equal(1, old.Probe.Count("unwritable:soon"));
+        Assert.Equal(0, old.Probe.Count("run:leaves"));
+    }
+
+    [Fact]
+    public async Task Handed_over_deliveries_bypass_the_capacity_of_the_new_queue_and_all_run()
+    {
+        await using var old = await Host.StartAsync(TimeProvider.System, withUncoded: false);
+        Assert.True(await old.Tasks.DeliverAsync(new BlockingTask { Label = "running" }));
+        await old.Probe.WaitForAsync(events => events.Contains("started:running"));
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.True(await old.Tasks.DeliverAsync(new HandOverTask { Id = "h" + i }));
+        }
+
+        var batch = old.Queue.HandOver();
+        await using var next = await Host.StartAsync(TimeProvider.System, withUncoded: false, capacity: 2);
+        Assert.True(await next.Tasks.DeliverAsync(new BlockingTask { Label = "busy" }));
+        await next.Probe.WaitForAsync(events => events.Contains("started:busy"));
+
+        Assert.Equal(8, next.Queue.TakeOver(batch.Bytes));
+        Assert.Equal(8, next.Queue.Pending);
+        Assert.False(await next.Tasks.DeliverAsync(new HandOverTask { Id = "new" }), "A new delivery got past the full queue.");
+
+        next.Probe.Gate.SetResult();
+        await next.Probe.WaitForAsync(events => Enumerable.Range(0, 8).All(i => events.Contains("run:h" + i)));
+        Assert.Equal(8, next.Probe.Events.Count(e => e.StartsWith("run:h", StringComparison.Ordinal)));
+        Assert.Equal(0, old.Probe.Events.Count(e => e.StartsWith("run:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task A_malformed_batch_is_rejected_as_a_whole_with_a_log_line_and_the_new_generation_keeps_running()
     {
         await using var old = await Host.StartAsync(TimeProvider.System, withUncoded: false);
@@ -296,11 +349,17 @@ public sealed class TaskHandOverTests
 
         public IEventDispatcher Events { get; }
 
-        public static async Task<Host> StartAsync(TimeProvider clock, bool withUncoded, int workers = 1)
+        public static async Task<Host> StartAsync(TimeProvider clock, bool withUncoded, int workers = 1, int capacity = 1000)
         {
             var probe = new BackgroundProbe();
             var (app, _, logs) = TestServer.Build(
-                new() { ["Resident:TaskWorkerNum"] = workers.ToString(CultureInfo.InvariantCulture), ["Resident:MaxWaitTime"] = "30" },
+                new()
+                {
+                    ["Resident:TaskWorkerNum"] = workers.ToString(CultureInfo.InvariantCulture),
+                    ["Resident:TaskQueueCapacity"] = capacity.ToString(CultureInfo.InvariantCulture),
+                    ["Resident:TaskQueueFullMode"] = "Refuse",
+                    ["Resident:MaxWaitTime"] = "30",
+                },
                 configure: builder =>
                 {
                     builder.Services.AddSingleton(probe);
