@@ -41,8 +41,8 @@ internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listen
 
     public override object DeserializePayload(ReadOnlySpan<byte> json) => Codec.Deserialize(json);
 
-    public override (string Name, int Order)? ListenerAt(int next) =>
-        next < Listeners.Length ? (Listeners[next].Name, Listeners[next].Order) : (Listeners[^1].Name, int.MaxValue);
+    // A queued or retrying firing always has a listener left to run.
+    public override (string Name, int Order)? ListenerAt(int next) => (Listeners[next].Name, Listeners[next].Order);
 
     public override int ResumeAt(string? listener, int order, out bool sameListener)
     {

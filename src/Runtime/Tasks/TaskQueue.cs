@@ -15,7 +15,8 @@ namespace Resident.Tasks;
 /// <remarks>
 /// At stop (<see cref="DrainAsync"/>) the queue refuses deliveries and runs what it holds: delayed deliveries and
 /// retries due by the stop's deadline are waited for; those due later are dropped at once and logged as not yet
-/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>.
+/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>. On a reload,
+/// <see cref="HandOver"/> first takes out what is not yet running for the next generation's <see cref="TakeOver"/>.
 /// </remarks>
 internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 {
