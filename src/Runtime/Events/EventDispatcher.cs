@@ -11,16 +11,14 @@ internal sealed class EventDispatcher : IEventDispatcher
 {
     private readonly TaskQueue _queue;
     private readonly HashSet<Type> _events;
-    private readonly Dictionary<Type, WorkRunner> _routes;
+    private readonly IReadOnlyDictionary<Type, WorkRunner> _routes;
 
     public EventDispatcher(ResidentRuntime runtime, TaskQueue queue)
     {
         var background = runtime.Declarations.Background;
         _queue = queue;
         _events = [.. background.Events.Select(@event => @event.Type)];
-        _routes = background.Listeners
-            .GroupBy(listener => listener.EventType)
-            .ToDictionary(group => group.Key, group => group.First().CreateRoute([.. group]));
+        _routes = queue.EventRoutes;
     }
 
     public ValueTask<bool> FireAsync<TEvent>(TEvent @event, TimeSpan delay = default, int tries = 0, CancellationToken cancellationToken = default)

@@ -3,12 +3,66 @@ using Resident.Tasks;
 
 namespace Resident.Events;
 
-/// <summary>Runs the listeners of one [AsyncEvent] type, in order.</summary>
-internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : WorkRunner where TEvent : class
+/// <summary>A listener route, told its event's declaration (with the payload codec) once the routes are built.</summary>
+internal interface IEventRoute
 {
+    /// <summary>Takes the declaration of this route's event type from <paramref name="events"/>, if there is one.</summary>
+    void Bind(EventDeclaration[] events);
+}
+
+/// <summary>Runs the listeners of one [AsyncEvent] type, in order.</summary>
+internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : WorkRunner, IEventRoute where TEvent : class
+{
+    private EventDeclaration<TEvent>? _event;
+
     public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
 
     public override string NameAt(int next) => Listeners[Math.Min(next, Listeners.Length - 1)].Name;
+
+    public void Bind(EventDeclaration[] events)
+    {
+        // A type test inside the generic route finds the typed declaration without reflection.
+        foreach (var declaration in events)
+        {
+            if (declaration is EventDeclaration<TEvent> typed)
+            {
+                _event = typed;
+            }
+        }
+    }
+
+    public override string HandOverKind => HandOverEnvelope.EventKind;
+
+    public override string HandOverName => _event?.Name ?? typeof(TEvent).FullName ?? typeof(TEvent).Name;
+
+    public override bool CanHandOver => _event?.Codec is not null;
+
+    public override byte[] SerializePayload(object payload) => Codec.Serialize((TEvent)payload);
+
+    public override object DeserializePayload(ReadOnlySpan<byte> json) => Codec.Deserialize(json);
+
+    // A queued or retrying firing always has a listener left to run.
+    public override (string Name, int Order)? ListenerAt(int next) => (Listeners[next].Name, Listeners[next].Order);
+
+    public override int ResumeAt(string? listener, int order, out bool sameListener)
+    {
+        // Listeners run by (Order, Name), the order the manifest builder sorts them in.
+        for (var index = 0; index < Listeners.Length; index++)
+        {
+            var candidate = Listeners[index];
+            var comparison = candidate.Order != order ? candidate.Order.CompareTo(order) : string.CompareOrdinal(candidate.Name, listener ?? "");
+            if (comparison >= 0)
+            {
+                sameListener = comparison == 0;
+                return index;
+            }
+        }
+
+        sameListener = false;
+        return Listeners.Length;
+    }
+
+    private PayloadCodec<TEvent> Codec => _event?.Codec ?? throw new InvalidOperationException($"{HandOverName} has no payload codec.");
 
     /// <summary>
     /// Runs the listeners from the item's next one on, in order, each built fresh. A listener that fails with tries

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,13 +15,18 @@ namespace Resident.Tasks;
 /// <remarks>
 /// At stop (<see cref="DrainAsync"/>) the queue refuses deliveries and runs what it holds: delayed deliveries and
 /// retries due by the stop's deadline are waited for; those due later are dropped at once and logged as not yet
-/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>.
+/// due. Whatever is still queued or running when the deadline passes is cut off by <see cref="Abort"/>. On a reload,
+/// <see cref="HandOver"/> first takes out what is not yet running for the next generation's <see cref="TakeOver"/>.
 /// </remarks>
 internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 {
     private readonly Channel<WorkItem> _ready;
     private readonly int _capacity;
     private readonly Dictionary<Type, WorkRunner> _runners;
+    private readonly Dictionary<Type, WorkRunner> _eventRoutes;
+
+    // Every delivery waiting on a delay, a retry's backoff or room in the ready queue, so a hand-over can take it.
+    private readonly ConcurrentDictionary<WaitingDelivery, byte> _waiting = new();
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _stopBegun = new();
     private readonly IServiceProvider _services;
@@ -38,6 +44,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     private int _finishing;
     private int _droppedNotDue;
     private long _accepted;
+    private long _waitingSequence;
     private long _endedOffWorkers;
     private long _finished;
     private long _failed;
@@ -58,7 +65,19 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         _waitWhenFull = settings.TaskQueueFullMode == TaskQueueFullMode.Wait;
         _fullTimeout = settings.TaskQueueFullTimeout;
         _runners = background.Tasks.ToDictionary(task => task.Type, task => task.CreateRunner());
+        _eventRoutes = background.Listeners
+            .GroupBy(listener => listener.EventType)
+            .ToDictionary(group => group.Key, group => group.First().CreateRoute([.. group]));
+        foreach (var route in _eventRoutes.Values)
+        {
+            ((Resident.Events.IEventRoute)route).Bind(background.Events);
+        }
+
+        _handOverRunners = HandOverRunners(_runners.Values.Concat(_eventRoutes.Values));
     }
+
+    /// <summary>The listener route of each event type that has listeners (the event dispatcher queues firings on them).</summary>
+    internal IReadOnlyDictionary<Type, WorkRunner> EventRoutes => _eventRoutes;
 
     public int Pending => _ready.Reader.Count + Volatile.Read(ref _delayed);
 
@@ -146,7 +165,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             }
 
             Interlocked.Increment(ref _accepted);
-            _ = EnqueueLaterAsync(item, PreciseDelay.FromNow(_time, delay));
+            Wait(item, PreciseDelay.FromNow(_time, delay));
             return ValueTask.FromResult(true);
         }
 
@@ -199,43 +218,99 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         // Due from now, read before the retry is counted as pending (a test's fake clock moves once it sees it).
         var dueTimestamp = PreciseDelay.FromNow(_time, delay);
         Interlocked.Increment(ref _delayed);
-        _ = EnqueueLaterAsync(item, dueTimestamp);
+        Wait(item, dueTimestamp);
     }
 
-    private async Task EnqueueLaterAsync(WorkItem item, long dueTimestamp)
+    /// <summary>
+    /// Registers <paramref name="item"/> (already counted in <c>_delayed</c>) as waiting until <paramref name="dueTimestamp"/>
+    /// and starts its wait.
+    /// </summary>
+    private void Wait(WorkItem item, long dueTimestamp)
     {
+        var waiting = new WaitingDelivery(item, dueTimestamp, Interlocked.Increment(ref _waitingSequence));
+        _waiting.TryAdd(waiting, 0);
+        _ = EnqueueLaterAsync(waiting);
+    }
+
+    private async Task EnqueueLaterAsync(WaitingDelivery waiting)
+    {
+        var dueTimestamp = waiting.DueTimestamp;
         if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _stopBegun.Token).ConfigureAwait(false))
         {
             // The stop began: what is due by its deadline is still waited for; what is due later is dropped now.
             if (dueTimestamp > Volatile.Read(ref _deadlineTimestamp))
             {
-                Interlocked.Increment(ref _droppedNotDue);
-                LeftWaiting();
+                if (Settle(waiting))
+                {
+                    Interlocked.Increment(ref _droppedNotDue);
+                    LeftWaiting();
+                }
+
                 return;
             }
 
             if (!await PreciseDelay.UntilAsync(_time, dueTimestamp, _abort.Token).ConfigureAwait(false))
             {
-                LeftWaiting(); // Cut off at the deadline: counted as left over by Abort (the supervised mode will hand it over).
+                if (Settle(waiting))
+                {
+                    LeftWaiting(); // Cut off at the deadline: counted as left over by Abort.
+                }
+
                 return;
             }
         }
 
-        try
+        // Due. The claim and the write are one step against a hand-over: whoever claims first owns the delivery. While
+        // the ready queue is full the delivery stays unclaimed, so a hand-over can still take it.
+        while (true)
         {
-            if (!_ready.Writer.TryWrite(item))
+            if (!waiting.TryClaim(WaitingDelivery.Enqueued))
             {
-                await _ready.Writer.WriteAsync(item, _abort.Token).ConfigureAwait(false);
+                return; // Handed over: the hand-over ended it here.
+            }
+
+            if (_ready.Writer.TryWrite(waiting.Item))
+            {
+                _waiting.TryRemove(waiting, out _);
+
+                // After the write: the item is always counted as delayed or queued.
+                Interlocked.Decrement(ref _delayed);
+                return;
+            }
+
+            waiting.Unclaim();
+            bool room;
+            try
+            {
+                room = await _ready.Writer.WaitToWriteAsync(_abort.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                room = false;
+            }
+
+            if (!room)
+            {
+                if (Settle(waiting))
+                {
+                    LeftWaiting(); // Cut off at the deadline while waiting for room: left over, like the delayed ones.
+                }
+
+                return;
             }
         }
-        catch (Exception exception) when (exception is OperationCanceledException or ChannelClosedException)
+    }
+
+    /// <summary>Claims a waiting delivery to end it in this process; false when a hand-over took it first.</summary>
+    private bool Settle(WaitingDelivery waiting)
+    {
+        if (!waiting.TryClaim(WaitingDelivery.Enqueued))
         {
-            LeftWaiting(); // Cut off at the deadline while waiting for room: left over, like the delayed ones.
-            return;
+            return false;
         }
 
-        // After the write: the item is always counted as delayed or queued.
-        Interlocked.Decrement(ref _delayed);
+        _waiting.TryRemove(waiting, out _);
+        return true;
     }
 
     private void LeftWaiting()

@@ -27,6 +27,35 @@ internal abstract class WorkRunner
     /// run, its finish callback, or its last try) calls <see cref="TaskQueue.Release"/> once.
     /// </summary>
     public abstract ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item);
+
+    /// <summary>The kind a hand-over envelope gives these deliveries (see <see cref="HandOverEnvelope"/>).</summary>
+    public abstract string HandOverKind { get; }
+
+    /// <summary>The declaration name a hand-over envelope carries: the task or event type's full name.</summary>
+    public abstract string HandOverName { get; }
+
+    /// <summary>Whether a payload codec exists, so these deliveries can be handed to another process.</summary>
+    public abstract bool CanHandOver { get; }
+
+    /// <summary>The payload as UTF-8 JSON, written by its generated codec (only when <see cref="CanHandOver"/>).</summary>
+    public abstract byte[] SerializePayload(object payload);
+
+    /// <summary>The payload read back by its generated codec; throws when the JSON is not such a payload.</summary>
+    public abstract object DeserializePayload(ReadOnlySpan<byte> json);
+
+    /// <summary>For an event: the name and order of the listener at <paramref name="next"/>; null for a task.</summary>
+    public virtual (string Name, int Order)? ListenerAt(int next) => null;
+
+    /// <summary>
+    /// For an event handed over at the listener <paramref name="listener"/> of order <paramref name="order"/>: the
+    /// index of the first listener of this route at or after it in listener order (so listeners added or removed by
+    /// the new code are respected), and whether it is that very listener (its attempt count then carries on).
+    /// </summary>
+    public virtual int ResumeAt(string? listener, int order, out bool sameListener)
+    {
+        sameListener = true;
+        return 0;
+    }
 }
 
 /// <summary>Runs the deliveries of one [BackgroundTask] type.</summary>
@@ -35,6 +64,18 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
     public TaskDeclaration<TTask> Declaration { get; } = declaration;
 
     public override string NameAt(int next) => Declaration.Name;
+
+    public override string HandOverKind => HandOverEnvelope.TaskKind;
+
+    public override string HandOverName => Declaration.Name;
+
+    public override bool CanHandOver => Declaration.Codec is not null;
+
+    public override byte[] SerializePayload(object payload) =>
+        (Declaration.Codec ?? throw new InvalidOperationException($"{Declaration.Name} has no payload codec.")).Serialize((TTask)payload);
+
+    public override object DeserializePayload(ReadOnlySpan<byte> json) =>
+        (Declaration.Codec ?? throw new InvalidOperationException($"{Declaration.Name} has no payload codec.")).Deserialize(json);
 
     public override ValueTask RunAsync(TaskQueue queue, WorkerCounters worker, WorkItem item)
     {
