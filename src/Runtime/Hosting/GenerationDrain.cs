@@ -18,7 +18,7 @@ namespace Resident.Hosting;
 /// <item>wait until the last connection has left, or a short grace period (<see cref="ConnectionGrace"/>, at most
 /// MaxWaitTime) has passed; idle keep-alive connections that send nothing are then closed between requests by
 /// Kestrel's graceful stop;</item>
-/// <item>the rest of the stop through <see cref="ShutdownCoordinator.StopAsync(string, CancellationToken)"/>:
+/// <item>the rest of the stop through <see cref="ShutdownCoordinator.StopAsync(string, CancellationToken, Action?)"/>:
 /// requests, ports, cron, tasks and processes within MaxWaitTime.</item>
 /// </list>
 /// It also carries the MaxRequest signal (<see cref="MaxRequestReached"/>) the worker uses to ask for its recycle.
@@ -33,9 +33,6 @@ internal sealed class GenerationDrain(
     TimeProvider time,
     ILogger<GenerationDrain> logger) : IHostedService
 {
-    /// <summary>The environment variable the master sets on the workers it starts (<c>RESIDENT_ROLE=worker</c>).</summary>
-    internal const string RoleVariable = "RESIDENT_ROLE";
-
     /// <summary>The longest wait for connections to leave on their own, unless MaxWaitTime is shorter.</summary>
     internal static readonly TimeSpan DefaultConnectionGrace = TimeSpan.FromSeconds(3);
 
@@ -65,8 +62,7 @@ internal sealed class GenerationDrain(
     internal TimeSpan ConnectionGrace { get; set; } = DefaultConnectionGrace;
 
     /// <summary>Whether this process is a worker started by the supervised mode's master.</summary>
-    internal static bool RunsAsWorker =>
-        string.Equals(Environment.GetEnvironmentVariable(RoleVariable), "worker", StringComparison.OrdinalIgnoreCase);
+    internal static bool RunsAsWorker => Resident.Supervision.WorkerIdentity.OfThisProcess is not null;
 
     internal static void AddGenerationDrain(IServiceCollection services)
     {
@@ -82,16 +78,18 @@ internal sealed class GenerationDrain(
     /// </summary>
     /// <param name="reason">What the logs say the retirement is for ("reload", "MaxRequest").</param>
     /// <param name="cancellationToken">Stops waiting: the connection wait ends and what still runs is cancelled at once.</param>
-    public Task RetireAsync(string reason, CancellationToken cancellationToken)
+    /// <param name="handOver">Runs once the requests have drained, before the tasks are stopped: the supervised worker
+    /// hands its pending tasks to the next generation there.</param>
+    public Task RetireAsync(string reason, CancellationToken cancellationToken, Action? handOver = null)
     {
         ArgumentNullException.ThrowIfNull(reason);
         lock (_gate)
         {
-            return _retirement ??= RunAsync(reason, cancellationToken);
+            return _retirement ??= RunAsync(reason, cancellationToken, handOver);
         }
     }
 
-    private async Task RunAsync(string reason, CancellationToken cancellationToken)
+    private async Task RunAsync(string reason, CancellationToken cancellationToken, Action? handOver)
     {
         // Off the caller's lock and thread: the steps below close sockets and wait.
         await Task.Yield();
@@ -129,7 +127,7 @@ internal sealed class GenerationDrain(
         }
 
         // 4. The rest of the one stop: requests still running, ports, cron, tasks, processes.
-        await coordinator.StopAsync(reason, cancellationToken).ConfigureAwait(false);
+        await coordinator.StopAsync(reason, cancellationToken, handOver).ConfigureAwait(false);
     }
 
     /// <summary>Says once at start that MaxRequest does nothing inline.</summary>

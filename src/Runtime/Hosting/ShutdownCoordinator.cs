@@ -26,7 +26,7 @@ namespace Resident.Hosting;
 /// <item>cancel the rest at the deadline (or when the host stops waiting), and log what was left.</item>
 /// </list>
 /// Every wait is a completion (no polling). The host drives it through <see cref="IHostedLifecycleService"/>; the
-/// supervised mode drives the same sequence for a reload with <see cref="StopAsync(string, CancellationToken)"/>.
+/// supervised mode drives the same sequence for a reload with <see cref="StopAsync(string, CancellationToken, Action?)"/>.
 /// </summary>
 internal sealed class ShutdownCoordinator(
     TaskQueue tasks,
@@ -85,7 +85,7 @@ internal sealed class ShutdownCoordinator(
     public Task StopAsync(CancellationToken cancellationToken)
     {
         Begin("the host is stopping", cancellationToken);
-        return Complete(drainRequests: false);
+        return Complete(drainRequests: false, handOver: null);
     }
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -97,10 +97,12 @@ internal sealed class ShutdownCoordinator(
     /// </summary>
     /// <param name="reason">What the log says the stop is for (e.g. "reload").</param>
     /// <param name="cancellationToken">Stops waiting: what still runs is cancelled at once.</param>
-    public Task StopAsync(string reason, CancellationToken cancellationToken)
+    /// <param name="handOver">Runs after the requests drained and the ports closed, before deliveries are refused (a
+    /// reload hands the pending tasks to the next generation there).</param>
+    public Task StopAsync(string reason, CancellationToken cancellationToken, Action? handOver = null)
     {
         Begin(reason, cancellationToken);
-        return Complete(drainRequests: true);
+        return Complete(drainRequests: true, handOver);
     }
 
     private void Begin(string reason, CancellationToken cancellationToken)
@@ -157,15 +159,15 @@ internal sealed class ShutdownCoordinator(
         _cutOff.Cancel();
     }
 
-    private Task Complete(bool drainRequests)
+    private Task Complete(bool drainRequests, Action? handOver)
     {
         lock (_gate)
         {
-            return _completion ??= RunAsync(drainRequests);
+            return _completion ??= RunAsync(drainRequests, handOver);
         }
     }
 
-    private async Task RunAsync(bool drainRequests)
+    private async Task RunAsync(bool drainRequests, Action? handOver)
     {
         // 2. Drain requests. The host has Kestrel drained before it calls StopAsync; a stop of our own asks it.
         if (drainRequests && services.GetService<IServer>() is { } server)
@@ -177,7 +179,8 @@ internal sealed class ShutdownCoordinator(
         await sockets.StopPortsAsync(CutOff).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         // 3. Cron: no new run since step 1; its runs end side by side with what follows.
-        // 4. Refuse deliveries.
+        // 4. Refuse deliveries (a reload first hands the pending ones over).
+        handOver?.Invoke();
         tasks.StopAccepting();
 
         // 5. Stop processes.

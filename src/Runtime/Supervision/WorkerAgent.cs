@@ -20,7 +20,7 @@ internal sealed class WorkerAgent(
     TaskQueue tasks,
     CronScheduler cron,
     CustomProcessSupervisor processes,
-    ShutdownCoordinator shutdown,
+    GenerationDrain drain,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerAgent> logger) : IHostedLifecycleService, IAsyncDisposable
 {
@@ -43,6 +43,7 @@ internal sealed class WorkerAgent(
     {
         // BackgroundWorkService started the timers here if this worker runs them.
         _timersRunning = identity.RunsTimers;
+        _ = drain.MaxRequestReached.ContinueWith(_ => RequestRecycle(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         return _channel!.SendAsync(ControlKind.Ready, ReadOnlyMemory<byte>.Empty);
     }
 
@@ -136,8 +137,7 @@ internal sealed class WorkerAgent(
                 }
 
                 await _channel!.SendAsync(ControlKind.TimersStopped, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
-                HandOver();
-                await shutdown.StopAsync(reason, CancellationToken.None).ConfigureAwait(false);
+                await drain.RetireAsync(reason, CancellationToken.None, HandOver).ConfigureAwait(false);
             }
         }
         finally
@@ -146,14 +146,17 @@ internal sealed class WorkerAgent(
         }
     }
 
+    /// <summary>Queued, delayed and retrying deliveries go to the successor, which runs each once.</summary>
     private void HandOver()
     {
+        var batch = tasks.HandOver();
+        if (batch.Count > 0)
+        {
+            _channel?.Post(ControlKind.HandOver, batch.Bytes);
+        }
     }
 
-    private void TakeOver(byte[] batch)
-    {
-        _ = batch;
-    }
+    private void TakeOver(byte[] batch) => tasks.TakeOver(batch);
 
     private byte[] Stats()
     {
