@@ -323,17 +323,22 @@ public sealed class SupervisedReloadTests
     public async Task Tasks_queued_and_delayed_before_a_reload_run_exactly_once_after_it()
     {
         await using var server = await SupervisedServer.StartAsync();
-        using var client = new HttpClient { BaseAddress = server.BaseAddress };
         var oldWorker = (await server.WhoAsync()).ProcessId;
-        for (var i = 0; i < 20; i++)
+        using (var client = new HttpClient { BaseAddress = server.BaseAddress })
         {
-            (await client.PostAsync($"/task?id=later{i}&delayMs=4000", null)).EnsureSuccessStatusCode();
+            // Due well after the old worker has drained (up to 3 s for its keep-alive connections): it hands them over.
+            for (var i = 0; i < 20; i++)
+            {
+                (await client.PostAsync($"/task?id=later{i}&delayMs=10000", null)).EnsureSuccessStatusCode();
+            }
+
+            (await client.PostAsync("/task?id=now&delayMs=0", null)).EnsureSuccessStatusCode();
         }
 
-        (await client.PostAsync("/task?id=now&delayMs=0", null)).EnsureSuccessStatusCode();
         var (exitCode, output) = await server.RunAsync("reload");
         Assert.True(exitCode == 0, output);
 
+        Assert.True(await SupervisedServer.EventuallyAsync(() => !SupervisedServer.IsRunning(oldWorker), Generous), "the old worker did not exit");
         Assert.True(await SupervisedServer.EventuallyAsync(() => server.Journal.Count(line => line.StartsWith("task later", StringComparison.Ordinal)) >= 20, Generous),
             "the delayed tasks did not all run; journal:\n" + string.Join("\n", server.Journal) + "\nlog:\n" + server.Log);
         var runs = server.Journal.Where(line => line.StartsWith("task ", StringComparison.Ordinal)).Select(line => line.Split(' ')).ToArray();

@@ -142,7 +142,10 @@ internal sealed record ResidentCommand(ResidentVerb Verb, string? Text)
             return new(ResidentVerb.Help, text);
         }
 
-        var watch = command.Options.Contains(Watch) && result.GetResult(Watch) is not null ? result.GetValue(Watch) ?? [] : null;
+        // --watch takes the words after it; a --Resident:Key=value among them is configuration, not a path.
+        var watch = command.Options.Contains(Watch) && result.GetResult(Watch) is not null
+            ? (result.GetValue(Watch) ?? []).Where(path => !path.StartsWith('-')).ToArray()
+            : null;
         return new(verb, text)
         {
             Daemon = command.Options.Contains(Daemonize) && result.GetValue(Daemonize),

@@ -121,8 +121,6 @@ internal sealed class Master
             var started = $"Resident started: {string.Join(", ", _listeners.Addresses)}; master pid {Environment.ProcessId}, " +
                 $"{first.Count} worker(s) pid {string.Join(", ", first.Select(worker => worker.ProcessId))}; pid file {pidFile.Path}";
             MasterLog.Started(_logger, started);
-            Console.Out.WriteLine(started);
-            Console.Out.Flush();
             SignalReady(started);
             _systemd.Ready($"serving {string.Join(", ", _listeners.Addresses)}");
 
