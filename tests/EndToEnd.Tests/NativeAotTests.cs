@@ -43,6 +43,22 @@ public sealed partial class NativeAotTests
 
             Assert.Equal(0, await showcase.TerminateAsync());
             Assert.Contains("ServerStop: worker 0", showcase.Output, StringComparison.Ordinal);
+
+            // The same binary in the supervised mode: start -d, reload, info, stop.
+            await using var supervised = await SupervisedServer.StartProgramAsync(Path.Combine(output.FullName, "bin", "Showcase"),
+                "--Resident:Sockets:tcp-echo:Port=0", "--Resident:Sockets:udp-echo:Port=0");
+            using var supervisedClient = new HttpClient { BaseAddress = supervised.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+            Assert.Equal("Hello, World!", await supervisedClient.GetStringAsync("/plaintext"));
+            var (reloaded, reloadOutput) = await supervised.RunAsync("reload");
+            Assert.True(reloaded == 0, reloadOutput + supervised.Log);
+            Assert.Contains("generation 2 serves", reloadOutput, StringComparison.Ordinal);
+            Assert.Equal("Hello, World!", await supervisedClient.GetStringAsync("/plaintext"));
+            var (informed, info) = await supervised.RunAsync("info", "--json");
+            Assert.True(informed == 0, info);
+            Assert.Contains($"\"pid\": {supervised.MasterProcessId}", info, StringComparison.Ordinal);
+            var (stopped, stopOutput) = await supervised.RunAsync("stop");
+            Assert.True(stopped == 0, stopOutput);
+            Assert.False(File.Exists(supervised.PidFilePath));
         }
         finally
         {

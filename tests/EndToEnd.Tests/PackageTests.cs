@@ -20,11 +20,16 @@ public sealed class PackageTests
 
             var package = Assert.Single(Directory.GetFiles(feed, "Resident.*.nupkg"));
 
-            // The runtime's one package dependency (cron parsing), taken from the restore that built the repository.
+            // The runtime's package dependencies (cron parsing, the verbs' command line), taken from the restore that
+            // built the repository.
             var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-            var cronos = Assert.Single(Directory.GetFiles(Path.Combine(packages, "cronos"), "cronos.*.nupkg", SearchOption.AllDirectories));
-            File.Copy(cronos, Path.Combine(feed, Path.GetFileName(cronos)));
+            foreach (var dependency in new[] { "cronos", "system.commandline" })
+            {
+                var nupkg = Assert.Single(Directory.GetFiles(Path.Combine(packages, dependency), dependency + ".*.nupkg", SearchOption.AllDirectories));
+                File.Copy(nupkg, Path.Combine(feed, Path.GetFileName(nupkg)));
+            }
+
             using (var archive = ZipFile.OpenRead(package))
             {
                 var entries = archive.Entries.Select(entry => entry.FullName).ToHashSet(StringComparer.Ordinal);
@@ -41,6 +46,7 @@ public sealed class PackageTests
                 Assert.Contains("Microsoft.AspNetCore.App", nuspec, StringComparison.Ordinal);
                 Assert.DoesNotContain("Resident.Generators", nuspec, StringComparison.Ordinal);
                 Assert.Contains("id=\"Cronos\"", nuspec, StringComparison.Ordinal);
+                Assert.Contains("id=\"System.CommandLine\"", nuspec, StringComparison.Ordinal);
             }
 
             // An app with one PackageReference: the generator writes its manifest and the analyzer speaks.

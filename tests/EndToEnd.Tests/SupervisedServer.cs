@@ -57,9 +57,12 @@ internal sealed partial class SupervisedServer : IAsyncDisposable
     public static SupervisedServer Create(params string[] settings) => new(Repository.SupervisedAppAssembly, settings);
 
     /// <summary>Runs <c>start -d</c> and returns once it serves; fails with the server's log when it does not.</summary>
-    public static async Task<SupervisedServer> StartAsync(params string[] settings)
+    public static Task<SupervisedServer> StartAsync(params string[] settings) => StartProgramAsync(Repository.SupervisedAppAssembly, settings);
+
+    /// <summary>Runs <c>start -d</c> of <paramref name="program"/> (say, the NativeAOT Showcase) and returns once it serves.</summary>
+    public static async Task<SupervisedServer> StartProgramAsync(string program, params string[] settings)
     {
-        var server = Create(settings);
+        var server = new SupervisedServer(program, settings);
         var (exitCode, output) = await server.RunAsync("start", "-d");
         if (exitCode != 0)
         {
