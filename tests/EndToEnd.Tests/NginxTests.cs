@@ -130,6 +130,114 @@ public sealed class NginxTests
         }
     }
 
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("unix")]
+    public async Task Reloads_behind_nginx_fail_no_request(string upstream)
+    {
+        Assert.True(File.Exists(Nginx), "This test runs a real nginx: install it with `apt-get install -y nginx` (.ci/run does).");
+        var socket = Path.Combine(Path.GetTempPath(), $"resident-nginx-{Guid.NewGuid():N}.sock");
+        var work = Directory.CreateTempSubdirectory("resident-nginx-");
+        try
+        {
+            await using var server = await SupervisedServer.StartAsync($"--Resident:Socket={socket}");
+            var target = upstream == "unix" ? $"unix:{socket}" : server.BaseAddress.Authority;
+            var port = FreeLoopbackPort();
+            var configuration = Path.Combine(work.FullName, "nginx.conf");
+            await File.WriteAllTextAsync(configuration, $$"""
+                daemon off;
+                worker_processes 1;
+                pid {{work.FullName}}/nginx.pid;
+                error_log {{work.FullName}}/error.log;
+                events { worker_connections 256; }
+                http {
+                    access_log off;
+                    client_body_temp_path {{work.FullName}}/body;
+                    proxy_temp_path {{work.FullName}}/proxy;
+                    fastcgi_temp_path {{work.FullName}}/fastcgi;
+                    uwsgi_temp_path {{work.FullName}}/uwsgi;
+                    scgi_temp_path {{work.FullName}}/scgi;
+                    upstream resident {
+                        server {{target}};
+                        keepalive 16;
+                    }
+                    server {
+                        listen 127.0.0.1:{{port}};
+                        location / {
+                            proxy_http_version 1.1;
+                            proxy_set_header Connection "";
+                            proxy_pass http://resident;
+                        }
+                    }
+                }
+                """);
+            using var nginx = StartNginx(work.FullName, configuration);
+            try
+            {
+                await WaitForPortAsync(port, nginx, work.FullName);
+                var failures = new List<string>();
+                long served = 0;
+                using var stop = new CancellationTokenSource();
+                var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+                {
+                    using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+                    while (!stop.IsCancellationRequested)
+                    {
+                        try
+                        {
+                            using var response = await client.GetAsync("/plaintext");
+                            if (response.IsSuccessStatusCode)
+                            {
+                                Interlocked.Increment(ref served);
+                            }
+                            else
+                            {
+                                lock (failures)
+                                {
+                                    failures.Add($"status {(int)response.StatusCode}");
+                                }
+                            }
+                        }
+                        catch (HttpRequestException exception)
+                        {
+                            lock (failures)
+                            {
+                                failures.Add(exception.Message);
+                            }
+                        }
+                    }
+                })).ToArray();
+                try
+                {
+                    for (var reload = 0; reload < 3; reload++)
+                    {
+                        var (exitCode, output) = await server.RunAsync("reload");
+                        Assert.True(exitCode == 0, output);
+                    }
+                }
+                finally
+                {
+                    stop.Cancel();
+                    await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(60));
+                }
+
+                Assert.True(failures.Count == 0, $"{failures.Count} of {served + failures.Count} requests through nginx failed: " +
+                    string.Join("; ", failures.Take(5)) + "\nnginx: " + File.ReadAllText(Path.Combine(work.FullName, "error.log")));
+                Assert.True(served > 100, $"only {served} requests were served");
+            }
+            finally
+            {
+                nginx.Kill(entireProcessTree: true);
+                await nginx.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+            File.Delete(socket);
+        }
+    }
+
     private static Process StartNginx(string prefix, string configuration)
     {
         var start = new ProcessStartInfo(Nginx) { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -41,6 +41,23 @@ public sealed class SupervisedModeTests
     }
 
     [Fact]
+    public async Task Restart_stops_the_server_and_starts_a_new_master_that_serves()
+    {
+        await using var server = await SupervisedServer.StartAsync();
+        var master = server.MasterProcessId;
+        var worker = (await server.WhoAsync()).ProcessId;
+
+        var (exitCode, output) = await server.RunAsync("restart", "-d");
+
+        Assert.True(exitCode == 0, output + server.Log);
+        Assert.NotEqual(master, server.MasterProcessId);
+        Assert.False(SupervisedServer.IsRunning(master), "the old master still runs");
+        Assert.False(SupervisedServer.IsRunning(worker), "the old worker still runs");
+        server.UseAddressFrom(output);
+        Assert.NotEqual(worker, (await server.WhoAsync()).ProcessId);
+    }
+
+    [Fact]
     public async Task Start_while_running_says_already_running_with_the_pid_and_fails()
     {
         await using var server = await SupervisedServer.StartAsync();

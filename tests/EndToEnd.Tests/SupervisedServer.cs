@@ -70,9 +70,12 @@ internal sealed partial class SupervisedServer : IAsyncDisposable
             throw new InvalidOperationException($"start -d exited with {exitCode}:\n{output}\nLog:\n{server.Log}");
         }
 
-        server.BaseAddress = new Uri(ListenAddress().Match(output).Value);
+        server.UseAddressFrom(output);
         return server;
     }
+
+    /// <summary>Takes the address a <c>start -d</c> (or <c>restart -d</c>) printed.</summary>
+    public void UseAddressFrom(string output) => BaseAddress = new Uri(ListenAddress().Match(output).Value);
 
     /// <summary>Runs <c>app {verb} {args…}</c> with the server's settings and returns its exit code and output.</summary>
     public async Task<(int ExitCode, string Output)> RunAsync(params string[] verbAndOptions) =>
