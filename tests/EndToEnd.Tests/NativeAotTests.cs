@@ -44,9 +44,10 @@ public sealed partial class NativeAotTests
             Assert.Equal(0, await showcase.TerminateAsync());
             Assert.Contains("ServerStop: worker 0", showcase.Output, StringComparison.Ordinal);
 
-            // The same binary in the supervised mode: start -d, reload, info, stop.
+            // The same binary in the supervised mode: start -d, reload, info, stop (from a directory of its own, which
+            // has no wwwroot).
             await using var supervised = await SupervisedServer.StartProgramAsync(Path.Combine(output.FullName, "bin", "Showcase"),
-                "--Resident:Sockets:tcp-echo:Port=0", "--Resident:Sockets:udp-echo:Port=0");
+                "--Resident:Sockets:tcp-echo:Port=0", "--Resident:Sockets:udp-echo:Port=0", "--Resident:HandleStatic=false");
             using var supervisedClient = new HttpClient { BaseAddress = supervised.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             Assert.Equal("Hello, World!", await supervisedClient.GetStringAsync("/plaintext"));
             var (reloaded, reloadOutput) = await supervised.RunAsync("reload");
