@@ -21,6 +21,7 @@ internal sealed class ResidentLifecycleService(
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
+        Resident.Http.ResidentKestrelSetup.PrepareSocket(server.Options, logger);
         server.MarkStarted();
         AppDomain.CurrentDomain.UnhandledException += OnUnhandledException;
         await FireAsync(LifecycleEvent.ServerStart, null, cancellationToken);

@@ -63,12 +63,26 @@ internal sealed class ResidentKestrelSetup(
 
         if (!string.IsNullOrEmpty(settings.Socket))
         {
-            if (UnixSocketFile.PrepareForListening(settings.Socket, $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}"))
-            {
-                HttpLog.StaleSocketReplaced(logger, settings.Socket);
-            }
-
+            // The file is checked when the server starts (PrepareSocket), not here: every process that builds the app
+            // configures Kestrel, including a verb's (`app reload`) while the server it talks to listens on the socket.
             kestrel.ListenUnixSocket(settings.Socket, CountConnections);
+        }
+    }
+
+    /// <summary>
+    /// Before Kestrel binds <c>Resident:Socket</c>: replaces a stale socket file from a crashed run, and fails naming
+    /// the key when a live server listens on it. A supervised worker serves its master's socket and checks nothing.
+    /// </summary>
+    internal static void PrepareSocket(ResidentOptions settings, ILogger logger)
+    {
+        if (string.IsNullOrEmpty(settings.Socket) || Resident.Supervision.WorkerIdentity.OfThisProcess is not null)
+        {
+            return;
+        }
+
+        if (UnixSocketFile.PrepareForListening(settings.Socket, $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}"))
+        {
+            HttpLog.StaleSocketReplaced(logger, settings.Socket);
         }
     }
 
