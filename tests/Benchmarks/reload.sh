@@ -60,11 +60,11 @@ printf 'reload median %s ms, max %s ms\n' "$(printf '%s\n' "${times[@]}" | sort 
   "$(printf '%s\n' "${times[@]}" | sort -n | tail -1)"
 
 info=$(verb info --json)
-master_rss=$(echo "$info" | grep -m1 '"rssBytes"' | grep -oE '[0-9]+')
-worker_rss=$(echo "$info" | grep -m1 '"memoryBytes"' | grep -oE '[0-9]+')
+master_rss=$(echo "$info" | grep -oE '"rssBytes": ?[0-9]+' | head -1 | grep -oE '[0-9]+$')
+worker_rss=$(echo "$info" | grep -oE '"memoryBytes": ?[0-9]+' | head -1 | grep -oE '[0-9]+$')
 echo "master RSS $((master_rss / 1048576)) MiB, worker RSS $((worker_rss / 1048576)) MiB"
 
-echo "== supervised (WorkerNum=1) vs inline, ${seconds}s each, alternating twice"
+echo "== supervised (WorkerNum=1) vs inline, ${seconds}s each, alternating, 3 rounds"
 worker_pid=$(echo "$info" | awk '/"workers"/ { w = 1 } w && /"pid"/ { gsub(/[^0-9]/, ""); print; exit }')
 (cd samples/Showcase && exec "${app[@]}" --Resident:ListenPort=0 --Resident:Sockets:tcp-echo:Port=0 --Resident:Sockets:udp-echo:Port=0 \
   --Resident:Tables:InstanceName=bench-inline --Logging:LogLevel:Default=Information >"$work/inline.log" 2>&1) &
@@ -74,11 +74,14 @@ for _ in $(seq 1 300); do
   [ -n "$inline" ] && break; sleep 0.1
 done
 wrk_run 10 "$inline" >/dev/null
-for round in 1 2; do
-  for target in supervised inline; do
+for round in 1 2 3; do
+  order="supervised inline"; (( round % 2 )) || order="inline supervised"
+  for target in $order; do
     if [ $target = supervised ]; then url=$address; pid=$worker_pid; else url=$inline; pid=$inline_pid; fi
     before=$(cpu_ticks "$pid"); out=$(wrk_run "$seconds" "$url"); after=$(cpu_ticks "$pid")
     echo "$out" | awk -v name="$target" -v round="$round" -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" \
-      '/requests in/ { n = $1 } /Requests\/sec/ { r = $2 } END { printf "round %s %-10s %10s req/s %8.2f us/req server CPU\n", round, name, r, ticks * 1000000 / hz / n }'
+      '/requests in/ { n = $1 } /Requests\/sec/ { r = $2 } END { printf "round %s %-10s %10s req/s %8.2f us/req server CPU\n", round, name, r, ticks * 1000000 / hz / n }' | tee -a "$work/rounds.txt"
   done
 done
+awk '{ rps[$3] = rps[$3] " " $4 } $3 == "supervised" { s[$2] = $4 } $3 == "inline" { i[$2] = $4 }
+  END { for (r in s) { ratio = s[r] / i[r]; printf "round %s supervised/inline %.3f\n", r, ratio } }' "$work/rounds.txt" | sort
