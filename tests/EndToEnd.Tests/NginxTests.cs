@@ -27,52 +27,7 @@ public sealed class NginxTests
             await using var showcase = await ShowcaseProcess.StartAsync($"--Resident:Socket={socket}");
             var port = FreeLoopbackPort();
             var configuration = Path.Combine(work.FullName, "nginx.conf");
-            await File.WriteAllTextAsync(configuration, $$"""
-                daemon off;
-                worker_processes 1;
-                pid {{work.FullName}}/nginx.pid;
-                error_log {{work.FullName}}/error.log;
-                events { worker_connections 64; }
-                http {
-                    access_log off;
-                    client_body_temp_path {{work.FullName}}/body;
-                    proxy_temp_path {{work.FullName}}/proxy;
-                    fastcgi_temp_path {{work.FullName}}/fastcgi;
-                    uwsgi_temp_path {{work.FullName}}/uwsgi;
-                    scgi_temp_path {{work.FullName}}/scgi;
-                    upstream resident {
-                        server unix:{{socket}};
-                        keepalive 16;
-                    }
-                    map $http_upgrade $connection_upgrade {
-                        default upgrade;
-                        ''      '';
-                    }
-                    server {
-                        listen 127.0.0.1:{{port}};
-                        location /ws {
-                            proxy_http_version 1.1;
-                            proxy_set_header Upgrade $http_upgrade;
-                            proxy_set_header Connection $connection_upgrade;
-                            proxy_set_header X-Real-IP $remote_addr;
-                            proxy_set_header X-Real-PORT $remote_port;
-                            proxy_set_header Scheme $scheme;
-                            proxy_set_header Host $http_host;
-                            proxy_read_timeout 600s;
-                            proxy_pass http://resident;
-                        }
-                        location / {
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_set_header X-Real-IP $remote_addr;
-                            proxy_set_header X-Real-PORT $remote_port;
-                            proxy_set_header Scheme $scheme;
-                            proxy_set_header Host $http_host;
-                            proxy_pass http://resident;
-                        }
-                    }
-                }
-                """);
+            await File.WriteAllTextAsync(configuration, Configuration(work.FullName, port, $"unix:{socket}", webSockets: true));
 
             using var nginx = StartNginx(work.FullName, configuration);
             try
@@ -144,82 +99,19 @@ public sealed class NginxTests
             var target = upstream == "unix" ? $"unix:{socket}" : server.BaseAddress.Authority;
             var port = FreeLoopbackPort();
             var configuration = Path.Combine(work.FullName, "nginx.conf");
-            await File.WriteAllTextAsync(configuration, $$"""
-                daemon off;
-                worker_processes 1;
-                pid {{work.FullName}}/nginx.pid;
-                error_log {{work.FullName}}/error.log;
-                events { worker_connections 256; }
-                http {
-                    access_log off;
-                    client_body_temp_path {{work.FullName}}/body;
-                    proxy_temp_path {{work.FullName}}/proxy;
-                    fastcgi_temp_path {{work.FullName}}/fastcgi;
-                    uwsgi_temp_path {{work.FullName}}/uwsgi;
-                    scgi_temp_path {{work.FullName}}/scgi;
-                    upstream resident {
-                        server {{target}};
-                        keepalive 16;
-                    }
-                    server {
-                        listen 127.0.0.1:{{port}};
-                        location / {
-                            proxy_http_version 1.1;
-                            proxy_set_header Connection "";
-                            proxy_pass http://resident;
-                        }
-                    }
-                }
-                """);
+            await File.WriteAllTextAsync(configuration, Configuration(work.FullName, port, target, webSockets: false));
             using var nginx = StartNginx(work.FullName, configuration);
             try
             {
                 await WaitForPortAsync(port, nginx, work.FullName);
-                var failures = new List<string>();
-                long served = 0;
-                using var stop = new CancellationTokenSource();
-                var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-                {
-                    using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-                    while (!stop.IsCancellationRequested)
-                    {
-                        try
-                        {
-                            using var response = await client.GetAsync("/plaintext");
-                            if (response.IsSuccessStatusCode)
-                            {
-                                Interlocked.Increment(ref served);
-                            }
-                            else
-                            {
-                                lock (failures)
-                                {
-                                    failures.Add($"status {(int)response.StatusCode}");
-                                }
-                            }
-                        }
-                        catch (HttpRequestException exception)
-                        {
-                            lock (failures)
-                            {
-                                failures.Add(exception.Message);
-                            }
-                        }
-                    }
-                })).ToArray();
-                try
+                var (failures, served) = await KeepAliveLoad.RunAsync(new Uri($"http://127.0.0.1:{port}"), async () =>
                 {
                     for (var reload = 0; reload < 3; reload++)
                     {
                         var (exitCode, output) = await server.RunAsync("reload");
                         Assert.True(exitCode == 0, output);
                     }
-                }
-                finally
-                {
-                    stop.Cancel();
-                    await Task.WhenAll(clients).WaitAsync(TimeSpan.FromSeconds(60));
-                }
+                });
 
                 Assert.True(failures.Count == 0, $"{failures.Count} of {served + failures.Count} requests through nginx failed: " +
                     string.Join("; ", failures.Take(5)) + "\nnginx: " + File.ReadAllText(Path.Combine(work.FullName, "error.log")));
@@ -236,6 +128,63 @@ public sealed class NginxTests
             work.Delete(recursive: true);
             File.Delete(socket);
         }
+    }
+
+    /// <summary>
+    /// The README's site (a <c>location /ws</c> for the WebSocket upgrade when asked) in front of
+    /// <paramref name="upstream"/> (<c>unix:/path</c> or <c>host:port</c>), everything nginx writes under <paramref name="prefix"/>.
+    /// </summary>
+    private static string Configuration(string prefix, int port, string upstream, bool webSockets)
+    {
+        var webSocketLocation = webSockets ? """
+                    location /ws {
+                        proxy_http_version 1.1;
+                        proxy_set_header Upgrade $http_upgrade;
+                        proxy_set_header Connection $connection_upgrade;
+                        proxy_set_header X-Real-IP $remote_addr;
+                        proxy_set_header X-Real-PORT $remote_port;
+                        proxy_set_header Scheme $scheme;
+                        proxy_set_header Host $http_host;
+                        proxy_read_timeout 600s;
+                        proxy_pass http://resident;
+                    }
+            """ : "";
+        return $$"""
+            daemon off;
+            worker_processes 1;
+            pid {{prefix}}/nginx.pid;
+            error_log {{prefix}}/error.log;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path {{prefix}}/body;
+                proxy_temp_path {{prefix}}/proxy;
+                fastcgi_temp_path {{prefix}}/fastcgi;
+                uwsgi_temp_path {{prefix}}/uwsgi;
+                scgi_temp_path {{prefix}}/scgi;
+                upstream resident {
+                    server {{upstream}};
+                    keepalive 16;
+                }
+                map $http_upgrade $connection_upgrade {
+                    default upgrade;
+                    ''      '';
+                }
+                server {
+                    listen 127.0.0.1:{{port}};
+            {{webSocketLocation}}
+                    location / {
+                        proxy_http_version 1.1;
+                        proxy_set_header Connection "";
+                        proxy_set_header X-Real-IP $remote_addr;
+                        proxy_set_header X-Real-PORT $remote_port;
+                        proxy_set_header Scheme $scheme;
+                        proxy_set_header Host $http_host;
+                        proxy_pass http://resident;
+                    }
+                }
+            }
+            """;
     }
 
     private static Process StartNginx(string prefix, string configuration)

@@ -262,7 +262,7 @@ public sealed class SupervisedReloadTests
     public async Task Reloads_under_keep_alive_load_fail_no_request()
     {
         await using var server = await SupervisedServer.StartAsync();
-        var (failures, served) = await UnderLoadAsync(server, async () =>
+        var (failures, served) = await KeepAliveLoad.RunAsync(server.BaseAddress, async () =>
         {
             for (var reload = 0; reload < 5; reload++)
             {
@@ -280,60 +280,12 @@ public sealed class SupervisedReloadTests
     {
         await using var server = await SupervisedServer.StartAsync("--Resident:MaxRequest=300");
         var first = (await server.WhoAsync()).ProcessId;
-        var (failures, served) = await UnderLoadAsync(server, async () =>
+        var (failures, served) = await KeepAliveLoad.RunAsync(server.BaseAddress, async () =>
             Assert.True(await SupervisedServer.EventuallyAsync(() => server.Log.Split('\n').Count(line => line.Contains("served MaxRequest", StringComparison.Ordinal)) >= 3, Generous),
                 "fewer than 3 recycles; log:\n" + server.Log));
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {served + failures.Count} requests failed: {string.Join("; ", failures.Take(5))}");
         Assert.NotEqual(first, (await server.WhoAsync()).ProcessId);
-    }
-
-    /// <summary>Eight keep-alive clients send requests back to back while <paramref name="during"/> runs.</summary>
-    private static async Task<(List<string> Failures, long Served)> UnderLoadAsync(SupervisedServer server, Func<Task> during)
-    {
-        var failures = new List<string>();
-        long served = 0;
-        using var stop = new CancellationTokenSource();
-        var clients = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            using var client = new HttpClient { BaseAddress = server.BaseAddress };
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    using var response = await client.GetAsync("/plaintext");
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        lock (failures)
-                        {
-                            failures.Add($"status {(int)response.StatusCode}");
-                        }
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref served);
-                    }
-                }
-                catch (HttpRequestException exception)
-                {
-                    lock (failures)
-                    {
-                        failures.Add(exception.Message);
-                    }
-                }
-            }
-        })).ToArray();
-        try
-        {
-            await during();
-        }
-        finally
-        {
-            stop.Cancel();
-            await Task.WhenAll(clients).WaitAsync(Generous);
-        }
-
-        return (failures, Interlocked.Read(ref served));
     }
 
     [Fact]
