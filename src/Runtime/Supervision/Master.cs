@@ -490,6 +490,12 @@ internal sealed class Master
     private void Retire(WorkerProcess worker, string reason)
     {
         worker.Retiring = true;
+        if (worker.Exit.IsCompleted)
+        {
+            // Gone already: its pid may belong to another process by now.
+            return;
+        }
+
         if (worker.Channel is { } channel)
         {
             channel.Post(ControlKind.Retire, Encoding.UTF8.GetBytes(reason));
@@ -536,8 +542,22 @@ internal sealed class Master
             _systemd.Reloading($"starting generation {_generation + 1}");
             var generation = Interlocked.Increment(ref _generation);
             MasterLog.Reloading(_logger, generation);
-            var fresh = Enumerable.Range(0, _options.WorkerNum).Select(id => Spawn(id, generation, runsTimers: false)).ToList();
-            var failure = await WaitReadyAsync(fresh).ConfigureAwait(false);
+            List<WorkerProcess> fresh = [];
+            string? failure;
+            try
+            {
+                for (var id = 0; id < _options.WorkerNum; id++)
+                {
+                    fresh.Add(Spawn(id, generation, runsTimers: false));
+                }
+
+                failure = await WaitReadyAsync(fresh).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+            {
+                failure = $"a worker could not be started: {exception.Message}.";
+            }
+
             if (failure is not null)
             {
                 foreach (var worker in fresh)
