@@ -410,10 +410,10 @@ internal sealed class Master
         MasterLog.WorkerDied(_logger, worker.Id, worker.ProcessId, worker.ExitCode);
         await FireWorkerErrorAsync(worker).ConfigureAwait(false);
 
-        // Back off when it keeps dying young: 0 s, 1 s, 2 s, 4 s … up to 30 s.
+        // Back off when it keeps dying young (within 10 s of its start): at once, then 1 s, 2 s, 4 s … up to 30 s.
         var lived = DateTimeOffset.UtcNow - worker.StartedAt;
         var failures = lived < TimeSpan.FromSeconds(10) ? worker.RecentFailures + 1 : 0;
-        var delay = failures == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(MaxRestartDelay.TotalSeconds, Math.Pow(2, failures - 1) - 1));
+        var delay = failures <= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Min(MaxRestartDelay.TotalSeconds, Math.Pow(2, failures - 2)));
         try
         {
             await Task.Delay(delay, _stopping.Token).ConfigureAwait(false);
