@@ -73,6 +73,8 @@ for _ in $(seq 1 300); do
   inline=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$work/inline.log" | head -1) || true
   [ -n "$inline" ] && break; sleep 0.1
 done
+# Both warm: the supervised worker is the one the last reload started, so it gets the same warm-up as the inline one.
+wrk_run 10 "$address" >/dev/null
 wrk_run 10 "$inline" >/dev/null
 for round in 1 2 3; do
   order="supervised inline"; (( round % 2 )) || order="inline supervised"
