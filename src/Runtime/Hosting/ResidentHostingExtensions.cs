@@ -122,7 +122,8 @@ public static class ResidentHostingExtensions
 
     /// <summary>
     /// Runs the app. With no verb it serves inline in this process until Ctrl+C or SIGTERM, then stops gracefully
-    /// within <c>MaxWaitTime</c>. It maps the <c>[WebSocketHandler]</c> classes first unless the app called
+    /// within <c>MaxWaitTime</c>. With a verb it runs the supervised mode's command (<c>start [-d]</c>, <c>stop</c>,
+    /// <c>restart</c>, <c>reload</c>, <c>info</c>, <c>help</c>; see the README); a worker the master started serves. It maps the <c>[WebSocketHandler]</c> classes first unless the app called
     /// <see cref="WebSocketEndpointExtensions.MapWebSocketHandlers"/> itself. Returns the process exit code (also set as <see cref="Environment.ExitCode"/>).
     /// </summary>
     /// <param name="app">The built app.</param>
