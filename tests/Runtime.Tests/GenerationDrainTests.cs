@@ -427,20 +427,8 @@ public sealed class GenerationDrainTests
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    private static HttpClient UnixSocketClient(string path) => new(new SocketsHttpHandler
-    {
-        PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-        ConnectCallback = async (_, cancellationToken) =>
-        {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
-    {
-        BaseAddress = new Uri("http://localhost"),
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+    // Idle connections stay pooled: the drain must close them itself.
+    private static HttpClient UnixSocketClient(string path) => HttpServerTests.UnixSocketClient(path, Timeout.InfiniteTimeSpan);
 
     private static async Task<string> RawRequestAsync(NetworkStream stream)
     {

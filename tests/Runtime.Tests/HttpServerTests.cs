@@ -235,19 +235,31 @@ public sealed class HttpServerTests
         Assert.Fail($"{path} still answered {last}, not {expected}, after 30 s.");
     }
 
-    private static HttpClient UnixSocketClient(string path) => new(new SocketsHttpHandler
+    /// <summary>An HttpClient whose connections go to the Unix socket at <paramref name="path"/>.</summary>
+    /// <param name="path">The socket file.</param>
+    /// <param name="idleTimeout">How long an idle pooled connection is kept; the handler's default when null.</param>
+    internal static HttpClient UnixSocketClient(string path, TimeSpan? idleTimeout = null)
     {
-        ConnectCallback = async (_, cancellationToken) =>
+        var handler = new SocketsHttpHandler
         {
-            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
-            return new NetworkStream(socket, ownsSocket: true);
-        },
-    })
-    {
-        BaseAddress = new Uri("http://localhost"),
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        if (idleTimeout is { } timeout)
+        {
+            handler.PooledConnectionIdleTimeout = timeout;
+        }
+
+        return new HttpClient(handler)
+        {
+            BaseAddress = new Uri("http://localhost"),
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+    }
 
     [Theory]
     [InlineData("urls", "http://127.0.0.1:0")]
