@@ -67,6 +67,6 @@ internal sealed class BackgroundWorkService(
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    // Linux and macOS number SIGUSR1 differently.
-    private static int SigUsr1 => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 10;
+    /// <summary>LaravelS's reload signal; Linux and macOS number it differently.</summary>
+    internal static int SigUsr1 => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 10;
 }

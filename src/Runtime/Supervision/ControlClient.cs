@@ -17,25 +17,19 @@ namespace Resident.Supervision;
 /// </summary>
 internal static class ControlClient
 {
-    /// <summary>The running master's pid, or null when the pid file is missing or stale.</summary>
+    /// <summary>
+    /// The running master's pid, or null when the pid file is missing or stale: left by a master killed with SIGKILL,
+    /// perhaps naming a pid reused since, so its control socket does not answer.
+    /// </summary>
     public static async Task<int?> RunningMasterAsync(PidFile pidFile)
     {
-        if (pidFile.Read() is not { } content || !PidFile.IsAlive(content.ProcessId))
+        if (await ConnectAsync(pidFile, report: false).ConfigureAwait(false) is not { } connection)
         {
             return null;
         }
 
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await using var channel = await ControlChannel.ConnectAsync(content.ControlSocket, timeout.Token).ConfigureAwait(false);
-            return content.ProcessId;
-        }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException)
-        {
-            // A pid file left by a master killed with SIGKILL, perhaps naming a pid reused since: stale.
-            return null;
-        }
+        await connection.Channel.DisposeAsync().ConfigureAwait(false);
+        return connection.ProcessId;
     }
 
     private static bool IsDaemonMaster => Environment.GetEnvironmentVariable(SupervisorEnvironment.ReadyDescriptor) is { Length: > 0 };
@@ -101,11 +95,16 @@ internal static class ControlClient
         return 1;
     }
 
-    private static async Task<(ControlChannel Channel, int ProcessId)?> ConnectAsync(PidFile pidFile)
+    /// <summary>The running master's control connection, or null (said on standard error when <paramref name="report"/>).</summary>
+    private static async Task<(ControlChannel Channel, int ProcessId)?> ConnectAsync(PidFile pidFile, bool report = true)
     {
         if (pidFile.Read() is not { } content || !PidFile.IsAlive(content.ProcessId))
         {
-            Console.Error.WriteLine($"Resident is not running (no live master in {pidFile.Path}).");
+            if (report)
+            {
+                Console.Error.WriteLine($"Resident is not running (no live master in {pidFile.Path}).");
+            }
+
             return null;
         }
 
@@ -116,7 +115,11 @@ internal static class ControlClient
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException)
         {
-            Console.Error.WriteLine($"Resident is not running: pid {content.ProcessId} in {pidFile.Path} does not answer on {content.ControlSocket} ({exception.Message}).");
+            if (report)
+            {
+                Console.Error.WriteLine($"Resident is not running: pid {content.ProcessId} in {pidFile.Path} does not answer on {content.ControlSocket} ({exception.Message}).");
+            }
+
             return null;
         }
     }
@@ -124,20 +127,9 @@ internal static class ControlClient
     /// <summary>Stops the server and returns once every process of it has exited.</summary>
     private static async Task<int> StopAsync(PidFile pidFile, ResidentOptions options, bool reportNotRunning)
     {
-        if (pidFile.Read() is not { } content || !PidFile.IsAlive(content.ProcessId) || await RunningMasterAsync(pidFile).ConfigureAwait(false) is null)
+        if (await ConnectAsync(pidFile, reportNotRunning) is not { } connection)
         {
-            if (reportNotRunning)
-            {
-                Console.Error.WriteLine($"Resident is not running (no live master in {pidFile.Path}).");
-                return 1;
-            }
-
-            return 0;
-        }
-
-        if (await ConnectAsync(pidFile).ConfigureAwait(false) is not { } connection)
-        {
-            return 1;
+            return reportNotRunning ? 1 : 0;
         }
 
         await using (connection.Channel)
@@ -201,19 +193,12 @@ internal static class ControlClient
         var logFile = Path.GetFullPath(Path.Combine(app.Environment.ContentRootPath, options.LogFile is { Length: > 0 } log ? log : "resident.log"));
         Directory.CreateDirectory(Path.GetDirectoryName(logFile)!);
         using var ready = new AnonymousPipeServerStream(PipeDirection.In, System.IO.HandleInheritability.Inheritable);
-        var path = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
-        var entry = Environment.GetCommandLineArgs()[0];
+        var (executable, prefix) = Master.Executable();
         var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add("exec \"$@\" >>\"$RESIDENT_LOG_FILE\" 2>&1 </dev/null");
         start.ArgumentList.Add("resident");
-        start.ArgumentList.Add(path);
-        if (Path.GetFileNameWithoutExtension(path) == "dotnet" && entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
-        {
-            start.ArgumentList.Add(entry);
-        }
-
-        foreach (var argument in args)
+        foreach (var argument in prefix.Prepend(executable).Concat(args))
         {
             start.ArgumentList.Add(argument);
         }

@@ -243,7 +243,7 @@ internal sealed class Master
             }),
         };
         // SIGUSR1 is LaravelS's reload signal; SIGHUP is what systemd's Type=notify-reload sends by default.
-        foreach (var (signal, name) in new[] { ((PosixSignal)SigUsr1, "SIGUSR1"), (PosixSignal.SIGHUP, "SIGHUP") })
+        foreach (var (signal, name) in new[] { ((PosixSignal)BackgroundWorkService.SigUsr1, "SIGUSR1"), (PosixSignal.SIGHUP, "SIGHUP") })
         {
             registrations.Add(PosixSignalRegistration.Create(signal, context =>
             {
@@ -253,8 +253,6 @@ internal sealed class Master
         }
         return new Registrations(registrations);
     }
-
-    private static int SigUsr1 => OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 10;
 
     private sealed class Registrations(List<PosixSignalRegistration> registrations) : IDisposable
     {
@@ -351,7 +349,7 @@ internal sealed class Master
     }
 
     /// <summary>The executable as it is on disk now: the apphost or NativeAOT binary, or <c>dotnet App.dll</c>.</summary>
-    private static (string Executable, string[] Prefix) Executable()
+    internal static (string Executable, string[] Prefix) Executable()
     {
         var path = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this executable is unknown.");
         var entry = Environment.GetCommandLineArgs()[0];
