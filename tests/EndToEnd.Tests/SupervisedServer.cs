@@ -51,7 +51,9 @@ internal sealed partial class SupervisedServer : IAsyncDisposable
 
     public string Log => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    public string[] Journal => File.Exists(JournalPath) ? File.ReadAllLines(JournalPath) : [];
+    /// <summary>Every process's journal lines (each writes its own file: see the app's Journal), file by file.</summary>
+    public string[] Journal =>
+        [.. System.IO.Directory.EnumerateFiles(Directory, Path.GetFileName(JournalPath) + ".*").Order(StringComparer.Ordinal).SelectMany(File.ReadAllLines)];
 
     /// <summary>A server that has not been started yet.</summary>
     public static SupervisedServer Create(params string[] settings) => new(Repository.SupervisedAppAssembly, settings);

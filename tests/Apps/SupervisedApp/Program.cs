@@ -35,16 +35,23 @@ app.MapPost("/die", () =>
 
 return await app.RunResidentAsync(args);
 
-/// <summary>Appends lines to the file named by App:Journal (one line per write, appends are atomic for short lines).</summary>
+/// <summary>
+/// Appends lines to this process's own file, App:Journal + "." + pid. .NET opens files for append without O_APPEND (it
+/// seeks to the end, then writes at that offset), so writers sharing one file overwrite each other's lines.
+/// </summary>
 public sealed class Journal(IConfiguration configuration)
 {
-    private readonly string? _path = configuration["App:Journal"];
+    private readonly string? _path = configuration["App:Journal"] is { } journal ? $"{journal}.{Environment.ProcessId}" : null;
+    private readonly Lock _writing = new();
 
     public void Write(string line)
     {
         if (_path is not null)
         {
-            File.AppendAllText(_path, line + "\n");
+            lock (_writing)
+            {
+                File.AppendAllText(_path, line + "\n");
+            }
         }
     }
 }
