@@ -25,6 +25,10 @@ internal static class Repository
 
     public static string SupervisedAppAssembly => Path.Combine(SupervisedAppProject, "bin", Configuration, "net10.0", "SupervisedApp.dll");
 
+    public static string ClusterAppProject => Path.Combine(Root, "tests", "Apps", "ClusterApp");
+
+    public static string ClusterAppAssembly => Path.Combine(ClusterAppProject, "bin", Configuration, "net10.0", "ClusterApp.dll");
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

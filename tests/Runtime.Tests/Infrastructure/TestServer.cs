@@ -107,11 +107,12 @@ public sealed class TestServer : IAsyncDisposable
         Dictionary<string, string?>? settings = null,
         Action<Recorder>? arrange = null,
         string? contentRoot = null,
-        IEnumerable<Resident.Hosting.IResidentManifest>? manifests = null)
+        IEnumerable<Resident.Hosting.IResidentManifest>? manifests = null,
+        Action<WebApplicationBuilder>? configure = null)
     {
         try
         {
-            var (app, _, _) = Build(settings, arrange: arrange, contentRoot: contentRoot, manifests: manifests);
+            var (app, _, _) = Build(settings, arrange: arrange, contentRoot: contentRoot, configure: configure, manifests: manifests);
             await using (app)
             {
                 await app.StartAsync();
