@@ -108,4 +108,35 @@ public sealed class PackageTests
             work.Delete(recursive: true);
         }
     }
+
+    [Fact]
+    public async Task The_Redis_package_sits_beside_Resident_and_brings_StackExchange_Redis()
+    {
+        var feed = Directory.CreateTempSubdirectory("resident-redis-package-");
+        try
+        {
+            var (packExit, packOutput) = await Repository.DotnetAsync(
+                Repository.Root, null, "pack", "src/Redis/Resident.Redis.csproj", "-c", Repository.Configuration, "--no-build", "-o", feed.FullName);
+            Assert.True(packExit == 0, packOutput);
+
+            var package = Assert.Single(Directory.GetFiles(feed.FullName, "Resident.Redis.*.nupkg"));
+            using var archive = ZipFile.OpenRead(package);
+            var entries = archive.Entries.Select(entry => entry.FullName).ToHashSet(StringComparer.Ordinal);
+            Assert.Contains("lib/net10.0/Resident.Redis.dll", entries);
+            Assert.Contains("lib/net10.0/Resident.Redis.xml", entries);
+
+            // An app that never scales out carries no Redis: the client library comes with this package only, and
+            // this package depends on Resident at the same version instead of carrying the runtime again.
+            Assert.DoesNotContain("lib/net10.0/Resident.dll", entries);
+            using var nuspecStream = archive.GetEntry("Resident.Redis.nuspec")!.Open();
+            var nuspec = XDocument.Load(nuspecStream).ToString();
+            var version = Path.GetFileNameWithoutExtension(package)["Resident.Redis.".Length..];
+            Assert.Contains($"id=\"Resident\" version=\"{version}\"", nuspec, StringComparison.Ordinal);
+            Assert.Contains("id=\"StackExchange.Redis\"", nuspec, StringComparison.Ordinal);
+        }
+        finally
+        {
+            feed.Delete(recursive: true);
+        }
+    }
 }
