@@ -22,6 +22,10 @@ public sealed class CommandLineTests
     [InlineData(new[] { "--help" }, "Help")]
     [InlineData(new[] { "-h" }, "Help")]
     [InlineData(new[] { "start", "--help" }, "Help")]
+    [InlineData(new[] { "start", "--bogus" }, "Unknown")]
+    [InlineData(new[] { "start", "-z" }, "Unknown")]
+    [InlineData(new[] { "start", "--App:Journal=x", "--urls=y" }, "Start")]
+    [InlineData(new[] { "start", "--Resident:ListenPort", "0" }, "Start")]
     public void The_verb_is_the_first_argument_that_is_not_an_option(string[] args, string expected) =>
         Assert.Equal(expected, ResidentCommand.Parse(args).Verb.ToString());
 

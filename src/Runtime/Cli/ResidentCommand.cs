@@ -142,6 +142,13 @@ internal sealed record ResidentCommand(ResidentVerb Verb, string? Text)
             return new(ResidentVerb.Help, text);
         }
 
+        // Unmatched words pass through as configuration (--Resident:Key=value, --Key value); an option-looking word
+        // that cannot be a configuration key (-z, --bogus) is a mistyped option, not a setting.
+        if (result.UnmatchedTokens.FirstOrDefault(IsMistypedOption) is { } unknown)
+        {
+            return new(ResidentVerb.Unknown, text) { Error = $"Unknown option '{unknown}' for '{text}'." };
+        }
+
         // --watch takes the words after it; a --Resident:Key=value among them is configuration, not a path.
         var watch = command.Options.Contains(Watch) && result.GetResult(Watch) is not null
             ? (result.GetValue(Watch) ?? []).Where(path => !path.StartsWith('-')).ToArray()
@@ -156,6 +163,11 @@ internal sealed record ResidentCommand(ResidentVerb Verb, string? Text)
             AsJson = command.Options.Contains(Json) && result.GetValue(Json),
         };
     }
+
+    // A configuration key on the command line is --Section:Key, or any --key=value; everything else with a dash
+    // names an option (System.CommandLine has already taken the known ones).
+    private static bool IsMistypedOption(string token) =>
+        token.StartsWith('-') && !(token.StartsWith("--", StringComparison.Ordinal) && (token.Contains(':', StringComparison.Ordinal) || token.Contains('=', StringComparison.Ordinal)));
 
     private static Command[] Commands()
     {

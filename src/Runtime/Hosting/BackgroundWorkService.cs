@@ -13,7 +13,8 @@ namespace Resident.Hosting;
 internal sealed class BackgroundWorkService(
     TaskQueue tasks,
     CronScheduler cron,
-    CustomProcessSupervisor processes) : IHostedLifecycleService
+    CustomProcessSupervisor processes,
+    Microsoft.Extensions.Logging.ILogger<BackgroundWorkService> logger) : IHostedLifecycleService
 {
     private PosixSignalRegistration? _reloadSignal;
 
@@ -43,13 +44,18 @@ internal sealed class BackgroundWorkService(
 
         cron.Start(tasks.Aborted);
         processes.Start();
-        if (!OperatingSystem.IsWindows() && processes.Count > 0)
+        if (!OperatingSystem.IsWindows())
         {
-            // SIGUSR1 is LaravelS's reload signal; inline mode has no workers to replace, so it reloads the processes.
+            // SIGUSR1 is LaravelS's reload signal; inline mode has no workers to replace, so it reloads the custom
+            // processes (OnReloadAsync) and says so, or says why nothing happened.
             _reloadSignal = PosixSignalRegistration.Create((PosixSignal)SigUsr1, context =>
             {
                 context.Cancel = true;
-                _ = processes.ReloadAsync();
+                HostingLog.InlineReloadSignal(logger, processes.Count);
+                if (processes.Count > 0)
+                {
+                    _ = processes.ReloadAsync();
+                }
             });
         }
 

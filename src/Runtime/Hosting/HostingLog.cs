@@ -40,4 +40,7 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 1044, EventName = "MaxRequestNeedsSupervisedMode", Level = LogLevel.Warning, Message = "Resident:MaxRequest is {MaxRequest}, but workers are recycled only in the supervised mode (start); this inline server never recycles.")]
     public static partial void MaxRequestNeedsSupervisedMode(ILogger logger, int maxRequest);
+
+    [LoggerMessage(EventId = 1045, EventName = "InlineReloadSignal", Level = LogLevel.Information, Message = "SIGUSR1: this server runs inline (no worker processes to replace), so a reload only calls OnReloadAsync of its {Processes} custom process(es); start it with the 'start' verb for reloads that take new code.")]
+    public static partial void InlineReloadSignal(ILogger logger, int processes);
 }

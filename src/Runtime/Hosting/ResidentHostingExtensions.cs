@@ -173,7 +173,21 @@ public static class ResidentHostingExtensions
             app.MapWebSocketHandlers();
         }
 
-        await app.RunAsync();
+        try
+        {
+            await app.RunAsync();
+        }
+        catch (Exception exception) when (IsStartupFailure(exception))
+        {
+            // The host logged it once, as a plain list (ResidentStartupException has no stack trace): exit 1, no abort,
+            // no "Unhandled exception" and no WorkerError hook — that one is for failures after the start.
+            return 1;
+        }
+
         return 0;
     }
+
+    private static bool IsStartupFailure(Exception exception) =>
+        exception is ResidentStartupException
+        || (exception is AggregateException aggregate && aggregate.InnerExceptions.All(IsStartupFailure));
 }

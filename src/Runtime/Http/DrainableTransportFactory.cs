@@ -51,7 +51,20 @@ internal sealed class DrainableTransportFactory(IOptions<SocketTransportOptions>
 
     public async ValueTask<IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default)
     {
-        var listener = new DrainableListener(await _sockets.BindAsync(endpoint, cancellationToken).ConfigureAwait(false), this);
+        IConnectionListener inner;
+        try
+        {
+            inner = await _sockets.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AddressInUseException)
+        {
+            // The user's to fix, not a bug: a start-up error without a stack trace, with the way out.
+            throw new ResidentStartupException([
+                $"Resident could not listen on {endpoint}: the address is already in use by another process. Stop it, or choose "
+                + "another port with Resident:ListenPort (0 lets the system pick a free one) or another address with Resident:ListenIp."]);
+        }
+
+        var listener = new DrainableListener(inner, this);
         bool stopped;
         lock (_gate)
         {

@@ -86,6 +86,13 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
                     _ports.Add(plan.Name, port);
                 }
             }
+            catch (Exception exception) when (IsAddressInUse(exception))
+            {
+                // The user's to fix, not a bug: a start-up error without a stack trace, with the way out.
+                throw new ResidentStartupException([
+                    $"{Key(plan.Name)} could not listen on {Describe(plan.EndPoint)} ({plan.Type}): the address is already in use by another process. "
+                    + $"Stop it, or choose another port with {Key(plan.Name)}:Port (0 lets the system pick a free one)."]);
+            }
             catch (Exception exception)
             {
                 throw new InvalidOperationException(
@@ -132,4 +139,9 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
     private static string Key(string name) => $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Sockets)}:{name}";
 
     private static string Describe(EndPoint endPoint) => endPoint is IPEndPoint ip ? ip.ToString() : $"unix:{endPoint}";
+
+    private static bool IsAddressInUse(Exception exception) =>
+        exception is Microsoft.AspNetCore.Connections.AddressInUseException
+            or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+        || (exception.InnerException is { } inner && IsAddressInUse(inner));
 }
