@@ -5,8 +5,12 @@ using Xunit;
 namespace Resident.EndToEnd.Tests;
 
 /// <summary>One reference does it all: the Resident package carries the runtime, the generator and the analyzers.</summary>
+[Collection(Collection)]
 public sealed class PackageTests
 {
+    /// <summary>Tests that pack the repository's projects: one at a time, since packing writes the same obj files.</summary>
+    public const string Collection = "Packages";
+
     [Fact]
     public async Task The_package_carries_the_runtime_generator_and_analyzers_and_an_app_using_it_gets_all_three()
     {
