@@ -177,6 +177,7 @@ public sealed class WebSocketClusterTests(SharedRedis redis) : IClassFixture<Sha
         await using var cluster = await Cluster.StartAsync(redis.Server.Configuration, prefix, nodeTimeout, 6);
         var node = cluster[0];
         using var http = new HttpClient { BaseAddress = process.BaseAddress, Timeout = Patience };
+        var alive = true;
         try
         {
             await using var onProcess = await ClusterClient.ConnectAsync(process.BaseAddress);
@@ -196,6 +197,7 @@ public sealed class WebSocketClusterTests(SharedRedis redis) : IClassFixture<Sha
 
             Assert.Equal("from the process", await onNode.ReceiveTextAsync());
 
+            alive = false;
             await process.DisposeAsync();
             var killed = Stopwatch.StartNew();
             await Eventually(() => !node.Server.WebSockets.IsEstablished(onProcess.Id), "node 6 forgets the killed node's connection", TimeSpan.FromSeconds(30));
@@ -209,7 +211,10 @@ public sealed class WebSocketClusterTests(SharedRedis redis) : IClassFixture<Sha
         }
         finally
         {
-            await process.DisposeAsync();
+            if (alive)
+            {
+                await process.DisposeAsync();
+            }
         }
     }
 
