@@ -73,6 +73,7 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
     private bool _helloDue = true;
     private bool _beatFailing;
     private bool _sharded;
+    private bool _joinedOnce;
     private ChannelMessageQueue? _queue;
     private RedisChannel _ownChannel;
     private TaskCompletionSource<long>? _probe;
@@ -168,19 +169,16 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
     {
         _redis.Multiplexer.ConnectionFailed += OnConnectionFailed;
         _redis.Multiplexer.ConnectionRestored += OnConnectionRestored;
-        if (_redis.IsConnected)
+        var first = _redis.IsConnected ? TickAsync() : Task.CompletedTask;
+        _loop = Task.Run(() => LoopAsync(first, _stopping.Token), CancellationToken.None);
+        try
         {
-            try
-            {
-                await TickAsync().WaitAsync(_redis.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                // The loop goes on trying.
-            }
+            await first.WaitAsync(_redis.Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
         }
-
-        _loop = Task.Run(() => LoopAsync(_stopping.Token), CancellationToken.None);
+        catch (TimeoutException)
+        {
+            // The loop finishes that round, then goes on trying.
+        }
     }
 
     /// <summary>Stops the loop, says Bye to the peers (they forget this process at once) and gives the lease back.</summary>
@@ -221,17 +219,14 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        if (_redis.IsConnected || _queue is not null)
+        try
         {
-            try
-            {
-                _redis.Multiplexer.ConnectionFailed -= OnConnectionFailed;
-                _redis.Multiplexer.ConnectionRestored -= OnConnectionRestored;
-            }
-            catch (InvalidOperationException)
-            {
-                // Never connected.
-            }
+            _redis.Multiplexer.ConnectionFailed -= OnConnectionFailed;
+            _redis.Multiplexer.ConnectionRestored -= OnConnectionRestored;
+        }
+        catch (InvalidOperationException)
+        {
+            // Never connected (or already disposed).
         }
 
         _stopping.Dispose();
@@ -247,13 +242,15 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
         return _sharded ? RedisChannel.Sharded(name) : RedisChannel.Literal(name);
     }
 
-    private async Task LoopAsync(CancellationToken stopping)
+    private async Task LoopAsync(Task first, CancellationToken stopping)
     {
+        var round = first;
         while (!stopping.IsCancellationRequested)
         {
             try
             {
-                await TickAsync().ConfigureAwait(false);
+                // One round at a time: the first may still run when the start stops waiting for it.
+                await round.ConfigureAwait(false);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -268,6 +265,8 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
             {
                 return;
             }
+
+            round = TickAsync();
         }
     }
 
@@ -332,7 +331,16 @@ internal sealed class RedisNodeTransport : IRemoteNodeTransport, IAsyncDisposabl
         _online = true;
         _helloDue = true;
         var dropped = DroppedSends;
-        WebSocketClusterLog.Online(_logger, _sharded ? "sharded" : "classic", _ownChannel.ToString(), dropped - _droppedSendsReported);
+        if (_joinedOnce)
+        {
+            WebSocketClusterLog.Online(_logger, dropped - _droppedSendsReported);
+        }
+        else
+        {
+            WebSocketClusterLog.Joined(_logger, _sharded ? "sharded" : "classic", _ownChannel.ToString(), Lease.TotalSeconds);
+        }
+
+        _joinedOnce = true;
         _droppedSendsReported = dropped;
     }
 
