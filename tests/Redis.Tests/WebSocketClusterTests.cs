@@ -257,7 +257,8 @@ public sealed class WebSocketClusterTests(SharedRedis redis) : IClassFixture<Sha
         await Eventually(() => !a.Transport.Online, "node 1 notices the outage");
         var before = results.Count;
         await Eventually(() => results.Count >= before + 20, "pushes go on during the outage");
-        Assert.DoesNotContain(true, results.Skip(before));
+        // (The first may be a push that checked just before the outage was noticed.)
+        Assert.DoesNotContain(true, results.Skip(before + 1));
         Assert.False(await a.Server.WebSockets.PushAsync(client.Id, "lost"));
 
         await ownRedis.StartAgainAsync();
