@@ -29,4 +29,7 @@ internal sealed class ConnectionIds(int nodeId, int workerId)
     public static int NodeOf(long id) => (int)(id >> (WorkerBits + SequenceBits));
 
     public static int WorkerOf(long id) => (int)((id >> SequenceBits) & ((1 << WorkerBits) - 1));
+
+    /// <summary>The process that holds the connection: node and worker, <c>node &lt;&lt; 8 | worker</c> (the top 23 bits).</summary>
+    public static int AddressOf(long id) => (int)(id >> SequenceBits);
 }

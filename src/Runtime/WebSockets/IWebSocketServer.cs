@@ -18,6 +18,17 @@ namespace Resident;
 /// knew), and keeps its order behind earlier pushes from this worker; a broadcast counts the other workers'
 /// connections it was sent to. A broadcast's filter runs in the calling worker, over every worker's connections.
 /// </para>
+/// <para>
+/// With Resident.Redis (<c>AddRedis()</c>) this is one server across every node of the cluster, the same way: a
+/// connection id names its node and worker, so <see cref="PushAsync(long, string)"/>, <see cref="DisconnectAsync"/>,
+/// <see cref="IsEstablished"/> and <see cref="TryGetConnection"/> work for a connection on any node (this process
+/// first, then another worker of this node through the master, then another node through Redis pub/sub), and a
+/// broadcast reaches every node's connections. Messages from one sender to one connection keep their order across
+/// nodes too. When Redis is unreachable, a push, disconnect or broadcast for another node's connections returns
+/// false (or leaves them out of the count) at once, never throwing or waiting; the other nodes' connections stay
+/// listed until their node's lease (<c>Resident:Redis:NodeTimeout</c>) runs out, and the directory fills again by
+/// itself once Redis is back. A node that dies drops out of every other node's directory within that timeout.
+/// </para>
 /// </remarks>
 public interface IWebSocketServer
 {

@@ -20,8 +20,8 @@ internal static partial class WebSocketLog
     [LoggerMessage(EventId = 1204, EventName = "WebSocketBroken", Level = LogLevel.Information, Message = "WebSocket connection {ConnectionId} ended without a close handshake: {Reason}")]
     public static partial void Broken(ILogger logger, long connectionId, string reason);
 
-    [LoggerMessage(EventId = 1205, EventName = "WebSocketMeshMessageDropped", Level = LogLevel.Warning, Message = "A WebSocket mesh message from worker {Slot} ({Length} bytes) was malformed and dropped: {Problem}")]
-    public static partial void MeshMessageDropped(ILogger logger, int slot, int length, string problem);
+    [LoggerMessage(EventId = 1205, EventName = "WebSocketMeshMessageDropped", Level = LogLevel.Warning, Message = "A WebSocket mesh message from {Peer} ({Length} bytes) was malformed and dropped: {Problem}")]
+    public static partial void MeshMessageDropped(ILogger logger, string peer, int length, string problem);
 
     [LoggerMessage(EventId = 1206, EventName = "WebSocketMeshFailed", Level = LogLevel.Error, Message = "The WebSocket mesh failed {Activity}; the mesh goes on.")]
     public static partial void MeshFailed(ILogger logger, string activity, Exception exception);

@@ -9,12 +9,14 @@ using Resident.Supervision;
 namespace Resident.WebSockets;
 
 /// <summary>
-/// The WebSocket server's reach into the other workers (only when <see cref="IWorkerMesh.Enabled"/>): a directory of
-/// their established connections, kept by the open/close announcements each worker sends to all and a snapshot to
-/// each worker that joins, and the routing of push, disconnect and broadcast to the worker in a connection id.
+/// The WebSocket server's reach into the other processes (only when <see cref="NodeMesh.Enabled"/>): this node's other
+/// workers, and with a cluster transport (Resident.Redis) the processes of the other nodes. It keeps a directory of
+/// their established connections, fed by the open/close announcements each process sends to all and a snapshot to
+/// each process that joins, and routes push, disconnect and broadcast to the process in a connection id's top 23 bits
+/// (node and worker).
 /// </summary>
 /// <remarks>
-/// A worker's announcements and its snapshots go out under one lock, together with the change to its own registry,
+/// A process's announcements and its snapshots go out under one lock, together with the change to its own registry,
 /// so a peer never sees a connection's close before the snapshot that still lists it. Received messages are handled
 /// synchronously on the mesh's reading thread: a push is queued on the connection before the next message is read,
 /// which keeps each sender's order per connection.
@@ -24,14 +26,14 @@ internal sealed class WebSocketMesh : IDisposable
     // A snapshot goes out in Opened messages of about this many bytes, so a large one does not make one huge message.
     private const int SnapshotMessageBytes = 32 * 1024;
 
-    private readonly IWorkerMesh _mesh;
+    private readonly NodeMesh _mesh;
     private readonly WebSocketServer _server;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<long, RemoteConnection> _directory = new();
     private readonly Action<int> _onPeerJoined;
     private readonly Action<int> _onPeerLeft;
 
-    public WebSocketMesh(IWorkerMesh mesh, WebSocketServer server, ILogger logger)
+    public WebSocketMesh(NodeMesh mesh, WebSocketServer server, ILogger logger)
     {
         _mesh = mesh;
         _server = server;
@@ -43,10 +45,10 @@ internal sealed class WebSocketMesh : IDisposable
         mesh.Receive(MeshChannel.WebSockets, Receive);
     }
 
-    /// <summary>Held while this worker's registry changes and the change is announced, and while a snapshot is taken and sent.</summary>
+    /// <summary>Held while this process's registry changes and the change is announced, and while a snapshot is taken and sent.</summary>
     public Lock AnnounceGate { get; } = new();
 
-    /// <summary>The other workers' connections known right now.</summary>
+    /// <summary>The other processes' connections known right now.</summary>
     public int RemoteCount => _directory.Count;
 
     public IEnumerable<RemoteConnection> RemoteConnections => _directory.Select(pair => pair.Value);
@@ -73,7 +75,7 @@ internal sealed class WebSocketMesh : IDisposable
         _mesh.Send(IWorkerMesh.AllPeers, MeshChannel.WebSockets, writer.ToArray());
     }
 
-    /// <summary>Tells every peer a connection of this worker is gone (call under <see cref="AnnounceGate"/>).</summary>
+    /// <summary>Tells every peer a connection of this process is gone (call under <see cref="AnnounceGate"/>).</summary>
     public void AnnounceClosed(long connectionId) =>
         _mesh.Send(IWorkerMesh.AllPeers, MeshChannel.WebSockets, WebSocketMeshMessages.Closed(connectionId));
 
@@ -84,8 +86,7 @@ internal sealed class WebSocketMesh : IDisposable
             return false;
         }
 
-        _mesh.Send(ConnectionIds.WorkerOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Push(connectionId, text));
-        return true;
+        return _mesh.Send(ConnectionIds.AddressOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Push(connectionId, text));
     }
 
     public bool Push(long connectionId, ReadOnlySpan<byte> payload, WebSocketMessageType messageType)
@@ -95,8 +96,7 @@ internal sealed class WebSocketMesh : IDisposable
             return false;
         }
 
-        _mesh.Send(ConnectionIds.WorkerOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Push(connectionId, payload, messageType));
-        return true;
+        return _mesh.Send(ConnectionIds.AddressOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Push(connectionId, payload, messageType));
     }
 
     public bool Disconnect(long connectionId, WebSocketCloseStatus status, string? reason)
@@ -106,22 +106,27 @@ internal sealed class WebSocketMesh : IDisposable
             return false;
         }
 
-        _mesh.Send(ConnectionIds.WorkerOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Disconnect(connectionId, status, reason));
-        return true;
+        return _mesh.Send(ConnectionIds.AddressOf(connectionId), MeshChannel.WebSockets, WebSocketMeshMessages.Disconnect(connectionId, status, reason));
     }
 
     /// <summary>
-    /// Sends a broadcast to the other workers; returns how many of their connections it is for. Without a filter
+    /// Sends a broadcast to the other processes; returns how many of their connections it is for. Without a filter
     /// one message goes to all peers and each queues it on all its connections (counted here as the directory's
-    /// entries). A filter cannot cross processes, so it runs here against the directory, and each worker with chosen
-    /// connections gets one message naming them.
+    /// entries; only this node's when the other nodes could not be reached). A filter cannot cross processes, so it
+    /// runs here against the directory, and each process with chosen connections gets one message naming them.
     /// </summary>
     public int Broadcast(ReadOnlySpan<byte> payload, WebSocketMessageType messageType, Func<IWebSocketConnection, bool>? filter)
     {
         if (filter is null)
         {
-            _mesh.Send(IWorkerMesh.AllPeers, MeshChannel.WebSockets, WebSocketMeshMessages.Broadcast(payload, messageType));
-            return _directory.Count;
+            if (_mesh.Send(IWorkerMesh.AllPeers, MeshChannel.WebSockets, WebSocketMeshMessages.Broadcast(payload, messageType)))
+            {
+                return _directory.Count;
+            }
+
+            // The other nodes are out of reach: count this node's other workers' connections only.
+            var node = _mesh.Node;
+            return _directory.Count(pair => NodeMesh.NodeOf(ConnectionIds.AddressOf(pair.Key)) == node);
         }
 
         Dictionary<int, List<long>>? chosen = null;
@@ -130,10 +135,10 @@ internal sealed class WebSocketMesh : IDisposable
             if (filter(pair.Value))
             {
                 chosen ??= [];
-                var slot = ConnectionIds.WorkerOf(pair.Key);
-                if (!chosen.TryGetValue(slot, out var ids))
+                var address = ConnectionIds.AddressOf(pair.Key);
+                if (!chosen.TryGetValue(address, out var ids))
                 {
-                    chosen[slot] = ids = [];
+                    chosen[address] = ids = [];
                 }
 
                 ids.Add(pair.Key);
@@ -146,17 +151,19 @@ internal sealed class WebSocketMesh : IDisposable
         }
 
         var recipients = 0;
-        foreach (var (slot, ids) in chosen)
+        foreach (var (address, ids) in chosen)
         {
-            _mesh.Send(slot, MeshChannel.WebSockets, WebSocketMeshMessages.BroadcastTo(ids, payload, messageType));
-            recipients += ids.Count;
+            if (_mesh.Send(address, MeshChannel.WebSockets, WebSocketMeshMessages.BroadcastTo(ids, payload, messageType)))
+            {
+                recipients += ids.Count;
+            }
         }
 
         return recipients;
     }
 
-    // A worker joined: it learns this worker's established connections, in messages of bounded size.
-    private void SendSnapshot(int slot)
+    // A process joined: it learns this process's established connections, in messages of bounded size.
+    private void SendSnapshot(int address)
     {
         try
         {
@@ -168,29 +175,29 @@ internal sealed class WebSocketMesh : IDisposable
                     WebSocketMeshMessages.WriteOpened(writer, connection);
                     if (writer.Length >= SnapshotMessageBytes)
                     {
-                        _mesh.Send(slot, MeshChannel.WebSockets, writer.ToArray());
+                        _mesh.Send(address, MeshChannel.WebSockets, writer.ToArray());
                         writer.Reset();
                     }
                 }
 
                 if (writer.Length > 1)
                 {
-                    _mesh.Send(slot, MeshChannel.WebSockets, writer.ToArray());
+                    _mesh.Send(address, MeshChannel.WebSockets, writer.ToArray());
                 }
             }
         }
         catch (Exception exception)
         {
-            WebSocketLog.MeshFailed(_logger, "sending a snapshot to worker " + slot, exception);
+            WebSocketLog.MeshFailed(_logger, "sending a snapshot to " + _mesh.Describe(address), exception);
         }
     }
 
-    // A worker left or died: its connections are gone with it.
-    private void Forget(int slot)
+    // A process left or died: its connections are gone with it.
+    private void Forget(int address)
     {
         foreach (var pair in _directory)
         {
-            if (ConnectionIds.WorkerOf(pair.Key) == slot && _directory.TryRemove(pair))
+            if (ConnectionIds.AddressOf(pair.Key) == address && _directory.TryRemove(pair))
             {
                 pair.Value.Forget();
             }
@@ -205,12 +212,12 @@ internal sealed class WebSocketMesh : IDisposable
         }
         catch (MeshMessageException malformed)
         {
-            WebSocketLog.MeshMessageDropped(_logger, sender, message.Length, malformed.Message);
+            WebSocketLog.MeshMessageDropped(_logger, _mesh.Describe(sender), message.Length, malformed.Message);
         }
         catch (Exception exception)
         {
             // Never let a message break the mesh's reading thread.
-            WebSocketLog.MeshFailed(_logger, "handling a message from worker " + sender, exception);
+            WebSocketLog.MeshFailed(_logger, "handling a message from " + _mesh.Describe(sender), exception);
         }
     }
 
@@ -320,10 +327,10 @@ internal sealed class WebSocketMesh : IDisposable
     }
 
     private long OwnId(long id) =>
-        ConnectionIds.WorkerOf(id) == _mesh.Slot ? id : throw new MeshMessageException($"connection {id} belongs to worker {ConnectionIds.WorkerOf(id)}, not this one");
+        ConnectionIds.AddressOf(id) == _mesh.Address ? id : throw new MeshMessageException($"connection {id} belongs to {_mesh.Describe(ConnectionIds.AddressOf(id))}, not this one");
 
     private static long SenderId(int sender, long id) =>
-        ConnectionIds.WorkerOf(id) == sender && id > 0 ? id : throw new MeshMessageException($"connection {id} does not belong to its sender");
+        ConnectionIds.AddressOf(id) == sender && id > 0 ? id : throw new MeshMessageException($"connection {id} does not belong to its sender");
 
     private static WebSocketMessageType MessageType(byte value) => value switch
     {
@@ -348,8 +355,8 @@ internal sealed class WebSocketMesh : IDisposable
 }
 
 /// <summary>
-/// A connection of another worker, as the directory knows it. Its pushes and disconnect travel over the mesh; it
-/// stops being established when its worker announces the close or leaves.
+/// A connection of another process (this node's or another's), as the directory knows it. Its pushes and disconnect
+/// travel over the mesh; it stops being established when its process announces the close or leaves.
 /// </summary>
 internal sealed class RemoteConnection(WebSocketMesh mesh, WebSocketMeshMessages.OpenedEntry entry) : IWebSocketConnection
 {

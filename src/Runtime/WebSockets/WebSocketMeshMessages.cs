@@ -19,7 +19,7 @@ namespace Resident.WebSockets;
 /// <item>Broadcast (5): message type (u8), payload to its end; for every connection of the receiver.</item>
 /// <item>BroadcastTo (6): message type (u8), id count (u32), the ids (i64 each), payload to its end.</item>
 /// </list>
-/// Ids in Opened and Closed carry the sender's slot in their worker bits; ids in Push, Disconnect and BroadcastTo the receiver's.
+/// Ids in Opened and Closed carry the sender's address (node and worker bits); ids in Push, Disconnect and BroadcastTo the receiver's.
 /// </summary>
 internal static class WebSocketMeshMessages
 {

@@ -10,8 +10,9 @@ namespace Resident.WebSockets;
 
 /// <summary>
 /// The connections of this server: ids, push, broadcast, heartbeat and the connection limit. With the worker mesh
-/// enabled it also covers the other workers' connections (<see cref="WebSocketMesh"/>); without it, a push or an echo
-/// costs what it always did: the mesh is looked at only for an id this worker does not hold.
+/// enabled, or a cluster transport registered (Resident.Redis), it also covers the other workers' and the other
+/// nodes' connections (<see cref="WebSocketMesh"/>); without them, a push or an echo costs what it always did: the
+/// mesh is looked at only for an id this process does not hold.
 /// </summary>
 internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 {
@@ -21,22 +22,22 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly int _slot;
 
-    // Null unless other workers may exist (the mesh says so once, before the server is built).
+    // Null unless other workers or nodes may exist (the meshes say so once, before the server is built).
     private readonly WebSocketMesh? _mesh;
     private readonly Lock _shutdownGate = new();
     private ConnectionIds? _ids;
     private int _admitted;
     private Task _heartbeat = Task.CompletedTask;
 
-    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time, IWorkerMesh mesh)
+    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time, IWorkerMesh mesh, IRemoteNodeTransport? remote = null)
     {
         _options = options;
         _logger = logger;
         Time = time;
         _slot = mesh.Slot;
-        if (mesh.Enabled)
+        if (mesh.Enabled || remote is not null)
         {
-            _mesh = new WebSocketMesh(mesh, this, logger);
+            _mesh = new WebSocketMesh(new NodeMesh(mesh, () => _options.Value.NodeId, remote), this, logger);
         }
     }
 
@@ -55,7 +56,7 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
 
     public TimeSpan CloseTimeout => Settings.CloseTimeout;
 
-    /// <summary>Connections of every worker: this one's plus the other workers' the directory knows.</summary>
+    /// <summary>Connections of every process: this one's plus the other workers' and nodes' the directory knows.</summary>
     public int Count => _mesh is null ? _connections.Count : _connections.Count + _mesh.RemoteCount;
 
     /// <summary>Connections of this worker only (what this process serves).</summary>
