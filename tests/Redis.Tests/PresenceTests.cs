@@ -124,7 +124,7 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
             await using var carol = await PresenceClient.ConnectAsync(a.BaseAddress, "?group=room");
             await using var bob = await PresenceClient.ConnectAsync(b.BaseAddress, "?group=room");
             killedIds = [alice.Id, carol.Id];
-            Assert.Equal([alice.Id, bob.Id, carol.Id], (await onB.MembersAsync("room")).Select(member => member.ConnectionId).Order());
+            Assert.Equal(new[] { alice.Id, bob.Id, carol.Id }.Order(), (await onB.MembersAsync("room")).Select(member => member.ConnectionId));
             using var http = new HttpClient { BaseAddress = a.BaseAddress };
             Assert.Contains($"{alice.Id}:alice", await http.GetStringAsync("/presence/members/room"), StringComparison.Ordinal);
 
@@ -149,6 +149,8 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
         }
     }
 
+    // The Showcase is built with the solution (.ci/run tests Gen.sln); referencing it here would copy its
+    // appsettings.json over the in-process nodes' content root.
     [Fact]
     public async Task Two_Showcases_with_one_Redis_share_the_chat_room()
     {
