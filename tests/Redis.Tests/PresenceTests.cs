@@ -117,13 +117,14 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
             $"--Resident:Redis:KeyPrefix={prefix}",
             $"--Resident:Redis:NodeTimeout={nodeTimeoutSeconds}");
         Stopwatch sinceKill;
-        long[] killedIds;
+
+        // The clients stay open through the kill: only the node dies, with no close from anyone.
+        await using var bob = await PresenceClient.ConnectAsync(b.BaseAddress, "?group=room");
+        PresenceClient alice, carol;
         await using (a)
         {
-            await using var alice = await PresenceClient.ConnectAsync(a.BaseAddress, "?group=room&user=alice");
-            await using var carol = await PresenceClient.ConnectAsync(a.BaseAddress, "?group=room");
-            await using var bob = await PresenceClient.ConnectAsync(b.BaseAddress, "?group=room");
-            killedIds = [alice.Id, carol.Id];
+            alice = await PresenceClient.ConnectAsync(a.BaseAddress, "?group=room&user=alice");
+            carol = await PresenceClient.ConnectAsync(a.BaseAddress, "?group=room");
             Assert.Equal(new[] { alice.Id, bob.Id, carol.Id }.Order(), (await onB.MembersAsync("room")).Select(member => member.ConnectionId));
             using var http = new HttpClient { BaseAddress = a.BaseAddress };
             Assert.Contains($"{alice.Id}:alice", await http.GetStringAsync("/presence/members/room"), StringComparison.Ordinal);
@@ -136,6 +137,9 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
         }
 
         // SIGKILL: no leave, no goodbye; its lease runs out.
+        await using var killedAlice = alice;
+        await using var killedCarol = carol;
+        long[] killedIds = [alice.Id, carol.Id];
         await EventuallyAsync(async () => (await onB.MembersAsync("room")).Count == 1, "the killed node's members disappearing");
         var gone = sinceKill.Elapsed;
         Assert.True(gone < TimeSpan.FromSeconds(nodeTimeoutSeconds + 3), $"the killed node's members were listed {gone.TotalSeconds:F1} s after the kill (NodeTimeout {nodeTimeoutSeconds} s)");
@@ -145,12 +149,20 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
         // The heartbeats of the living sweep what the dead node left.
         foreach (var id in killedIds)
         {
-            await EventuallyAsync(async () => await redis.Server.CommandAsync($"EXISTS {prefix}:presence:conn:{id}") == ":0", $"the sweep of connection {id}'s key");
+            var key = $"{prefix}:presence:conn:{id}";
+            var deadline = DateTime.UtcNow + Patience;
+            while (await redis.Server.CommandAsync($"EXISTS {key}") != ":0")
+            {
+                if (DateTime.UtcNow >= deadline)
+                {
+                    Assert.Fail($"{key} was not swept: instances {await redis.Server.CommandAsync($"ZCARD {prefix}:presence:instances")}, owner {await redis.Server.CommandAsync($"HGET {key} i")}; B's log: {string.Join(" | ", b.Logs.Entries.Select(entry => entry.Message))}");
+                }
+
+                await Task.Delay(20);
+            }
         }
     }
 
-    // The Showcase is built with the solution (.ci/run tests Gen.sln); referencing it here would copy its
-    // appsettings.json over the in-process nodes' content root.
     [Fact]
     public async Task Two_Showcases_with_one_Redis_share_the_chat_room()
     {
