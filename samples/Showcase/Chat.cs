@@ -6,8 +6,9 @@ using Resident;
 namespace Showcase;
 
 /// <summary>
-/// Who is on which connection: the uid ↔ connection map a LaravelS chat keeps in a Swoole table, here the
-/// <see cref="ChatMemberRow"/> [SwooleTable], keyed by connection id.
+/// Who is on which connection of this server: the uid ↔ connection map a LaravelS chat keeps in a Swoole table, here
+/// the <see cref="ChatMemberRow"/> [SwooleTable], keyed by connection id. The room's member list across nodes comes
+/// from presence (<see cref="ChatHandler.MembersAsync"/>).
 /// </summary>
 public sealed class ChatRoom(SwooleTable<ChatMemberRow> members)
 {
@@ -17,19 +18,21 @@ public sealed class ChatRoom(SwooleTable<ChatMemberRow> members)
 
     public void Unbind(long connectionId) => members.Delete(Key(connectionId));
 
-    public ChatMember[] Members =>
-        [.. members.Select(member => new ChatMember(long.Parse(member.Key, CultureInfo.InvariantCulture), member.Value.Name)).OrderBy(member => member.Id)];
-
     private static string Key(long connectionId) => connectionId.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
 /// The chat at /ws (LaravelS's WebSocketService example): the user is bound to the connection on open — the signed-in
-/// user if the app has authentication, else ?name= — and every message is broadcast to everyone.
+/// user if the app has authentication, else ?name= — and joins the room, a presence group: messages go to the room's
+/// members. Without Redis the room is this server's; with <c>Resident:Redis:Configuration</c> set it is one room across
+/// every Showcase node (start two on two ports with one Redis and chat between them).
 /// </summary>
 [WebSocketHandler("/ws")]
-public sealed class ChatHandler(ChatRoom room, ILogger<ChatHandler> logger) : IWebSocketHandler
+public sealed class ChatHandler(ChatRoom room, IPresence presence, ILogger<ChatHandler> logger) : IWebSocketHandler
 {
+    /// <summary>The presence group of the chat room.</summary>
+    public const string Room = "chat";
+
     private const int MaxNameLength = 32;
     private const int MaxTextLength = 2000;
 
@@ -42,9 +45,20 @@ public sealed class ChatHandler(ChatRoom room, ILogger<ChatHandler> logger) : IW
         }
 
         room.Bind(request.ConnectionId, name);
+        try
+        {
+            await presence.BindUserAsync(name, request.ConnectionId);
+            await presence.JoinAsync(Room, request.ConnectionId);
+        }
+        catch (PresenceUnavailableException exception)
+        {
+            // Redis is away: this connection is not in the room until it reconnects.
+            logger.LogWarning("{Name} could not join the chat room: {Reason}", name, exception.Message);
+        }
+
         logger.LogInformation("{Name} joined the chat on connection {ConnectionId}.", name, request.ConnectionId);
         await server.PushAsync(request.ConnectionId, Serialize(new ChatEvent("welcome", request.ConnectionId, name, null)));
-        await server.BroadcastAsync(Serialize(new ChatEvent("join", request.ConnectionId, name, null)));
+        await ToRoomAsync(new ChatEvent("join", request.ConnectionId, name, null));
     }
 
     public async ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame)
@@ -57,18 +71,35 @@ public sealed class ChatHandler(ChatRoom room, ILogger<ChatHandler> logger) : IW
         var text = Clean(frame.Text, MaxTextLength);
         if (text.Length > 0)
         {
-            await server.BroadcastAsync(Serialize(new ChatEvent("message", frame.ConnectionId, room.NameOf(frame.ConnectionId), text)));
+            await ToRoomAsync(new ChatEvent("message", frame.ConnectionId, room.NameOf(frame.ConnectionId), text));
         }
     }
 
+    // The connection has left the room already (presence leaves every group on close).
     public async ValueTask OnCloseAsync(IWebSocketServer server, long connectionId, WebSocketCloseStatus? status, string? reason)
     {
         var name = room.NameOf(connectionId);
         room.Unbind(connectionId);
-        await server.BroadcastAsync(Serialize(new ChatEvent("leave", connectionId, name, null)));
+        await ToRoomAsync(new ChatEvent("leave", connectionId, name, null));
     }
 
+    /// <summary>The room's members, on every node when Redis is configured.</summary>
+    public static async Task<ChatMember[]> MembersAsync(IPresence presence) =>
+        [.. (await presence.MembersAsync(Room)).Select(member => new ChatMember(member.ConnectionId, member.User ?? "?"))];
+
     public static string Serialize(ChatEvent chatEvent) => JsonSerializer.Serialize(chatEvent, ShowcaseJson.Default.ChatEvent);
+
+    private async ValueTask ToRoomAsync(ChatEvent chatEvent)
+    {
+        try
+        {
+            await presence.PushAsync(Room, Serialize(chatEvent));
+        }
+        catch (PresenceUnavailableException exception)
+        {
+            logger.LogWarning("The chat room is unreachable, a {Type} was not sent: {Reason}", chatEvent.Type, exception.Message);
+        }
+    }
 
     // One line of printable text, trimmed to a length: names and messages are shown as they are.
     private static string Clean(string text, int maxLength)

@@ -9,6 +9,14 @@ builder.AddResident(options =>
     options.Server = "Resident";
     options.HandleStatic = true;
 });
+
+// With a Redis (--Resident:Redis:Configuration=localhost:6379 and a Resident:NodeId per node) several Showcases are one
+// server: the chat room, pushes and presence span every node. Without it everything runs in this process.
+if (!string.IsNullOrWhiteSpace(builder.Configuration["Resident:Redis:Configuration"]))
+{
+    builder.AddRedis();
+}
+
 builder.Services.AddSingleton<VisitCounter>();
 builder.Services.AddSingleton<MemoryProbe>();
 builder.Services.AddSingleton<ChatRoom>();
@@ -60,7 +68,8 @@ app.MapPost("/push/{id:long}", async (long id, HttpRequest request, IWebSocketSe
     return pushed ? Results.Ok(new PushReport(id, true)) : Results.NotFound(new PushReport(id, false));
 });
 
-app.MapGet("/chat/members", (ChatRoom room) => room.Members);
+// The chat room's members (a presence group): on every node when Redis is configured.
+app.MapGet("/chat/members", (IPresence presence) => ChatHandler.MembersAsync(presence));
 
 // Background work: deliver a task, fire an event, talk to a custom process, and see what the cron jobs did.
 //   curl -X POST 'http://127.0.0.1:5200/task?name=alice'; curl -X POST 'http://127.0.0.1:5200/event?name=bob'

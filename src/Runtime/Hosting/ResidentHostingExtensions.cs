@@ -89,6 +89,7 @@ public static class ResidentHostingExtensions
         Resident.Metrics.MetricsFeature.AddResidentMetrics(services);
         Resident.Http.HttpFeature.AddHttp(services);
         Resident.WebSockets.WebSocketFeature.AddWebSockets(services);
+        Resident.Presence.PresenceFeature.AddPresence(services);
         Resident.Tasks.TaskFeature.AddTasks(services);
         Resident.Events.EventFeature.AddEvents(services);
         Resident.Timers.CronFeature.AddCronJobs(services);

@@ -258,21 +258,35 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         }
     }
 
+    /// <summary>Raised once per connection of this process, after it left the list and before the handler's OnClose (presence leaves its groups here).</summary>
+    internal event Action<long>? ConnectionClosed;
+
     internal void Remove(WebSocketConnection connection)
     {
         if (_mesh is null)
         {
-            _connections.TryRemove(KeyValuePair.Create(connection.Id, connection));
+            if (_connections.TryRemove(KeyValuePair.Create(connection.Id, connection)))
+            {
+                ConnectionClosed?.Invoke(connection.Id);
+            }
+
             return;
         }
 
+        var removed = false;
         lock (_mesh.AnnounceGate)
         {
             // Removed twice (after the receive loop and in the endpoint's finally): announced once.
             if (_connections.TryRemove(KeyValuePair.Create(connection.Id, connection)))
             {
                 _mesh.AnnounceClosed(connection.Id);
+                removed = true;
             }
+        }
+
+        if (removed)
+        {
+            ConnectionClosed?.Invoke(connection.Id);
         }
     }
 
