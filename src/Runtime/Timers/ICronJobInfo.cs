@@ -33,7 +33,10 @@ public interface ICronJobInfo
     /// <summary>Once per cluster or on every node, as configured.</summary>
     CronScope Scope => CronScope.Cluster;
 
-    /// <summary>Firings of a once-per-cluster job that another node ran (this one lost the claim).</summary>
+    /// <summary>
+    /// Firings of a once-per-cluster job this node did not run because another node claimed it first (or had already
+    /// claimed a later firing, when this node was late or its clock behind).
+    /// </summary>
     long RanElsewhere => 0;
 
     /// <summary>
