@@ -31,6 +31,7 @@ internal static class KnownNames
     /// <summary>The generic <c>IEventListener&lt;TEvent&gt;</c>, by metadata name.</summary>
     public const string EventListener = "Resident.IEventListener`1";
     public const string CronJob = "Resident.ICronJob";
+    public const string CronScope = "Resident.CronScope";
     public const string CustomProcess = "Resident.ICustomProcess";
     public const string PayloadCodec = "Resident.Hosting.PayloadCodec`1";
     public const string JsonIgnoreAttribute = "System.Text.Json.Serialization.JsonIgnoreAttribute";
@@ -61,4 +62,7 @@ internal static class KnownNames
 
     /// <summary>The names of <c>Resident.TaskBackoff</c>'s members, by value.</summary>
     public static readonly string[] TaskBackoffs = { "Immediate", "Fixed", "Exponential" };
+
+    /// <summary>The names of <c>Resident.CronScope</c>'s members, by value.</summary>
+    public static readonly string[] CronScopes = { "Cluster", "Node" };
 }

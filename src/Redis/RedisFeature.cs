@@ -62,6 +62,7 @@ internal static class RedisFeature
         // The features register themselves here, one line each.
         WebSockets.WebSocketClusterFeature.Add(services);
         Presence.RedisPresenceFeature.AddPresence(services);
+        Cron.RedisCronFeature.AddCronLock(services);
     }
 
     /// <summary>Fails the start, with the other settings' problems, when a <c>Resident:Redis</c> key is wrong.</summary>

@@ -25,6 +25,12 @@ internal static class ResidentLimits
     {
         /// <summary>The shortest interval, in milliseconds.</summary>
         public const int MinIntervalMilliseconds = 1;
+
+        /// <summary>
+        /// The shortest hold of a cluster-scoped firing's claim (<c>max(interval, this)</c>): longer than any clock skew
+        /// between nodes and any start lag, so a late node still finds the claim; the key then expires by itself.
+        /// </summary>
+        public const int MinClusterLeaseMilliseconds = 60_000;
     }
 
     /// <summary><c>[CustomProcess]</c> and <c>Resident:CustomProcesses:{name}</c>.</summary>

@@ -440,6 +440,7 @@ public sealed class AttributeMisuseAnalyzerTests
         { $$"""[CustomProcess("w", RestartInterval = {|#0:3601|})] public sealed class Job : ICustomProcess { {{ProcessBody}} }""", "CustomProcess", "RestartInterval = 3601", "use 0 to 3600 seconds" },
         { $$"""[CustomProcess({|#0:" "|})] public sealed class Job : ICustomProcess { {{ProcessBody}} }""", "CustomProcess", "the name \" \"", "a custom process needs a name, such as [CustomProcess(\"worker\")]" },
         { $$"""[CronJob(1000, Name = {|#0:""|})] public sealed class Job : ICronJob { {{CronBody}} }""", "CronJob", "Name = \"\"", "a cron job needs a name; leave Name out to use the class name" },
+        { $$"""[CronJob(1000, Scope = {|#0:(CronScope)2|})] public sealed class Job : ICronJob { {{CronBody}} }""", "CronJob", "Scope = (CronScope)2", "use CronScope.Cluster or CronScope.Node" },
         { $$"""[BackgroundTask(Tries = {|#0:0|})] public sealed class Job : IBackgroundTask { {{TaskBody}} }""", "BackgroundTask", "Tries = 0", "use 1 to 100 tries in all" },
         { $$"""[BackgroundTask(Tries = {|#0:101|})] public sealed class Job : IBackgroundTask { {{TaskBody}} }""", "BackgroundTask", "Tries = 101", "use 1 to 100 tries in all" },
         { $$"""[BackgroundTask(BackoffMilliseconds = {|#0:-1|})] public sealed class Job : IBackgroundTask { {{TaskBody}} }""", "BackgroundTask", "BackoffMilliseconds = -1", "a backoff is 0 ms or more" },
@@ -467,6 +468,7 @@ public sealed class AttributeMisuseAnalyzerTests
 
     public static TheoryData<string> GoodValues => new()
     {
+        $$"""[CronJob(1000, Scope = CronScope.Node)] public sealed class Job : ICronJob { {{CronBody}} }""",
         $$"""[CustomProcess("w", Num = 64, RestartInterval = 0)] public sealed class Job : ICustomProcess { {{ProcessBody}} }""",
         $$"""[CustomProcess("w", Num = 1, RestartInterval = 3600)] public sealed class Job : ICustomProcess { {{ProcessBody}} }""",
         $$"""[BackgroundTask(Tries = 100, Backoff = TaskBackoff.Fixed, BackoffMilliseconds = 0, MaxBackoffMilliseconds = 0)] public sealed class Job : IBackgroundTask { {{TaskBody}} }""",

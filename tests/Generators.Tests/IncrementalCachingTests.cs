@@ -152,6 +152,21 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
+    public void Editing_a_node_scoped_cron_job_class_without_changing_its_attribute_keeps_every_step_cached()
+    {
+        // The scope is part of the cron job's equatable spec: an equal spec after the class's file changes is Unchanged.
+        Compilation compilation = Edit(TestReferences.Compile([Declarations, Unrelated]), "[CronJob(1000, Name = \"tick\")]", "[CronJob(1000, Name = \"tick\", Scope = CronScope.Node)]");
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        driver = driver.RunGenerators(Edit(compilation, "Tick(ICounter counter) : ICronJob", "Tick(ICounter counter) : ICronJob // every second"));
+        var second = driver.GetRunResult().Results.Single();
+
+        AssertNothingRegenerated(first, second);
+        Assert.Contains(StepOutputReasons(second, ManifestGenerator.Steps.CronJobs), reason => reason == IncrementalStepRunReason.Unchanged);
+        Assert.Contains("Scope = global::Resident.CronScope.Node }", ManifestText(second), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_a_cleaner_order_regenerates_the_manifest_with_the_new_order()
     {
         var (first, second) = RunTwice(compilation => Edit(compilation, "[Cleaner(Order = 1)]", "[Cleaner(Order = 2)]"));
@@ -261,6 +276,7 @@ public sealed class IncrementalCachingTests
 
     [Theory]
     [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(\"*/5 * * * * *\", Name = \"tick\")]", "CronJobs", "builder.AddCronJob(\"App.Tick\", new global::Resident.CronJobAttribute(\"*/5 * * * * *\") { Name = \"tick\" },")]
+    [InlineData("[CronJob(1000, Name = \"tick\")]", "[CronJob(1000, Name = \"tick\", Scope = CronScope.Node)]", "CronJobs", "builder.AddCronJob(\"App.Tick\", new global::Resident.CronJobAttribute(1000) { Name = \"tick\", Scope = global::Resident.CronScope.Node },")]
     [InlineData("[SocketHandler(\"udp\", Port = 5292, Type = PortType.Udp)]", "[SocketHandler(\"udp\", Port = 6000, Type = PortType.Udp)]", "SocketHandlers", "builder.AddSocketHandler(\"App.Echo\", new global::Resident.SocketHandlerAttribute(\"udp\") { Port = 6000, Type = global::Resident.PortType.Udp }, tcp: false, udp: true,")]
     [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", new global::Resident.CustomProcessAttribute(\"pusher\") { Num = 3 },")]
     [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", new global::Resident.EventListenerAttribute() { Order = 1, Tries = 4 },")]

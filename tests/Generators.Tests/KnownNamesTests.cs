@@ -32,12 +32,22 @@ public sealed class KnownNamesTests
         Assert.Equal(KnownNames.TaskBackoff, typeof(TaskBackoff).FullName);
         Assert.Equal(KnownNames.EventListener, typeof(IEventListener<>).FullName);
         Assert.Equal(KnownNames.CronJob, typeof(ICronJob).FullName);
+        Assert.Equal(KnownNames.CronScope, typeof(CronScope).FullName);
         Assert.Equal(KnownNames.CustomProcess, typeof(ICustomProcess).FullName);
         Assert.Equal(KnownNames.SocketHandlerAttribute, typeof(SocketHandlerAttribute).FullName);
         Assert.Equal(KnownNames.TcpHandler, typeof(ITcpHandler).FullName);
         Assert.Equal(KnownNames.UdpHandler, typeof(IUdpHandler).FullName);
         Assert.Equal(KnownNames.PayloadCodec, typeof(PayloadCodec<>).FullName);
         Assert.Equal(KnownNames.JsonIgnoreAttribute, typeof(System.Text.Json.Serialization.JsonIgnoreAttribute).FullName);
+    }
+
+    [Fact]
+    public void Cron_scope_names_are_indexed_by_the_enum_values()
+    {
+        var byValue = Enum.GetValues<CronScope>().OrderBy(value => (int)value).ToArray();
+
+        Assert.Equal(Enumerable.Range(0, byValue.Length), byValue.Select(value => (int)value));
+        Assert.Equal(byValue.Select(value => value.ToString()), KnownNames.CronScopes);
     }
 
     [Fact]

@@ -477,6 +477,41 @@ public sealed class ManifestOutputTests
     }
 
     [Fact]
+    public void A_cron_job_scope_is_declared_as_written_and_an_undefined_one_is_a_problem()
+    {
+        const string source = """
+            namespace App;
+
+            [CronJob(1000, Scope = CronScope.Node)]
+            public sealed class PerNode : ICronJob
+            {
+                public ValueTask RunAsync(CronJobContext context) => default;
+            }
+
+            [CronJob("0 * * * *", Scope = CronScope.Cluster)]
+            public sealed class Once : ICronJob
+            {
+                public ValueTask RunAsync(CronJobContext context) => default;
+            }
+
+            [CronJob(1000, Scope = (CronScope)7)]
+            public sealed class Odd : ICronJob
+            {
+                public ValueTask RunAsync(CronJobContext context) => default;
+            }
+            """;
+
+        var outcome = GeneratorHarness.Run(TestReferences.Compile([source]));
+
+        Assert.Null(outcome.Result.Exception);
+        Assert.Empty(outcome.WarningsInGeneratedCode);
+        Assert.Equal(["CronJob:App.Once", "CronJob:App.PerNode", "Problem:App.Odd"], outcome.DeclaredNames);
+        Assert.Contains("builder.AddCronJob(\"App.PerNode\", new global::Resident.CronJobAttribute(1000) { Scope = global::Resident.CronScope.Node },", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("builder.AddCronJob(\"App.Once\", new global::Resident.CronJobAttribute(\"0 * * * *\") { Scope = global::Resident.CronScope.Cluster },", outcome.ManifestSource, StringComparison.Ordinal);
+        Assert.Contains("builder.AddProblem(\"App.Odd\", \"RES108: [CronJob] on 'App.Odd' sets Scope = (CronScope)7; use CronScope.Cluster or CronScope.Node.\");", outcome.ManifestSource, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_socket_handler_is_declared_with_the_settings_as_written_and_its_interfaces()
     {
         const string source = """

@@ -33,6 +33,9 @@ public sealed class PublicEnumValuesTests
         Assert.Equal(
             [("Int64", 0), ("Int32", 1), ("Float", 2), ("String", 3)],
             Members<TableColumnType>());
+        Assert.Equal(
+            [("Cluster", 0), ("Node", 1)],
+            Members<CronScope>());
     }
 
     [Fact]
@@ -41,7 +44,7 @@ public sealed class PublicEnumValuesTests
         var pinned = new[]
         {
             typeof(TaskBackoff), typeof(LifecycleEvent), typeof(PortType), typeof(SocketFraming), typeof(TaskQueueFullMode),
-            typeof(Propagation), typeof(TableColumnType),
+            typeof(Propagation), typeof(TableColumnType), typeof(CronScope),
         };
         var exported = typeof(ResidentManifestBuilder).Assembly.GetExportedTypes().Where(type => type.IsEnum);
 
@@ -54,6 +57,14 @@ public sealed class PublicEnumValuesTests
         // ResidentLimits.Retry.DefaultBackoff is the number 2 (the generator cannot name the enum): it must stay Exponential.
         Assert.Equal(TaskBackoff.Exponential, new BackgroundTaskAttribute().Backoff);
         Assert.Equal(TaskBackoff.Exponential, new EventListenerAttribute().Backoff);
+    }
+
+    [Fact]
+    public void The_default_cron_scope_is_once_per_cluster()
+    {
+        // Scaling out with AddRedis() must not start firing every job on every node.
+        Assert.Equal(CronScope.Cluster, new CronJobAttribute(1000).Scope);
+        Assert.Equal(CronScope.Cluster, default(CronScope));
     }
 
     private static (string Name, int Value)[] Members<TEnum>() where TEnum : struct, Enum =>

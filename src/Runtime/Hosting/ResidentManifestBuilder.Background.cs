@@ -53,7 +53,7 @@ public sealed partial class ResidentManifestBuilder
         ArgumentNullException.ThrowIfNull(attribute);
         var jobName = attribute.Name ?? name[(name.LastIndexOf('.') + 1)..];
         _cronJobs.Add(new CronJobDeclaration(name, jobName, attribute.IntervalMilliseconds, attribute.Expression, attribute.TimeZone,
-            attribute.Immediate, attribute.AllowOverlap, factory));
+            attribute.Immediate, attribute.AllowOverlap, factory, attribute.Scope));
     }
 
     /// <summary>Declares a <see cref="CustomProcessAttribute">[CustomProcess]</see> class.</summary>
@@ -108,7 +108,7 @@ internal sealed record ListenerDeclaration<TEvent>(string Name, int Order, Retry
 }
 
 internal sealed record CronJobDeclaration(string Name, string JobName, int IntervalMilliseconds, string? Expression, string? TimeZone,
-    bool Immediate, bool AllowOverlap, Func<IServiceProvider, ICronJob> Factory);
+    bool Immediate, bool AllowOverlap, Func<IServiceProvider, ICronJob> Factory, CronScope Scope = CronScope.Cluster);
 
 internal sealed record CustomProcessDeclaration(string Name, string ProcessName, int Num, int RestartIntervalSeconds, Func<IServiceProvider, ICustomProcess> Factory);
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Resident.Hosting;
 using static Resident.Hosting.OptionsReader;
 
@@ -11,6 +12,9 @@ internal static class CronFeature
     public static void AddCronJobs(IServiceCollection services)
     {
         services.AddSingleton<CronScheduler>();
+
+        // One node unless a cluster package (Resident.Redis) registers a real lock, before or after this.
+        services.TryAddSingleton<ICronClusterLock>(SingleNodeCronLock.Instance);
         services.AddResidentSection(Bind, provider => new CronStartupCheck(provider.GetRequiredService<CronScheduler>()));
     }
 
@@ -27,6 +31,7 @@ internal static class CronFeature
             ReadDuration(job, nameof(CronJobOptions.Interval), DurationUnit.Milliseconds, errors, value => jobOptions.Interval = value, prefix);
             ReadString(job, nameof(CronJobOptions.Expression), value => jobOptions.Expression = value);
             ReadString(job, nameof(CronJobOptions.TimeZone), value => jobOptions.TimeZone = value);
+            ReadEnum<CronScope>(job, nameof(CronJobOptions.Scope), errors, value => jobOptions.Scope = value, prefix);
         }
     }
 

@@ -34,4 +34,10 @@ public sealed class CronJobAttribute : Attribute
     /// skips the ticks it covered.
     /// </summary>
     public bool AllowOverlap { get; set; }
+
+    /// <summary>
+    /// Once per cluster (<see cref="CronScope.Cluster"/>, the default) or on every node (<see cref="CronScope.Node"/>);
+    /// it matters only with <c>AddRedis()</c>. <c>Resident:CronJobs:{Name}:Scope</c> overrides it.
+    /// </summary>
+    public CronScope Scope { get; set; } = CronScope.Cluster;
 }

@@ -5,8 +5,9 @@ public sealed class CronJobContext
 {
     private readonly CronJobState _state;
 
-    internal CronJobContext(CronJobState state, DateTimeOffset plannedAt, TimeSpan lag, long run, CancellationToken stopping)
+    internal CronJobContext(CronJobState state, DateTimeOffset plannedAt, TimeSpan lag, long run, CancellationToken stopping, long? fencingToken = null)
     {
+        FencingToken = fencingToken;
         _state = state;
         PlannedAt = plannedAt;
         Lag = lag;
@@ -25,6 +26,14 @@ public sealed class CronJobContext
 
     /// <summary>The run's number, starting at 1.</summary>
     public long Run { get; }
+
+    /// <summary>
+    /// For a once-per-cluster job (<see cref="CronScope.Cluster"/> with <c>AddRedis()</c>): a number that grows with every
+    /// firing of this job across the cluster, in the order of their planned times. Pass it to the resource the run
+    /// writes (a database row, a file's metadata) so a stale holder can be rejected: a node that stalled past its
+    /// firing and wakes up late writes with a smaller token than the run that came after it. Null on one node.
+    /// </summary>
+    public long? FencingToken { get; }
 
     /// <summary>Signalled when the server stops and <c>MaxWaitTime</c> has run out.</summary>
     public CancellationToken CancellationToken { get; }

@@ -17,4 +17,7 @@ public sealed class CronJobOptions
 
     /// <summary>A new time zone for the cron expression.</summary>
     public string? TimeZone { get; set; }
+
+    /// <summary>A new scope: <c>Cluster</c> (one node per planned firing, with <c>AddRedis()</c>) or <c>Node</c> (every node).</summary>
+    public CronScope? Scope { get; set; }
 }

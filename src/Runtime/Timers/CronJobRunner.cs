@@ -7,6 +7,8 @@ namespace Resident.Timers;
 /// <summary>
 /// Runs one cron job on its schedule. Interval ticks are planned as multiples of the interval from the start on the
 /// monotonic clock, so lateness never accumulates; cron occurrences are read in their time zone (Cronos handles DST).
+/// A once-per-cluster job (with a shared <see cref="ICronClusterLock"/>) plans interval ticks on multiples of the
+/// interval since the Unix epoch instead, so every node plans the same instants, and claims each firing before running it.
 /// Time is read from the clock's <see cref="TimeProvider"/>, so tests can drive the schedule with a fake one.
 /// </summary>
 internal sealed class CronJobRunner : ICronJobInfo
@@ -24,15 +26,25 @@ internal sealed class CronJobRunner : ICronJobInfo
     private readonly MonotonicClock _clock;
     private readonly TimeProvider _time;
     private readonly List<Task> _overlapping = [];
+    private readonly ICronClusterLock _clusterLock;
+    private readonly bool _clustered;
     private long _runs;
+    private long _ranElsewhere;
+    private long _claimFailures;
     private long _failures;
     private long _skipped;
     private long _lastLagTicks;
     private long _nextRunTicks;
 
     public CronJobRunner(string name, string schedule, int intervalMilliseconds, CronExpression? expression, TimeZoneInfo timeZone,
-        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, ResidentMetrics metrics, MonotonicClock clock)
+        bool immediate, bool allowOverlap, ICronJob job, ILogger logger, ResidentMetrics metrics, MonotonicClock clock,
+        CronScope scope = CronScope.Node, ICronClusterLock? clusterLock = null)
     {
+        Scope = scope;
+        _clusterLock = clusterLock ?? SingleNodeCronLock.Instance;
+
+        // Only a lock other nodes share changes anything: on one node a cluster job is planned and run as a node job.
+        _clustered = scope == CronScope.Cluster && _clusterLock.Shared;
         _clock = clock;
         _time = clock.Time;
         _state = new CronJobState(name);
@@ -64,6 +76,12 @@ internal sealed class CronJobRunner : ICronJobInfo
 
     public TimeSpan LastLag => TimeSpan.FromTicks(Interlocked.Read(ref _lastLagTicks));
 
+    public CronScope Scope { get; }
+
+    public long RanElsewhere => Interlocked.Read(ref _ranElsewhere);
+
+    public long ClaimFailures => Interlocked.Read(ref _claimFailures);
+
     public DateTimeOffset? NextRun => Interlocked.Read(ref _nextRunTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>Schedules runs until <paramref name="stopScheduling"/> or the job stops itself; waits for its runs to end.</summary>
@@ -75,9 +93,23 @@ internal sealed class CronJobRunner : ICronJobInfo
         long tick = 0;
         try
         {
+            long lastPlannedMilliseconds = long.MinValue;
             if (_immediate)
             {
-                await StartRunAsync(originTimestamp, originWall, abort).ConfigureAwait(false);
+                if (_clustered)
+                {
+                    // The start run is claimed like a firing, planned at the start of the current period (interval,
+                    // or minute for a cron expression), so nodes starting together run it once, and not at all
+                    // when the cluster already fired in that period.
+                    var period = _expression is null ? _intervalMilliseconds : 60_000L;
+                    var current = originWall.ToUnixTimeMilliseconds() / period * period;
+                    lastPlannedMilliseconds = current;
+                    await StartRunAsync(originTimestamp, DateTimeOffset.FromUnixTimeMilliseconds(current), abort).ConfigureAwait(false);
+                }
+                else
+                {
+                    await StartRunAsync(originTimestamp, originWall, abort).ConfigureAwait(false);
+                }
             }
 
             DateTimeOffset? lastOccurrence = null;
@@ -85,7 +117,31 @@ internal sealed class CronJobRunner : ICronJobInfo
             {
                 long dueTimestamp;
                 DateTimeOffset dueWall;
-                if (_expression is null)
+                if (_expression is null && _clustered)
+                {
+                    // Every node plans the multiples of the interval since the epoch on its own wall clock, so they
+                    // claim the same keys; a node whose clock is a little off claims a little early or late.
+                    var nowTimestamp = _time.GetTimestamp();
+                    var nowWall = _time.GetUtcNow();
+                    var nowMilliseconds = nowWall.ToUnixTimeMilliseconds();
+                    var next = ((nowMilliseconds / _intervalMilliseconds) + 1) * _intervalMilliseconds;
+                    if (lastPlannedMilliseconds != long.MinValue)
+                    {
+                        if (next <= lastPlannedMilliseconds)
+                        {
+                            next = lastPlannedMilliseconds + _intervalMilliseconds; // The wall clock stepped back.
+                        }
+                        else if (next > lastPlannedMilliseconds + _intervalMilliseconds)
+                        {
+                            Interlocked.Add(ref _skipped, ((next - lastPlannedMilliseconds) / _intervalMilliseconds) - 1);
+                        }
+                    }
+
+                    lastPlannedMilliseconds = next;
+                    dueWall = DateTimeOffset.FromUnixTimeMilliseconds(next);
+                    dueTimestamp = nowTimestamp + (long)((dueWall - nowWall).TotalSeconds * _time.TimestampFrequency);
+                }
+                else if (_expression is null)
                 {
                     var interval = _time.TimestampFrequency * _intervalMilliseconds / 1000;
                     var next = tick + 1;
@@ -106,7 +162,7 @@ internal sealed class CronJobRunner : ICronJobInfo
                 {
                     var nowWall = _time.GetUtcNow();
                     var from = lastOccurrence is { } last && last > nowWall ? last : nowWall;
-                    if (_expression.GetNextOccurrence(from, _timeZone) is not { } occurrence)
+                    if (_expression!.GetNextOccurrence(from, _timeZone) is not { } occurrence)
                     {
                         break; // The expression has no later occurrence (a fixed date in the past).
                     }
@@ -157,16 +213,38 @@ internal sealed class CronJobRunner : ICronJobInfo
         return count;
     }
 
-    private Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)
+    private async Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)
     {
+        long? fencingToken = null;
+        if (_clustered)
+        {
+            var claim = await ClaimAsync(plannedWall, abort).ConfigureAwait(false);
+            if (claim.Outcome != CronClaimOutcome.Granted)
+            {
+                if (claim.Outcome == CronClaimOutcome.Elsewhere)
+                {
+                    Interlocked.Increment(ref _ranElsewhere);
+                }
+                else
+                {
+                    Interlocked.Increment(ref _claimFailures);
+                }
+
+                return;
+            }
+
+            fencingToken = claim.FencingToken;
+        }
+
         var lag = _time.GetElapsedTime(plannedTimestamp);
         Interlocked.Exchange(ref _lastLagTicks, lag.Ticks);
         _metrics.RecordCronLag(lag, _jobTag);
         var run = Interlocked.Increment(ref _runs);
-        var context = new CronJobContext(_state, plannedWall, lag, run, abort);
+        var context = new CronJobContext(_state, plannedWall, lag, run, abort, fencingToken);
         if (!_allowOverlap)
         {
-            return RunOnceAsync(context);
+            await RunOnceAsync(context).ConfigureAwait(false);
+            return;
         }
 
         var running = Task.Run(() => RunOnceAsync(context), CancellationToken.None);
@@ -175,8 +253,29 @@ internal sealed class CronJobRunner : ICronJobInfo
             _overlapping.RemoveAll(task => task.IsCompleted);
             _overlapping.Add(running);
         }
+    }
 
-        return Task.CompletedTask;
+    /// <summary>How long a firing's claim is held: <c>max(interval, minimum)</c>, the interval being the gap to the next occurrence for a cron expression.</summary>
+    internal TimeSpan Lease(DateTimeOffset plannedAt)
+    {
+        var minimum = TimeSpan.FromMilliseconds(ResidentLimits.CronJob.MinClusterLeaseMilliseconds);
+        var interval = _expression is null
+            ? TimeSpan.FromMilliseconds(_intervalMilliseconds)
+            : _expression.GetNextOccurrence(plannedAt, _timeZone) is { } next ? next - plannedAt : minimum;
+        return interval > minimum ? interval : minimum;
+    }
+
+    private async ValueTask<CronClaim> ClaimAsync(DateTimeOffset plannedAt, CancellationToken abort)
+    {
+        try
+        {
+            return await _clusterLock.TryClaimAsync(Name, plannedAt, Lease(plannedAt), abort).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The lock reports its own failures; one that throws anyway must not run the firing everywhere.
+            return CronClaim.Unavailable;
+        }
     }
 
     private async Task RunOnceAsync(CronJobContext context)

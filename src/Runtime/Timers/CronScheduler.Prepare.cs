@@ -88,9 +88,16 @@ internal sealed partial class CronScheduler
                 }
             }
 
+            var scope = overrides?.Scope ?? declaration.Scope;
+            if (!Enum.IsDefined(scope))
+            {
+                errors.Add($"[CronJob] {declaration.Name} has the scope {(int)scope}; use CronScope.Cluster or CronScope.Node.");
+                valid = false;
+            }
+
             if (valid)
             {
-                plan.Add(new CronJobPlan(declaration, overrides is not { Enabled: false }, interval, expression, timeZone, Describe(interval, expressionText, timeZone)));
+                plan.Add(new CronJobPlan(declaration, overrides is not { Enabled: false }, interval, expression, timeZone, Describe(interval, expressionText, timeZone), scope));
             }
         }
 
@@ -102,11 +109,11 @@ internal sealed partial class CronScheduler
     {
         var jobs = new List<ICronJobInfo>();
         var runners = new List<CronJobRunner>();
-        foreach (var (declaration, enabled, interval, expression, timeZone, schedule) in _plan)
+        foreach (var (declaration, enabled, interval, expression, timeZone, schedule, scope) in _plan)
         {
             if (!enabled)
             {
-                jobs.Add(new DisabledCronJob(declaration.JobName, schedule));
+                jobs.Add(new DisabledCronJob(declaration.JobName, schedule, scope));
                 continue;
             }
 
@@ -117,7 +124,8 @@ internal sealed partial class CronScheduler
 
             _clock ??= new MonotonicClock("Resident cron clock", _time);
             var runner = new CronJobRunner(declaration.JobName, schedule, interval, expression, timeZone,
-                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), _metrics, _clock);
+                declaration.Immediate, declaration.AllowOverlap, job, _loggerFactory.CreateLogger("Resident.CronJobs." + declaration.JobName), _metrics, _clock,
+                scope, _clusterLock);
             runners.Add(runner);
             jobs.Add(runner);
         }
@@ -162,5 +170,6 @@ internal sealed partial class CronScheduler
     private static string Describe(int interval, string? expression, TimeZoneInfo timeZone) =>
         expression is null ? $"every {interval} ms" : $"{expression} ({timeZone.Id})";
 
-    private sealed record CronJobPlan(CronJobDeclaration Declaration, bool Enabled, int Interval, CronExpression? Expression, TimeZoneInfo TimeZone, string Schedule);
+    private sealed record CronJobPlan(CronJobDeclaration Declaration, bool Enabled, int Interval, CronExpression? Expression, TimeZoneInfo TimeZone, string Schedule,
+        CronScope Scope);
 }

@@ -16,14 +16,17 @@ internal sealed partial class CronScheduler : IDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly ResidentMetrics _metrics;
+    private readonly ICronClusterLock _clusterLock;
     private readonly CancellationTokenSource _stopScheduling = new();
     private readonly List<Task> _loops = [];
     private ICronJobInfo[] _jobs = [];
     private MonotonicClock? _clock;
     private CronJobRunner[] _runners = [];
 
-    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILoggerFactory loggerFactory, ResidentMetrics metrics)
+    public CronScheduler(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILoggerFactory loggerFactory, ResidentMetrics metrics,
+        ICronClusterLock? clusterLock = null)
     {
+        _clusterLock = clusterLock ?? SingleNodeCronLock.Instance;
         _time = time;
         _declarations = runtime.Declarations.Background.CronJobs;
         _options = options.Value;
@@ -45,7 +48,8 @@ internal sealed partial class CronScheduler : IDisposable
 
         if (_runners.Length > 0)
         {
-            CronLog.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner => $"{runner.Name} ({runner.Schedule})")));
+            CronLog.Started(_logger, _runners.Length, string.Join(", ", _runners.Select(runner =>
+                $"{runner.Name} ({runner.Schedule}{(_clusterLock.Shared ? runner.Scope == CronScope.Cluster ? ", once per cluster" : ", on every node" : "")})")));
         }
     }
 
@@ -65,7 +69,7 @@ internal sealed partial class CronScheduler : IDisposable
         _clock?.Dispose();
     }
 
-    private sealed record DisabledCronJob(string Name, string Schedule) : ICronJobInfo
+    private sealed record DisabledCronJob(string Name, string Schedule, CronScope Scope) : ICronJobInfo
     {
         public bool Enabled => false;
 

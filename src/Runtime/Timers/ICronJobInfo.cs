@@ -29,4 +29,19 @@ public interface ICronJobInfo
 
     /// <summary>When the next run is planned, or null when there is none.</summary>
     DateTimeOffset? NextRun { get; }
+
+    /// <summary>Once per cluster or on every node, as configured.</summary>
+    CronScope Scope => CronScope.Cluster;
+
+    /// <summary>
+    /// Firings of a once-per-cluster job this node did not run because another node claimed it first (or had already
+    /// claimed a later firing, when this node was late or its clock behind).
+    /// </summary>
+    long RanElsewhere => 0;
+
+    /// <summary>
+    /// Firings of a once-per-cluster job that no node could be sure to own (Redis away): skipped here, never run on
+    /// every node. Logged by Resident.Redis.
+    /// </summary>
+    long ClaimFailures => 0;
 }

@@ -16,7 +16,8 @@ internal sealed record CronJobSpec(string Name, AttributeSpec Attribute, Factory
 
 /// <summary>
 /// Reads a <c>[CronJob]</c> class: an <c>ICronJob</c> the factory can build, with an interval of at least 1 ms or a
-/// cron expression the scheduler's grammar (<see cref="CronGrammar"/>, Cronos's) accepts, and a non-blank name.
+/// cron expression the scheduler's grammar (<see cref="CronGrammar"/>, Cronos's) accepts, a non-blank name and a
+/// defined <c>Scope</c> (its value travels in the attribute expression like every named argument).
 /// </summary>
 internal static class CronJobDeclaration
 {
@@ -60,6 +61,12 @@ internal static class CronJobDeclaration
         {
             problems.Add(Problems.Named(Attribute, "Name", $"Name = {Problems.Quote(name.Value as string)}",
                 "a cron job needs a name; leave Name out to use the class name"));
+        }
+
+        if (DeclarationParser.Int(attribute, "Scope") is { } scope && (scope < 0 || scope >= KnownNames.CronScopes.Length))
+        {
+            problems.Add(Problems.Named(Attribute, "Scope", $"Scope = (CronScope){Problems.Invariant(scope)}",
+                "use CronScope." + string.Join(" or CronScope.", KnownNames.CronScopes)));
         }
 
         return DeclarationParser.Result(type, Attribute, problems, () => new CronJobSpec(DeclarationParser.Name(type), written, factory!));
