@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Resident.EndToEnd.Tests;
@@ -194,6 +195,26 @@ public sealed class PresenceTests(SharedRedis redis) : IClassFixture<SharedRedis
         string[] expected = [$"{aliceId}:alice", $"{bobId}:bob"];
         Assert.Equal(expected, await MembersAsync(firstHttp));
         Assert.Equal(expected, await MembersAsync(secondHttp));
+
+        // A message said on one port reaches the member on the other (the room's push crosses nodes), and the sender.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await alice.SendAsync(Encoding.UTF8.GetBytes("hello across nodes"), System.Net.WebSockets.WebSocketMessageType.Text, true, timeout.Token);
+        }
+
+        foreach (var member in new[] { bob, alice })
+        {
+            string received;
+            do
+            {
+                received = await PresenceClient.ReceiveTextAsync(member);
+            }
+            while (!received.Contains("\"type\":\"message\"", StringComparison.Ordinal));
+
+            using var message = JsonDocument.Parse(received);
+            Assert.Equal("hello across nodes", message.RootElement.GetProperty("text").GetString());
+            Assert.Equal("alice", message.RootElement.GetProperty("name").GetString());
+        }
 
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
         {
