@@ -60,7 +60,7 @@ internal static class RedisFeature
     public static void AddClusterFeatures(IServiceCollection services)
     {
         // The features register themselves here, one line each.
-        _ = services;
+        Tasks.DurableTaskFeature.AddDurableTasks(services);
     }
 
     /// <summary>Fails the start, with the other settings' problems, when a <c>Resident:Redis</c> key is wrong.</summary>
