@@ -45,6 +45,16 @@ public sealed class DurableTaskTests(SharedRedis redis) : IClassFixture<SharedRe
         }
     }
 
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Waited {Patience.TotalSeconds} s for {what}.");
+            await Task.Delay(20);
+        }
+    }
+
     private static async Task WaitForLogAsync(TestServer node, string text)
     {
         var deadline = DateTime.UtcNow + Patience;
@@ -98,7 +108,7 @@ public sealed class DurableTaskTests(SharedRedis redis) : IClassFixture<SharedRe
         Assert.Equal(1, memory.Node);
         Assert.Null(memory.Key);
         Assert.Equal(Count, Durable(first).Counters.Sent);
-        Assert.Equal(Count, Durable(first).Counters.Completed + Durable(second).Counters.Completed);
+        await WaitUntilAsync(() => Durable(first).Counters.Completed + Durable(second).Counters.Completed == Count, "every run to be acknowledged");
     }
 
     [Fact]
@@ -182,12 +192,15 @@ public sealed class DurableTaskTests(SharedRedis redis) : IClassFixture<SharedRe
         }
 
         await DurableProbe.WaitAsync([Probe(leaving)], runs => runs.Count >= 1, Patience);
+        var leavingDurable = Durable(leaving);
+        var leavingProbe = Probe(leaving);
         await leaving.DisposeAsync(); // A graceful stop: stops reading, runs what it read, acknowledges it.
-        Assert.Equal(0, Durable(leaving).Counters.Abandoned);
+        Assert.Equal(0, leavingDurable.Counters.Abandoned);
+        Assert.Equal(leavingProbe.Runs.Count, leavingDurable.Counters.Completed);
 
-        await DurableProbe.WaitAsync([Probe(leaving), Probe(staying)], runs => runs.Select(run => run.Label).Distinct().Count() == Count, Patience);
+        await DurableProbe.WaitAsync([leavingProbe, Probe(staying)], runs => runs.Select(run => run.Label).Distinct().Count() == Count, Patience);
         await WaitForEmptyQueueAsync(Durable(staying));
-        var runs = Probe(leaving).Runs.Concat(Probe(staying).Runs).ToList();
+        var runs = leavingProbe.Runs.Concat(Probe(staying).Runs).ToList();
         Assert.Equal(Count, runs.Count);
         Assert.Contains(leaving.Logs.Entries, entry => entry.Message.Contains("Durable tasks: stopped reading; 0 unfinished", StringComparison.Ordinal));
     }
