@@ -121,7 +121,7 @@ internal static class ResidentLimits
         public const int DefaultDeadLetterMaxLength = 10_000;
 
         /// <summary>Deliveries a node reads ahead per task worker (read, not yet settled).</summary>
-        public const int PrefetchPerWorker = 4;
+        public const int PrefetchPerWorker = 16;
 
         /// <summary>A delivery reclaimed more often than this (its nodes kept dying under it) goes to the dead letters.</summary>
         public const int MaxReclaims = 10;

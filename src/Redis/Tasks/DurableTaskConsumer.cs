@@ -14,7 +14,7 @@ namespace Resident.Redis.Tasks;
 /// looking anyway every second in case one was missed), moving due delayed deliveries to the stream, and, every third
 /// of the visibility timeout, renewing the claims of what this node holds and reclaiming what other nodes stopped
 /// renewing. Reads run on the task queue's workers (<see cref="TaskQueue.AcceptDurableAsync"/>), at most
-/// <c>TaskWorkerNum × 4</c> held at once, and are settled through their <see cref="IDurableReceipt"/>.
+/// <c>TaskWorkerNum × 16</c> held at once, and are settled through their <see cref="IDurableReceipt"/>.
 /// </summary>
 /// <remarks>
 /// Stopping: reading and reclaiming stop when the host's stop begins; what was read runs in the task queue's drain;
@@ -31,6 +31,9 @@ internal sealed class DurableTaskConsumer : IHostedLifecycleService, IAsyncDispo
     private readonly TaskQueue _queue;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Receipt> _held = new(StringComparer.Ordinal);
+
+    // Let go unsettled (the stop began, or cut the run off): released to the other nodes at the stop.
+    private readonly ConcurrentQueue<string> _abandoned = new();
     private readonly CancellationTokenSource _reading = new();
     private readonly CancellationTokenSource _maintaining = new();
     private readonly Signal _wake = new();
@@ -112,7 +115,7 @@ internal sealed class DurableTaskConsumer : IHostedLifecycleService, IAsyncDispo
 
         _maintaining.Cancel();
         await _loops.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        var unsettled = _held.Keys.ToArray();
+        var unsettled = _held.Keys.Concat(_abandoned).Distinct(StringComparer.Ordinal).ToArray();
         try
         {
             if (unsettled.Length > 0)
@@ -408,6 +411,7 @@ internal sealed class DurableTaskConsumer : IHostedLifecycleService, IAsyncDispo
         public void Abandon()
         {
             Interlocked.Increment(ref owner._streams.AbandonedCount);
+            owner._abandoned.Enqueue(id);
             owner.LetGo(this);
         }
     }
