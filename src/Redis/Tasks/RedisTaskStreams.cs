@@ -240,6 +240,10 @@ internal sealed class RedisTaskStreams : IDurableTaskTransport, IDurableTasks
                 [delayMilliseconds, message.TaskName, message.Payload, message.Tries, message.Attempt, message.IdempotencyKey, WakeName])
                 .WaitAsync(left, cancellationToken).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false; // The caller stopped waiting (as for room in a full in-memory queue).
+        }
         catch (Exception exception) when (exception is RedisException or TimeoutException or InvalidOperationException)
         {
             return Refused(message.TaskName, exception is TimeoutException ? $"did not answer within {timeout.TotalMilliseconds} ms" : exception.Message);
