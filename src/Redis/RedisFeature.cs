@@ -63,6 +63,7 @@ internal static class RedisFeature
         WebSockets.WebSocketClusterFeature.Add(services);
         Presence.RedisPresenceFeature.AddPresence(services);
         Cron.RedisCronFeature.AddCronLock(services);
+        Tasks.DurableTaskFeature.AddDurableTasks(services);
     }
 
     /// <summary>Fails the start, with the other settings' problems, when a <c>Resident:Redis</c> key is wrong.</summary>

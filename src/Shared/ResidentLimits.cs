@@ -116,4 +116,23 @@ internal static class ResidentLimits
         public const int MaxCloseTimeoutSeconds = 3600;
         public const int DefaultCloseTimeoutSeconds = 5;
     }
+
+    /// <summary>Durable tasks (Resident.Redis, <c>Resident:Redis:Tasks</c>).</summary>
+    public static class DurableTasks
+    {
+        public const int DefaultVisibilityTimeoutSeconds = 30;
+        public const int MinVisibilityTimeoutSeconds = 1;
+        public const int DefaultDeliverTimeoutMilliseconds = 1000;
+        public const int MaxDeliverTimeoutMilliseconds = 60_000;
+        public const int DefaultDeadLetterMaxLength = 10_000;
+
+        /// <summary>Deliveries a node reads ahead per task worker (read, not yet settled).</summary>
+        public const int PrefetchPerWorker = 16;
+
+        /// <summary>A delivery reclaimed more often than this (its nodes kept dying under it) goes to the dead letters.</summary>
+        public const int MaxReclaims = 10;
+
+        /// <summary>The longest a consumer waits for a wake-up before it looks at the stream anyway (a missed notification).</summary>
+        public const int PollMilliseconds = 1000;
+    }
 }

@@ -223,6 +223,39 @@ public sealed class IncrementalCachingTests
     }
 
     [Fact]
+    public void Editing_a_durable_task_body_keeps_every_step_cached_and_turning_durability_off_regenerates()
+    {
+        const string task = """
+            namespace App;
+
+            [BackgroundTask(Durable = true, Tries = 4)]
+            public sealed class Charge : IBackgroundTask
+            {
+                public decimal Amount { get; set; }
+
+                public ValueTask HandleAsync(TaskContext context) => context.IdempotencyKey is null ? default : default;
+            }
+            """;
+        Compilation compilation = TestReferences.Compile([task, Unrelated]);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        var first = driver.GetRunResult().Results.Single();
+        var edited = Edit(compilation, "context.IdempotencyKey is null ? default : default", "context.IdempotencyKey is { } ? default : default");
+        driver = driver.RunGenerators(edited);
+        var second = driver.GetRunResult().Results.Single();
+
+        Assert.Contains(IncrementalStepRunReason.Unchanged, StepOutputReasons(second, ManifestGenerator.Steps.BackgroundTasks));
+        Assert.All(StepOutputReasons(second, ManifestGenerator.Steps.Manifest), reason => Assert.True(
+            reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"Manifest output was {reason}"));
+        Assert.Contains("new global::Resident.BackgroundTaskAttribute() { Durable = true, Tries = 4 }, hasFinish: false, codec: new ResidentPayloadCodec_App_Charge()",
+            ManifestText(second), StringComparison.Ordinal);
+
+        driver = driver.RunGenerators(Edit(edited, "Durable = true, ", ""));
+        var third = driver.GetRunResult().Results.Single();
+        Assert.Contains(IncrementalStepRunReason.Modified, StepOutputReasons(third, ManifestGenerator.Steps.BackgroundTasks));
+        Assert.Contains("new global::Resident.BackgroundTaskAttribute() { Tries = 4 }, hasFinish: false,", ManifestText(third), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Changing_a_payload_member_type_regenerates_the_codec()
     {
         var (first, second) = RunTwice(compilation => Edit(compilation, "public string To { get; set; } = \"\";", "public int To { get; set; }"));
@@ -281,6 +314,7 @@ public sealed class IncrementalCachingTests
     [InlineData("[CustomProcess(\"pusher\", Num = 2)]", "[CustomProcess(\"pusher\", Num = 3)]", "CustomProcesses", "builder.AddCustomProcess(\"App.Pusher\", new global::Resident.CustomProcessAttribute(\"pusher\") { Num = 3 },")]
     [InlineData("[EventListener(Order = 1)]", "[EventListener(Order = 1, Tries = 4)]", "EventListeners", "builder.AddEventListener<global::App.OrderPlaced>(\"App.MailOnOrder\", new global::Resident.EventListenerAttribute() { Order = 1, Tries = 4 },")]
     [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Backoff = TaskBackoff.Fixed)]", "BackgroundTasks", "new global::Resident.BackgroundTaskAttribute() { Tries = 2, Backoff = global::Resident.TaskBackoff.Fixed }, hasFinish: false,")]
+    [InlineData("[BackgroundTask(Tries = 2)]", "[BackgroundTask(Tries = 2, Durable = true)]", "BackgroundTasks", "new global::Resident.BackgroundTaskAttribute() { Tries = 2, Durable = true }, hasFinish: false,")]
     public void Changing_an_attribute_argument_regenerates_the_manifest(string before, string after, string step, string expected)
     {
         var (first, second) = RunTwice(compilation => Edit(compilation, before, after));

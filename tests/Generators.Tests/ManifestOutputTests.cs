@@ -592,7 +592,7 @@ public sealed class ManifestOutputTests
     }
 
     [Fact]
-    public void BackgroundTask_and_AsyncEvent_declarations_carry_retry_finish_and_codec_or_problem()
+    public void BackgroundTask_and_AsyncEvent_declarations_carry_retry_durability_finish_and_codec_or_problem()
     {
         const string source = """
             using System.Collections.Generic;
@@ -613,6 +613,14 @@ public sealed class ManifestOutputTests
             public sealed class Resize : IBackgroundTask
             {
                 public Dictionary<string, object>? Options { get; set; }
+
+                public ValueTask HandleAsync(TaskContext context) => default;
+            }
+
+            [BackgroundTask(Durable = true)]
+            public sealed class Charge : IBackgroundTask
+            {
+                public decimal Amount { get; set; }
 
                 public ValueTask HandleAsync(TaskContext context) => default;
             }
@@ -651,10 +659,11 @@ public sealed class ManifestOutputTests
         Assert.Empty(outcome.Result.Diagnostics);
         Assert.Empty(outcome.WarningsInGeneratedCode);
         Assert.Equal(
-            ["BackgroundTask:App.Both", "BackgroundTask:App.SendMail", "AsyncEvent:App.Both", "AsyncEvent:App.Posted", "AsyncEvent:App.Unbuildable", "Problem:App.Resize"],
+            ["BackgroundTask:App.Both", "BackgroundTask:App.Charge", "BackgroundTask:App.SendMail", "AsyncEvent:App.Both", "AsyncEvent:App.Posted", "AsyncEvent:App.Unbuildable", "Problem:App.Resize"],
             outcome.DeclaredNames);
         Assert.Contains("""
                     builder.AddBackgroundTask<global::App.Both>("App.Both", new global::Resident.BackgroundTaskAttribute(), hasFinish: false, codec: new ResidentPayloadCodec_App_Both(), payloadProblem: null);
+                    builder.AddBackgroundTask<global::App.Charge>("App.Charge", new global::Resident.BackgroundTaskAttribute() { Durable = true }, hasFinish: false, codec: new ResidentPayloadCodec_App_Charge(), payloadProblem: null);
                     builder.AddBackgroundTask<global::App.SendMail>("App.SendMail", new global::Resident.BackgroundTaskAttribute() { Tries = 3, Backoff = global::Resident.TaskBackoff.Immediate, BackoffMilliseconds = 0, MaxBackoffMilliseconds = 10 }, hasFinish: true, codec: new ResidentPayloadCodec_App_SendMail(), payloadProblem: null);
                     builder.AddAsyncEvent<global::App.Both>("App.Both", new global::Resident.AsyncEventAttribute(), codec: new ResidentPayloadCodec_App_Both(), payloadProblem: null);
                     builder.AddAsyncEvent<global::App.Posted>("App.Posted", new global::Resident.AsyncEventAttribute(), codec: null, payloadProblem: "The payload of App.Posted cannot be serialized: member 'Extra' is of type object, which generated JSON does not support (use string, numbers, bool, Guid, dates, TimeSpan, enums, byte[] or arrays/lists of them).");

@@ -19,7 +19,7 @@ public sealed partial class ResidentManifestBuilder
     {
         ArgumentNullException.ThrowIfNull(attribute);
         var retry = new RetryPolicy(attribute.Tries, attribute.Backoff, attribute.BackoffMilliseconds, attribute.MaxBackoffMilliseconds);
-        _tasks.Add(new TaskDeclaration<TTask>(name, retry, hasFinish, codec, payloadProblem));
+        _tasks.Add(new TaskDeclaration<TTask>(name, retry, hasFinish, codec, payloadProblem) { Durable = attribute.Durable });
     }
 
     /// <summary>Declares an <see cref="AsyncEventAttribute">[AsyncEvent]</see> type.</summary>
@@ -79,6 +79,12 @@ internal sealed record RetryPolicy(int Tries, TaskBackoff Backoff, int BackoffMi
 
 internal abstract record TaskDeclaration(string Name, Type Type, RetryPolicy Retry, bool HasFinish, string? PayloadProblem)
 {
+    /// <summary>What the attribute says of durability (<c>Resident:Tasks:{name}:Durable</c> may override it).</summary>
+    public bool Durable { get; init; }
+
+    /// <summary>The typed runner of deliveries read back from a durable transport.</summary>
+    public abstract Resident.Tasks.WorkRunner CreateDurableRunner();
+
     /// <summary>The typed runner of this task type (no reflection needed).</summary>
     public abstract Resident.Tasks.WorkRunner CreateRunner();
 }
@@ -87,6 +93,8 @@ internal sealed record TaskDeclaration<TTask>(string Name, RetryPolicy Retry, bo
     : TaskDeclaration(Name, typeof(TTask), Retry, HasFinish, PayloadProblem) where TTask : class, IBackgroundTask
 {
     public override Resident.Tasks.WorkRunner CreateRunner() => new Resident.Tasks.TaskRunner<TTask>(this);
+
+    public override Resident.Tasks.WorkRunner CreateDurableRunner() => new Resident.Tasks.DurableTaskRunner<TTask>(this).Durably();
 }
 
 internal abstract record EventDeclaration(string Name, Type Type, string? PayloadProblem);

@@ -69,6 +69,12 @@ public sealed class ResidentOptions
     /// </summary>
     public IDictionary<string, CronJobOptions> CronJobs { get; set; } = new Dictionary<string, CronJobOptions>(StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Per-task overrides by task class name (section <c>Resident:Tasks:{Name}</c>; the full name works too):
+    /// <c>Durable</c>.
+    /// </summary>
+    public IDictionary<string, BackgroundTaskOptions> Tasks { get; set; } = new Dictionary<string, BackgroundTaskOptions>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Per-process overrides by process name (section <c>Resident:CustomProcesses:{Name}</c>): <c>Enabled</c> and <c>Num</c>.</summary>
     public IDictionary<string, CustomProcessOptions> CustomProcesses { get; set; } = new Dictionary<string, CustomProcessOptions>(StringComparer.OrdinalIgnoreCase);
 

@@ -25,4 +25,12 @@ public sealed class BackgroundTaskAttribute : Attribute
 
     /// <summary>The longest exponential delay, in milliseconds. Default 60,000.</summary>
     public int MaxBackoffMilliseconds { get; set; } = 60_000;
+
+    /// <summary>
+    /// Whether deliveries survive the node: they go to a durable transport (Redis Streams, with
+    /// <c>AddRedis()</c> from the Resident.Redis package) instead of this process's memory, run at least once on some
+    /// node of the cluster, and carry an idempotency key (<see cref="TaskContext.IdempotencyKey"/>).
+    /// <c>Resident:Tasks:{name}:Durable</c> overrides it. Default false: in memory.
+    /// </summary>
+    public bool Durable { get; set; }
 }

@@ -26,12 +26,21 @@ public sealed class TaskContext : IAsyncDisposable
     /// <summary>How many tries the delivery has in all.</summary>
     public int Tries { get; private set; }
 
+    /// <summary>
+    /// For a durable task (<see cref="BackgroundTaskAttribute.Durable"/>): a key assigned once when it was delivered
+    /// and kept by every retry and by a run on another node after this one died, so a handler can make its
+    /// at-least-once runs effectively-once (record the key with its effect, skip a key already recorded). Null for
+    /// in-memory tasks and listeners, which run in this process only.
+    /// </summary>
+    public string? IdempotencyKey { get; private set; }
+
     /// <summary>Prepares the context for one run.</summary>
-    internal TaskContext Begin(string name, int attempt, int tries)
+    internal TaskContext Begin(string name, int attempt, int tries, string? idempotencyKey = null)
     {
         Name = name;
         Attempt = attempt;
         Tries = tries;
+        IdempotencyKey = idempotencyKey;
         return this;
     }
 

@@ -46,4 +46,10 @@ internal static partial class TaskLog
 
     [LoggerMessage(EventId = 1313, EventName = "TaskHandOverRejected", Level = LogLevel.Error, Message = "The handed-over batch ({Length} bytes) is malformed and rejected as a whole; none of its deliveries were taken over: {Problem}")]
     public static partial void TakeOverRejected(ILogger logger, int length, string problem, Exception exception);
+
+    [LoggerMessage(EventId = 1314, EventName = "DurableTaskDeadLettered", Level = LogLevel.Error, Message = "Durable {Name} failed its last try ({Attempt}); it goes to the dead letters.")]
+    public static partial void DurableGaveUp(ILogger logger, string name, int attempt, Exception exception);
+
+    [LoggerMessage(EventId = 1315, EventName = "DurableTaskAbandoned", Level = LogLevel.Warning, Message = "The stop cut durable {Name} off during try {Attempt}; it stays pending and another node runs it again after the visibility timeout.")]
+    public static partial void DurableAbandoned(ILogger logger, string name, int attempt);
 }

@@ -95,7 +95,12 @@ internal sealed partial class TaskQueue
             }
             else
             {
-                kept.Add(item.Runner.HandOverName);
+                // A durable delivery stays and runs here: it lives in its transport, never in the envelope.
+                if (!item.Runner.IsDurable)
+                {
+                    kept.Add(item.Runner.HandOverName);
+                }
+
                 putBack.Add(item);
             }
         }

@@ -74,6 +74,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         }
 
         _handOverRunners = HandOverRunners(_runners.Values.Concat(_eventRoutes.Values));
+        _durableRunners = DurableRunners(background.Tasks, settings.Tasks);
     }
 
     /// <summary>The listener route of each event type that has listeners (the event dispatcher queues firings on them).</summary>
@@ -109,7 +110,10 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     {
         ArgumentNullException.ThrowIfNull(task);
         CheckDelivery(delay, tries);
-        return AcceptAsync(new WorkItem(Runner<TTask>(), task, tries, 1, 0), delay, cancellationToken);
+        var runner = Runner<TTask>();
+        return runner.IsDurable
+            ? SendDurableAsync(runner, task, delay, tries, cancellationToken)
+            : AcceptAsync(new WorkItem(runner, task, tries, 1, 0), delay, cancellationToken);
     }
 
     /// <summary>Queues work of another kind (an event's listener route) for the task workers.</summary>

@@ -37,6 +37,12 @@ internal abstract class WorkRunner
     /// <summary>Whether a payload codec exists, so these deliveries can be handed to another process.</summary>
     public abstract bool CanHandOver { get; }
 
+    /// <summary>
+    /// For deliveries of this task type made here: whether they go to the durable transport. For a runner of
+    /// deliveries read back from it (<see cref="DurableTaskRunner{TTask}"/>): always true.
+    /// </summary>
+    public bool IsDurable { get; internal set; }
+
     /// <summary>The payload as UTF-8 JSON, written by its generated codec (only when <see cref="CanHandOver"/>).</summary>
     public abstract byte[] SerializePayload(object payload);
 
