@@ -9,7 +9,7 @@ namespace Resident.Redis;
 /// </summary>
 internal static partial class RedisLog
 {
-    [LoggerMessage(EventId = 2100, EventName = "RedisConnectionLost", Level = LogLevel.Warning, Message = "Redis at {EndPoint} is unreachable ({Failure}): pushes to other nodes return false, cluster cron skips and durable deliveries wait until it is back. {Detail}")]
+    [LoggerMessage(EventId = 2100, EventName = "RedisConnectionLost", Level = LogLevel.Warning, Message = "Redis at {EndPoint} is unreachable ({Failure}): pushes to other nodes return false, presence calls throw, cluster cron skips and durable deliveries are refused until it is back. {Detail}")]
     public static partial void ConnectionLost(ILogger logger, string endPoint, string failure, string detail);
 
     [LoggerMessage(EventId = 2101, EventName = "RedisConnectionRestored", Level = LogLevel.Information, Message = "Redis at {EndPoint} answers again; the cluster features resume.")]
