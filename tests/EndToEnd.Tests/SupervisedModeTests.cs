@@ -147,7 +147,11 @@ public sealed class SupervisedModeTests
     [Fact]
     public async Task Info_reports_the_master_workers_and_listen_address_as_json_and_as_a_table()
     {
-        await using var server = await SupervisedServer.StartAsync("-x", "v42");
+        // -x is an option of start (the other verbs refuse it), not a setting every verb gets.
+        await using var server = SupervisedServer.Create();
+        var (started, startOutput) = await server.RunAsync("start", "-d", "-x", "v42");
+        Assert.True(started == 0, startOutput + server.Log);
+        server.UseAddressFrom(startOutput);
         var worker = await server.WhoAsync();
         Assert.Equal("v42", worker.Version);
 
