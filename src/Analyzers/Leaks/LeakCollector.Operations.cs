@@ -65,7 +65,7 @@ internal sealed partial class LeakCollector
         {
             var node = NodeOf(reference, context.ContainingSymbol);
             var access = AccessOf(reference, property);
-            AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod);
+            AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod, reference, context.ContainingSymbol);
             if (property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
             {
                 OnStaticMember(context, reference, property.OriginalDefinition, property.Type);
@@ -91,7 +91,7 @@ internal sealed partial class LeakCollector
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        AddCallee(NodeOf(invocation, context.ContainingSymbol), method);
+        AddCallee(NodeOf(invocation, context.ContainingSymbol), method, invocation, context.ContainingSymbol);
 
         var receiver = invocation.Instance
                        ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
@@ -130,20 +130,35 @@ internal sealed partial class LeakCollector
         AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
             Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.Reachable, new object?[] { what, why }));
 
-    /// <summary>A blocking wait matters only where the code is asynchronous: the innermost function returns a task.</summary>
+    /// <summary>
+    /// A blocking wait matters where the code is asynchronous: in an async function it is reported wherever it is (but
+    /// the program's Main); in a synchronous method, only if async request code calls it synchronously (decided at the
+    /// end, when the call graph is known). One in a nested synchronous lambda (Task.Run's) is the offloading idiom.
+    /// </summary>
     private void OnBlocking(OperationAnalysisContext context, IOperation operation, string what, string? fix = null)
     {
-        if (!InnermostFunctionIsAsync(operation, context.ContainingSymbol))
+        var node = NodeOf(operation, context.ContainingSymbol);
+        var function = InnermostFunction(operation, context.ContainingSymbol);
+        var properties = fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix);
+        if (function is not null && IsAsync(function))
         {
-            return;
-        }
+            if (function is { IsStatic: true, Name: "Main" or WellKnownMemberNames.TopLevelStatementsEntryPointMethodName })
+            {
+                return; // Start-up and shutdown: the process's own thread, not a server's.
+            }
 
-        var why = fix == FixDelay
-            ? "blocks a thread-pool thread in async code; await Task.Delay instead"
-            : "blocks a thread-pool thread in async code until the task completes; await it instead";
-        AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
-            Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.ReachableOrHandler, new object?[] { what, why },
-            Properties: fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix)));
+            var why = fix == FixDelay
+                ? "blocks a thread-pool thread in async code; await Task.Delay instead"
+                : "blocks a thread-pool thread in async code until the task completes; await it instead";
+            AddCandidate(node, new Candidate(
+                Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.Always, new object?[] { what, why }, Properties: properties));
+        }
+        else if (SymbolEqualityComparer.Default.Equals(function, node))
+        {
+            // The second argument (the chain) is filled in at the end.
+            AddCandidate(node, new Candidate(
+                Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.OnAsyncThread, new object?[] { what, null }, Properties: properties));
+        }
     }
 
     /// <summary>
@@ -203,22 +218,6 @@ internal sealed partial class LeakCollector
         }
 
         return false;
-    }
-
-    private bool InnermostFunctionIsAsync(IOperation operation, ISymbol containingSymbol)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation function:
-                    return IsAsync(function.Symbol);
-                case ILocalFunctionOperation local:
-                    return IsAsync(local.Symbol);
-            }
-        }
-
-        return containingSymbol is IMethodSymbol method && IsAsync(method);
     }
 
     private bool IsAsync(IMethodSymbol method) => method.IsAsync || _types.IsTaskLike(method.ReturnType);

@@ -78,17 +78,13 @@ internal sealed partial class LeakCollector
 
     public void OnCompilationEnd(CompilationAnalysisContext context)
     {
-        var reachable = Reachable(context.CancellationToken);
+        var graph = new CallGraph(this, context.CancellationToken);
+        var reachable = graph.Reachable();
+        var onAsyncThread = graph.OnAsyncThread(reachable);
         foreach (var pair in _nodes)
         {
             var node = pair.Key;
             var isReachable = reachable.Contains(node);
-            var isHandler = !isReachable && node.ContainingType is { } owner && _types.KindOf(owner) != HandlerKind.None;
-            if (!isReachable && !isHandler)
-            {
-                continue;
-            }
-
             List<Candidate> candidates;
             lock (pair.Value)
             {
@@ -104,10 +100,14 @@ internal sealed partial class LeakCollector
                     case Condition.Reachable when !isReachable:
                     case Condition.NeverEmptied when !isReachable || _emptied.ContainsKey(candidate.Subject!):
                     case Condition.StringAppend when !isReachable:
+                    case Condition.OnAsyncThread when !onAsyncThread.ContainsKey(node):
                         continue;
                     case Condition.StringAppend when _emptied.ContainsKey(candidate.Subject!):
                         rule = Rules.StaticWrittenFromRequest;
                         candidate = candidate with { Arguments = new object?[] { "field", candidate.Subject!.Name } };
+                        break;
+                    case Condition.OnAsyncThread:
+                        candidate = candidate with { Arguments = new object?[] { candidate.Arguments[0], ChainMessage(onAsyncThread, node, candidate.Properties) } };
                         break;
                 }
 
@@ -118,64 +118,149 @@ internal sealed partial class LeakCollector
         ReportCaptives(context);
     }
 
-    /// <summary>Every node reachable from a request entry point within <see cref="MaxDepth"/> calls.</summary>
-    private HashSet<ISymbol> Reachable(System.Threading.CancellationToken cancellationToken)
+    /// <summary>"blocks the thread of async request code that calls it synchronously: A.Upload → B.Save → B.Retry; …"</summary>
+    private static string ChainMessage(Dictionary<ISymbol, ISymbol> callers, ISymbol node, ImmutableDictionary<string, string?>? properties)
     {
-        var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var queue = new Queue<(ISymbol Node, int Depth)>();
-        foreach (var entry in _entryLambdas.Keys)
+        var chain = new List<string> { NameOf(node) };
+        for (var current = node; callers.TryGetValue(current, out var caller) && chain.Count <= MaxDepth + 1; current = caller)
         {
-            if (reached.Add(entry))
-            {
-                queue.Enqueue((entry, 0));
-            }
+            chain.Insert(0, NameOf(caller));
         }
 
-        foreach (var node in _nodes.Keys)
+        var fix = properties is not null && properties.ContainsKey(FixProperty)
+            ? "make the chain async and await Task.Delay instead"
+            : "make the chain async and await instead";
+        return $"blocks a thread-pool thread: async request code calls it synchronously ({string.Join(" → ", chain)}); {fix}";
+    }
+
+    private static string NameOf(ISymbol node) => node switch
+    {
+        IMethodSymbol { MethodKind: MethodKind.AnonymousFunction } lambda => $"a lambda in {NameOf(lambda.ContainingSymbol)}",
+        IMethodSymbol { MethodKind: MethodKind.LocalFunction } local => local.Name,
+        IMethodSymbol { MethodKind: MethodKind.PropertyGet or MethodKind.PropertySet, AssociatedSymbol: { } property } => $"{property.ContainingType?.Name}.{property.Name}",
+        IMethodSymbol { MethodKind: MethodKind.Constructor } constructor => $"new {constructor.ContainingType.Name}",
+        _ => $"{node.ContainingType?.Name}.{node.Name}",
+    };
+
+    /// <summary>The call graph's walks, over a snapshot of the facts.</summary>
+    private sealed class CallGraph(LeakCollector collector, System.Threading.CancellationToken cancellationToken)
+    {
+        private readonly Dictionary<IMethodSymbol, List<IMethodSymbol>> _overrides = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Every node reachable from a request entry point within <see cref="MaxDepth"/> calls.</summary>
+        public HashSet<ISymbol> Reachable()
         {
-            if (node is IMethodSymbol method && _types.IsEntryPoint(method) && reached.Add(node))
+            var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+            var queue = new Queue<(ISymbol Node, int Depth)>();
+            foreach (var entry in collector._entryLambdas.Keys)
             {
-                queue.Enqueue((node, 0));
-            }
-        }
-
-        var overrides = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
-        while (queue.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (node, depth) = queue.Dequeue();
-            if (depth >= MaxDepth || !_nodes.TryGetValue(node, out var facts))
-            {
-                continue;
-            }
-
-            List<ISymbol> callees;
-            lock (facts)
-            {
-                callees = new List<ISymbol>(facts.Callees);
-            }
-
-            foreach (var callee in callees)
-            {
-                if (reached.Add(callee))
+                if (reached.Add(entry))
                 {
-                    queue.Enqueue((callee, depth + 1));
+                    queue.Enqueue((entry, 0));
+                }
+            }
+
+            foreach (var node in collector._nodes.Keys)
+            {
+                if (node is IMethodSymbol method && collector._types.IsEntryPoint(method) && reached.Add(node))
+                {
+                    queue.Enqueue((node, 0));
+                }
+            }
+
+            while (queue.Count > 0)
+            {
+                var (node, depth) = queue.Dequeue();
+                if (depth >= MaxDepth)
+                {
+                    continue;
                 }
 
-                if (callee is IMethodSymbol { IsAbstract: true } or IMethodSymbol { IsVirtual: true })
+                foreach (var edge in Callees(node))
                 {
-                    foreach (var implementation in Implementations((IMethodSymbol)callee, overrides))
+                    if (reached.Add(edge.Callee))
                     {
-                        if (reached.Add(implementation))
-                        {
-                            queue.Enqueue((implementation, depth + 1));
-                        }
+                        queue.Enqueue((edge.Callee, depth + 1));
                     }
                 }
             }
+
+            return reached;
         }
 
-        return reached;
+        /// <summary>
+        /// The synchronous nodes that run on the thread of async request code: called from an async function that is
+        /// request code, or from such a node's own body, within <see cref="MaxDepth"/> calls. Each maps to its caller.
+        /// </summary>
+        public Dictionary<ISymbol, ISymbol> OnAsyncThread(HashSet<ISymbol> reachable)
+        {
+            var callers = new Dictionary<ISymbol, ISymbol>(SymbolEqualityComparer.Default);
+            var queue = new Queue<(ISymbol Node, int Depth)>();
+            foreach (var node in reachable)
+            {
+                foreach (var edge in Callees(node))
+                {
+                    if (edge.Site == CallSite.FromAsync && IsSynchronous(edge.Callee) && !callers.ContainsKey(edge.Callee))
+                    {
+                        callers.Add(edge.Callee, node);
+                        queue.Enqueue((edge.Callee, 1));
+                    }
+                }
+            }
+
+            while (queue.Count > 0)
+            {
+                var (node, depth) = queue.Dequeue();
+                if (depth >= MaxDepth)
+                {
+                    continue;
+                }
+
+                foreach (var edge in Callees(node))
+                {
+                    if (edge.Site == CallSite.Direct && IsSynchronous(edge.Callee) && !callers.ContainsKey(edge.Callee)
+                        && !SymbolEqualityComparer.Default.Equals(edge.Callee, node))
+                    {
+                        callers.Add(edge.Callee, node);
+                        queue.Enqueue((edge.Callee, depth + 1));
+                    }
+                }
+            }
+
+            return callers;
+        }
+
+        private bool IsSynchronous(ISymbol node) => node is IMethodSymbol method && !collector.IsAsync(method);
+
+        /// <summary>The node's calls, with calls to an interface or virtual method also landing on its source implementations.</summary>
+        private List<Edge> Callees(ISymbol node)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = new List<Edge>();
+            if (!collector._nodes.TryGetValue(node, out var facts))
+            {
+                return result;
+            }
+
+            lock (facts)
+            {
+                result.AddRange(facts.Callees);
+            }
+
+            var count = result.Count;
+            for (var i = 0; i < count; i++)
+            {
+                if (result[i].Callee is IMethodSymbol { IsAbstract: true } or IMethodSymbol { IsVirtual: true })
+                {
+                    foreach (var implementation in collector.Implementations((IMethodSymbol)result[i].Callee, _overrides))
+                    {
+                        result.Add(new Edge(implementation, result[i].Site));
+                    }
+                }
+            }
+
+            return result;
+        }
     }
 
     /// <summary>The source implementations of an interface or virtual method: calls through a service interface land there.</summary>

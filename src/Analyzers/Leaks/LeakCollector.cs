@@ -54,8 +54,11 @@ internal sealed partial class LeakCollector
         /// <summary>Its node is request code.</summary>
         Reachable,
 
-        /// <summary>Its node is request code, or an async method of a handler or background service.</summary>
-        ReachableOrHandler,
+        /// <summary>Wherever it is (blocking inside an async function).</summary>
+        Always,
+
+        /// <summary>Its node is synchronous and runs on the thread of async request code that calls it (blocking).</summary>
+        OnAsyncThread,
 
         /// <summary>Request code grows a static collection nothing empties.</summary>
         NeverEmptied,
@@ -75,9 +78,24 @@ internal sealed partial class LeakCollector
     /// <summary>What one node does; written by concurrent operation actions, read once at the end.</summary>
     private sealed class NodeFacts
     {
-        public readonly List<ISymbol> Callees = new();
+        public readonly List<Edge> Callees = new();
         public readonly List<Candidate> Candidates = new();
     }
+
+    /// <summary>Where a call is made from, which decides whether the callee runs on an async caller's thread.</summary>
+    private enum CallSite : byte
+    {
+        /// <summary>From the body of an async function: the callee runs synchronously on the async code's thread.</summary>
+        FromAsync,
+
+        /// <summary>From the node's own synchronous body: the callee runs on whatever thread runs the node.</summary>
+        Direct,
+
+        /// <summary>From a nested synchronous lambda, or a method group: it may run anywhere (Task.Run, a callback), later or never.</summary>
+        Nested,
+    }
+
+    private readonly record struct Edge(ISymbol Callee, CallSite Site);
 
     public void OnNamedType(SymbolAnalysisContext context)
     {
@@ -89,7 +107,10 @@ internal sealed partial class LeakCollector
 
     private NodeFacts Facts(ISymbol node) => _nodes.GetOrAdd(node, static _ => new NodeFacts());
 
-    private void AddCallee(ISymbol node, IMethodSymbol? callee)
+    private void AddCallee(ISymbol node, IMethodSymbol? callee, IOperation site, ISymbol containingSymbol) =>
+        AddCallee(node, callee, SiteOf(node, site, containingSymbol));
+
+    private void AddCallee(ISymbol node, IMethodSymbol? callee, CallSite site)
     {
         if (callee is null || !IsInSource(callee))
         {
@@ -101,8 +122,33 @@ internal sealed partial class LeakCollector
         var facts = Facts(node);
         lock (facts)
         {
-            facts.Callees.Add(callee);
+            facts.Callees.Add(new Edge(callee, site));
         }
+    }
+
+    private CallSite SiteOf(ISymbol node, IOperation operation, ISymbol containingSymbol)
+    {
+        var function = InnermostFunction(operation, containingSymbol);
+        return function is not null && IsAsync(function) ? CallSite.FromAsync
+            : SymbolEqualityComparer.Default.Equals(function, node) ? CallSite.Direct
+            : CallSite.Nested;
+    }
+
+    /// <summary>The lambda, local function or member whose body holds <paramref name="operation"/>.</summary>
+    private static IMethodSymbol? InnermostFunction(IOperation operation, ISymbol containingSymbol)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IAnonymousFunctionOperation function:
+                    return function.Symbol;
+                case ILocalFunctionOperation local:
+                    return local.Symbol;
+            }
+        }
+
+        return containingSymbol as IMethodSymbol;
     }
 
     private void AddCandidate(ISymbol node, Candidate candidate)
@@ -206,14 +252,14 @@ internal sealed partial class LeakCollector
         }
         else
         {
-            AddCallee(NodeOf(reference, context.ContainingSymbol), reference.Method);
+            AddCallee(NodeOf(reference, context.ContainingSymbol), reference.Method, CallSite.Nested);
         }
     }
 
     public void OnObjectCreation(OperationAnalysisContext context)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        AddCallee(NodeOf(creation, context.ContainingSymbol), creation.Constructor);
+        AddCallee(NodeOf(creation, context.ContainingSymbol), creation.Constructor, creation, context.ContainingSymbol);
     }
 
     /// <summary>A primary-constructor parameter read outside the constructor and initializers is kept as state.</summary>

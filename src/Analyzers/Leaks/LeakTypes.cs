@@ -13,12 +13,12 @@ internal sealed class LeakTypes
 {
     private readonly ConcurrentDictionary<INamedTypeSymbol, HandlerKind> _kinds = new(SymbolEqualityComparer.Default);
 
-    private LeakTypes(Compilation compilation)
+    private LeakTypes(Compilation compilation, INamedTypeSymbol httpContext)
     {
         Compilation = compilation;
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
 
-        HttpContext = Get("Microsoft.AspNetCore.Http.HttpContext");
+        HttpContext = httpContext;
         Task = Get("System.Threading.Tasks.Task");
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         ValueTask = Get("System.Threading.Tasks.ValueTask");
@@ -109,11 +109,11 @@ internal sealed class LeakTypes
     public ImmutableHashSet<INamedTypeSymbol> HandlerInterfaces { get; }
 
     /// <summary>Null when the compilation cannot contain request code (no ASP.NET Core).</summary>
-    public static LeakTypes? Create(Compilation compilation)
-    {
-        var types = new LeakTypes(compilation);
-        return types.HttpContext is null ? null : types;
-    }
+    public static LeakTypes? Create(Compilation compilation) =>
+        // One lookup decides; the other ~40 are resolved only where request code can exist.
+        compilation.GetTypeByMetadataName(HttpContextName) is { } httpContext ? new LeakTypes(compilation, httpContext) : null;
+
+    private const string HttpContextName = "Microsoft.AspNetCore.Http.HttpContext";
 
     public bool IsTaskLike(ITypeSymbol? type) =>
         type is INamedTypeSymbol named
