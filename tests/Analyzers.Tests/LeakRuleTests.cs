@@ -304,9 +304,9 @@ public sealed class LeakRuleTests
             public static void Add(IServiceCollection services) { services.AddScoped<UnitOfWork>(); services.AddSingleton<Reports>(); }
         }
         """,
-        // A hosted service captures a transient through a primary-constructor parameter.
+        // A hosted service captures a transient that holds a resource (disposable) through a primary-constructor parameter.
         """
-        public sealed class Mailer { public void Send() { } }
+        public sealed class Mailer : IDisposable { public void Send() { } public void Dispose() { } }
         public sealed class MailPump(Mailer {|#0:mailer|}) : BackgroundService
         {
             protected override Task ExecuteAsync(CancellationToken token) { mailer.Send(); return Task.CompletedTask; }
@@ -330,6 +330,18 @@ public sealed class LeakRuleTests
 
     public static TheoryData<string> Res003NotFlagged => new()
     {
+        // A stateless transient (no request state, no resource) is safe in a singleton: here one reading the accessor per call.
+        """
+        public sealed class Mailer(IHttpContextAccessor accessor) { public string? Send() => accessor.HttpContext?.User.Identity?.Name; }
+        public sealed class MailPump(Mailer mailer) : BackgroundService
+        {
+            protected override Task ExecuteAsync(CancellationToken token) { mailer.Send(); return Task.CompletedTask; }
+        }
+        public static class Setup
+        {
+            public static void Add(IServiceCollection services) { services.AddTransient<Mailer>(); services.AddHostedService<MailPump>(); }
+        }
+        """,
         // IHttpContextAccessor is the supported way.
         """
         public sealed class Audit(IHttpContextAccessor accessor) { public string? Path => accessor.HttpContext?.Request.Path; }
@@ -395,6 +407,7 @@ public sealed class LeakRuleTests
         {
             private readonly List<long> _connections = new();
             public ValueTask OnOpenAsync(IWebSocketServer server, WebSocketRequest request) { {|#0:_connections.Add(request.ConnectionId)|}; return default; }
+            public void Reset() => _connections.Clear(); // Emptied (by code no connection runs), so not RES002 as well.
             public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
         }
         """,

@@ -10,15 +10,30 @@ namespace Resident.Analyzers.Leaks;
 /// <summary>Service registrations, and the compilation-end walk that turns the facts into diagnostics.</summary>
 internal sealed partial class LeakCollector
 {
-    /// <summary>AddSingleton/AddHostedService, AddScoped/AddTransient/AddDbContext (generic, typeof and instance forms).</summary>
+    /// <summary>
+    /// AddSingleton/AddHostedService, AddScoped/AddDbContext, AddTransient (generic, typeof, instance and factory
+    /// forms), and UseMiddleware&lt;T&gt; (conventional middleware is built once).
+    /// </summary>
     private void OnRegistration(IInvocationOperation invocation)
     {
         var method = invocation.TargetMethod;
+        if (method.Name == "UseMiddleware" && method.ContainingNamespace?.ToDisplayString() == "Microsoft.AspNetCore.Builder")
+        {
+            var middleware = method.TypeArguments.Length == 1 ? method.TypeArguments[0]
+                : invocation.Arguments.Length > 1 && Unwrap(invocation.Arguments[1].Value) is ITypeOfOperation typeOf ? typeOf.TypeOperand : null;
+            if (middleware is INamedTypeSymbol named)
+            {
+                _middlewareUses.TryAdd(named.OriginalDefinition, invocation.Syntax.GetLocation());
+            }
+
+            return;
+        }
+
         var lifetime = method.Name switch
         {
             "AddSingleton" or "TryAddSingleton" or "AddKeyedSingleton" or "TryAddKeyedSingleton" or "AddHostedService" => ServiceLifetime.Singleton,
-            "AddScoped" or "TryAddScoped" or "AddKeyedScoped" or "TryAddKeyedScoped" or "AddTransient" or "TryAddTransient"
-                or "AddKeyedTransient" or "TryAddKeyedTransient" or "AddDbContext" or "AddDbContextPool" => ServiceLifetime.Scoped,
+            "AddScoped" or "TryAddScoped" or "AddKeyedScoped" or "TryAddKeyedScoped" or "AddDbContext" or "AddDbContextPool" => ServiceLifetime.Scoped,
+            "AddTransient" or "TryAddTransient" or "AddKeyedTransient" or "TryAddKeyedTransient" => ServiceLifetime.Transient,
             _ => (ServiceLifetime?)null,
         };
         if (lifetime is null || method.ContainingNamespace?.ToDisplayString() is not { } ns
@@ -42,6 +57,9 @@ internal sealed partial class LeakCollector
                     types.Add(created);
                     generic = false; // An instance cannot become scoped.
                     break;
+                case IDelegateCreationOperation { Target: IAnonymousFunctionOperation factory } when CreatedBy(factory) is { } created:
+                    types.Add(created); // services.AddSingleton<IFoo>(sp => new Foo(…))
+                    break;
             }
         }
 
@@ -50,30 +68,69 @@ internal sealed partial class LeakCollector
             return;
         }
 
-        if (lifetime == ServiceLifetime.Scoped)
+        var implementation = types[types.Count - 1] as INamedTypeSymbol;
+        switch (lifetime)
         {
-            foreach (var type in types)
-            {
-                if (type is INamedTypeSymbol named)
+            case ServiceLifetime.Scoped:
+                foreach (var type in types)
                 {
-                    _scoped.TryAdd(named.OriginalDefinition, 0);
+                    if (type is INamedTypeSymbol named)
+                    {
+                        _scoped.TryAdd(named.OriginalDefinition, 0);
+                    }
                 }
+
+                break;
+            case ServiceLifetime.Transient:
+                foreach (var type in types)
+                {
+                    if (type is INamedTypeSymbol named)
+                    {
+                        _transient.TryAdd(named.OriginalDefinition, implementation is { TypeKind: TypeKind.Class } ? implementation.OriginalDefinition : null);
+                    }
+                }
+
+                break;
+            default:
+                if (implementation is { TypeKind: TypeKind.Class } && IsInSource(implementation))
+                {
+                    var canBeScoped = generic && method.Name == "AddSingleton" && invocation.Syntax is InvocationExpressionSyntax
+                    {
+                        Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax }
+                    };
+                    _singletons.TryAdd(implementation.OriginalDefinition, new Registration(invocation.Syntax.GetLocation(), method.Name, canBeScoped));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>The class a factory lambda returns a new instance of (<c>sp =&gt; new Foo(…)</c>), if that is all it does.</summary>
+    private static INamedTypeSymbol? CreatedBy(IAnonymousFunctionOperation factory)
+    {
+        INamedTypeSymbol? created = null;
+        foreach (var operation in factory.Body.Descendants())
+        {
+            if (operation is IReturnOperation { ReturnedValue: { } value })
+            {
+                if (Unwrap(value) is not IObjectCreationOperation { Type: INamedTypeSymbol type }
+                    || created is not null && !SymbolEqualityComparer.Default.Equals(created, type))
+                {
+                    return null;
+                }
+
+                created = type;
             }
         }
-        else if (types[types.Count - 1] is INamedTypeSymbol { TypeKind: TypeKind.Class } implementation && IsInSource(implementation))
-        {
-            var canBeScoped = generic && method.Name == "AddSingleton" && invocation.Syntax is InvocationExpressionSyntax
-            {
-                Expression: MemberAccessExpressionSyntax { Name: GenericNameSyntax }
-            };
-            _singletons.TryAdd(implementation.OriginalDefinition, new Registration(invocation.Syntax.GetLocation(), canBeScoped));
-        }
+
+        return created;
     }
 
     private enum ServiceLifetime
     {
         Singleton,
         Scoped,
+        Transient,
     }
 
     public void OnCompilationEnd(CompilationAnalysisContext context)
@@ -81,6 +138,7 @@ internal sealed partial class LeakCollector
         var graph = new CallGraph(this, context.CancellationToken);
         var reachable = graph.Reachable();
         var onAsyncThread = graph.OnAsyncThread(reachable);
+        var singletons = Singletons();
         foreach (var pair in _nodes)
         {
             var node = pair.Key;
@@ -98,7 +156,9 @@ internal sealed partial class LeakCollector
                 switch (candidate.Condition)
                 {
                     case Condition.Reachable when !isReachable:
-                    case Condition.NeverEmptied when !isReachable || _emptied.ContainsKey(candidate.Subject!):
+                    case Condition.NeverEmptied when !isReachable || _emptied.ContainsKey(candidate.Subject!)
+                                                     || candidate.Arguments[0] is null && !singletons.ContainsKey(candidate.Subject!.ContainingType.OriginalDefinition):
+                    case Condition.SingletonReachable when !isReachable || !singletons.ContainsKey((INamedTypeSymbol)candidate.Subject!):
                     case Condition.StringAppend when !isReachable:
                     case Condition.OnAsyncThread when !onAsyncThread.ContainsKey(node):
                         continue;
@@ -109,13 +169,28 @@ internal sealed partial class LeakCollector
                     case Condition.OnAsyncThread:
                         candidate = candidate with { Arguments = new object?[] { candidate.Arguments[0], ChainMessage(onAsyncThread, node, candidate.Properties) } };
                         break;
+                    case Condition.NeverEmptied when candidate.Arguments[0] is null:
+                        var owner = singletons[candidate.Subject!.ContainingType.OriginalDefinition];
+                        candidate = candidate with
+                        {
+                            Arguments = new object?[] { $"collection '{candidate.Subject.Name}' of singleton '{candidate.Subject.ContainingType.Name}' ({owner.Describe()})", candidate.Arguments[1] },
+                            Additional = owner.Registration?.Location,
+                        };
+                        break;
+                    case Condition.SingletonReachable:
+                        var singleton = singletons[(INamedTypeSymbol)candidate.Subject!];
+                        var arguments = (object?[])candidate.Arguments.Clone();
+                        arguments[3] = singleton.Describe();
+                        candidate = candidate with { Arguments = arguments, Additional = singleton.Registration?.Location };
+                        break;
                 }
 
-                context.ReportDiagnostic(Diagnostic.Create(rule, candidate.Location, candidate.Properties, candidate.Arguments));
+                context.ReportDiagnostic(Diagnostic.Create(
+                    rule, candidate.Location, candidate.Additional is null ? null : new[] { candidate.Additional }, candidate.Properties, candidate.Arguments));
             }
         }
 
-        ReportCaptives(context);
+        ReportCaptives(context, singletons);
     }
 
     /// <summary>"blocks the thread of async request code that calls it synchronously: A.Upload → B.Save → B.Retry; …"</summary>
@@ -304,31 +379,69 @@ internal sealed partial class LeakCollector
         return found;
     }
 
-    /// <summary>RES003: singletons (registered, or Resident's handler kinds) holding request-scoped objects.</summary>
-    private void ReportCaptives(CompilationAnalysisContext context)
+    /// <summary>A class with one instance for the worker's life: how it became one, and where it was registered.</summary>
+    private sealed record Singleton(string How, Registration? Registration)
     {
-        var singletons = new Dictionary<INamedTypeSymbol, Registration?>(SymbolEqualityComparer.Default);
+        public string Describe() => Registration is null ? How : $"{How} at {Where(Registration.Location)}";
+    }
+
+    private static string Where(Location location)
+    {
+        var path = location.GetLineSpan().Path ?? "";
+        var name = path.Substring(path.LastIndexOfAny(new[] { '/', '\\' }) + 1);
+        return $"{name}({location.GetLineSpan().StartLinePosition.Line + 1})";
+    }
+
+    /// <summary>
+    /// The singletons: registered with AddSingleton or AddHostedService, conventional middleware (UseMiddleware builds
+    /// it once), and Resident's handler kinds. A class also registered as scoped or transient is left out.
+    /// </summary>
+    private Dictionary<INamedTypeSymbol, Singleton> Singletons()
+    {
+        var singletons = new Dictionary<INamedTypeSymbol, Singleton>(SymbolEqualityComparer.Default);
         foreach (var pair in _singletons)
         {
-            singletons[pair.Key] = pair.Value;
+            var how = pair.Value.Method == "AddHostedService" ? "a hosted service registered" : $"registered with {pair.Value.Method}";
+            singletons[pair.Key] = new Singleton(how, pair.Value);
         }
 
         foreach (var type in _sourceTypes)
         {
-            if ((_types.KindOf(type) & HandlerKind.ResidentSingleton) != 0 && !singletons.ContainsKey(type))
+            if (singletons.ContainsKey(type))
             {
-                singletons[type] = null;
+                continue;
+            }
+
+            if ((_types.KindOf(type) & HandlerKind.ResidentSingleton) != 0)
+            {
+                singletons[type] = new Singleton("a Resident handler, built once", null);
+            }
+            else if (_types.IsConventionalMiddleware(type))
+            {
+                singletons[type] = _middlewareUses.TryGetValue(type, out var use)
+                    ? new Singleton("middleware, built once by UseMiddleware", new Registration(use, "UseMiddleware", false))
+                    : new Singleton("middleware, built once", null);
             }
         }
 
+        foreach (var type in new List<INamedTypeSymbol>(singletons.Keys))
+        {
+            if (_scoped.ContainsKey(type) || _transient.ContainsKey(type))
+            {
+                singletons.Remove(type); // Registered both ways: the other registration decides its state.
+            }
+        }
+
+        return singletons;
+    }
+
+    /// <summary>RES003: singletons holding request-scoped objects.</summary>
+    private void ReportCaptives(CompilationAnalysisContext context, Dictionary<INamedTypeSymbol, Singleton> singletons)
+    {
         foreach (var pair in singletons)
         {
             var type = pair.Key;
-            if (_scoped.ContainsKey(type))
-            {
-                continue; // Registered both ways: the scoped registration is the one that matters for its state.
-            }
-
+            var registration = pair.Value.Registration is { Method: not "UseMiddleware" } registered ? registered : null;
             foreach (var member in type.GetMembers())
             {
                 switch (member)
@@ -337,14 +450,14 @@ internal sealed partial class LeakCollector
                     case IFieldSymbol { IsStatic: false, IsConst: false } field
                         when (!field.IsImplicitlyDeclared || field.AssociatedSymbol is not null) && IsRequestScoped(field.Type):
                         var shown = (ISymbol?)field.AssociatedSymbol ?? field;
-                        ReportCaptive(context, type, pair.Value, shown, shown is IPropertySymbol ? "property" : "field", field.Type);
+                        ReportCaptive(context, type, registration, shown, shown is IPropertySymbol ? "property" : "field", field.Type);
                         break;
                     case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
                         foreach (var parameter in constructor.Parameters)
                         {
                             if (_capturedParameters.ContainsKey(parameter) && IsRequestScoped(parameter.Type))
                             {
-                                ReportCaptive(context, type, pair.Value, parameter, "primary-constructor parameter", parameter.Type);
+                                ReportCaptive(context, type, registration, parameter, "primary-constructor parameter", parameter.Type);
                             }
                         }
 
@@ -354,8 +467,80 @@ internal sealed partial class LeakCollector
         }
     }
 
-    private bool IsRequestScoped(ITypeSymbol type) =>
-        _types.IsRequestState(type) || type is INamedTypeSymbol named && _scoped.ContainsKey(named.OriginalDefinition);
+    /// <summary>
+    /// Whether a singleton must not keep an object of this type: request state, a scoped service, or a transient that
+    /// itself holds request state (request objects, a DbContext, a scoped service, a disposable resource). A stateless
+    /// transient — one reading IHttpContextAccessor per call, say — is safe in a singleton.
+    /// </summary>
+    private bool IsRequestScoped(ITypeSymbol type) => IsRequestScoped(type, depth: 0);
+
+    private bool IsRequestScoped(ITypeSymbol type, int depth)
+    {
+        if (_types.IsRequestState(type) || IsDbContext(type))
+        {
+            return true;
+        }
+
+        if (type is not INamedTypeSymbol named)
+        {
+            return false;
+        }
+
+        if (_scoped.ContainsKey(named.OriginalDefinition))
+        {
+            return true;
+        }
+
+        return _transient.TryGetValue(named.OriginalDefinition, out var implementation) && implementation is not null
+               && HoldsRequestState(implementation, depth);
+    }
+
+    private bool HoldsRequestState(INamedTypeSymbol implementation, int depth)
+    {
+        if (LeakTypes.Implements(implementation, _types.Disposable) || LeakTypes.Implements(implementation, _types.AsyncDisposable))
+        {
+            return true;
+        }
+
+        if (depth >= MaxDepth)
+        {
+            return false;
+        }
+
+        foreach (var member in implementation.GetMembers())
+        {
+            switch (member)
+            {
+                case IFieldSymbol { IsStatic: false, IsConst: false } field when IsRequestScoped(field.Type, depth + 1):
+                    return true;
+                case IMethodSymbol { MethodKind: MethodKind.Constructor } constructor:
+                    foreach (var parameter in constructor.Parameters)
+                    {
+                        if (_capturedParameters.ContainsKey(parameter) && IsRequestScoped(parameter.Type, depth + 1))
+                        {
+                            return true;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsDbContext(ITypeSymbol type)
+    {
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (current is { Name: "DbContext", ContainingNamespace: { Name: "EntityFrameworkCore", ContainingNamespace.Name: "Microsoft" } })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static void ReportCaptive(CompilationAnalysisContext context, INamedTypeSymbol type, Registration? registration, ISymbol member, string kind, ITypeSymbol memberType)
     {

@@ -37,6 +37,8 @@ internal sealed partial class LeakCollector
     private readonly ConcurrentDictionary<ISymbol, byte> _emptied = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, Registration> _singletons = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _scoped = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, INamedTypeSymbol?> _transient = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, Location> _middlewareUses = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IParameterSymbol, byte> _capturedParameters = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<INamedTypeSymbol> _sourceTypes = new();
     private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
@@ -45,8 +47,8 @@ internal sealed partial class LeakCollector
 
     private Compilation Compilation => _types.Compilation;
 
-    /// <summary>A service registration: where it is, and whether the generic-name fix applies.</summary>
-    private sealed record Registration(Location Location, bool CanBeScoped);
+    /// <summary>A service registration: where it is, the method that made it, and whether the generic-name fix applies.</summary>
+    private sealed record Registration(Location Location, string Method, bool CanBeScoped);
 
     /// <summary>When a candidate is reported.</summary>
     private enum Condition
@@ -60,8 +62,11 @@ internal sealed partial class LeakCollector
         /// <summary>Its node is synchronous and runs on the thread of async request code that calls it (blocking).</summary>
         OnAsyncThread,
 
-        /// <summary>Request code grows a static collection nothing empties.</summary>
+        /// <summary>Request code grows a static collection, or a singleton's, that nothing empties.</summary>
         NeverEmptied,
+
+        /// <summary>Its node is request code and the class that owns the written field (the subject) is a singleton.</summary>
+        SingletonReachable,
 
         /// <summary>Request code appends to a static string: RES002 if nothing resets it, else RES001.</summary>
         StringAppend,
@@ -73,7 +78,8 @@ internal sealed partial class LeakCollector
         Condition Condition,
         object?[] Arguments,
         ISymbol? Subject = null,
-        ImmutableDictionary<string, string?>? Properties = null);
+        ImmutableDictionary<string, string?>? Properties = null,
+        Location? Additional = null);
 
     /// <summary>What one node does; written by concurrent operation actions, read once at the end.</summary>
     private sealed class NodeFacts

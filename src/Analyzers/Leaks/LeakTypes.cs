@@ -33,6 +33,8 @@ internal sealed class LeakTypes
         ThreadStatic = Get("System.ThreadStaticAttribute");
         StringBuilder = Get("System.Text.StringBuilder");
         Enumerable = Get("System.Collections.IEnumerable");
+        Disposable = Get("System.IDisposable");
+        AsyncDisposable = Get("System.IAsyncDisposable");
 
         FlowLocal = Set(Get("System.Threading.AsyncLocal`1"), Get("System.Threading.ThreadLocal`1"), Get("System.Lazy`1"), Get("System.Lazy`2"));
         RequestState = Set(
@@ -95,6 +97,8 @@ internal sealed class LeakTypes
     public INamedTypeSymbol? ThreadStatic { get; }
     public INamedTypeSymbol? StringBuilder { get; }
     public INamedTypeSymbol? Enumerable { get; }
+    public INamedTypeSymbol? Disposable { get; }
+    public INamedTypeSymbol? AsyncDisposable { get; }
     public ImmutableHashSet<INamedTypeSymbol> FlowLocal { get; }
     public ImmutableHashSet<INamedTypeSymbol> RequestState { get; }
     public INamedTypeSymbol? ControllerBase { get; }
@@ -217,6 +221,26 @@ internal sealed class LeakTypes
         foreach (var (callbackInterface, names) in CallbackInterfaces)
         {
             if ((names is null || names.Contains(method.Name)) && ImplementsMember(type, callbackInterface, method))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A class ASP.NET Core builds once per pipeline: a public Invoke/InvokeAsync(HttpContext, …), not IMiddleware.</summary>
+    public bool IsConventionalMiddleware(INamedTypeSymbol type)
+    {
+        if (type.IsAbstract || Implements(type, Middleware))
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IMethodSymbol { Name: "Invoke" or "InvokeAsync", DeclaredAccessibility: Accessibility.Public, IsStatic: false } method
+                && method.Parameters.Length > 0 && Is(method.Parameters[0].Type, HttpContext))
             {
                 return true;
             }
