@@ -286,7 +286,7 @@ public sealed class LeakRuleTests
     {
         // AddSingleton<T> of a class that keeps the HttpContext.
         """
-        public sealed class Audit { private HttpContext? {|#0:_context|}; public void Use(HttpContext context) => _context = context; public string? Path => _context?.Request.Path; }
+        public sealed class Audit { private readonly HttpContext? {|#0:_context|}; public Audit(IHttpContextAccessor accessor) => _context = accessor.HttpContext; public string? Path => _context?.Request.Path; }
         public static class Setup { public static void Add(IServiceCollection services) => services.AddSingleton<Audit>(); }
         """,
         // typeof form, keeping a ClaimsPrincipal property.

@@ -69,6 +69,11 @@ internal sealed partial class LeakCollector
         }
 
         var implementation = types[types.Count - 1] as INamedTypeSymbol;
+        if (implementation is { TypeKind: TypeKind.Class } && method.Name != "AddHostedService" && IsInSource(implementation))
+        {
+            _services.TryAdd(implementation.OriginalDefinition, 0); // A library's request roots.
+        }
+
         switch (lifetime)
         {
             case ServiceLifetime.Scoped:
@@ -217,6 +222,15 @@ internal sealed partial class LeakCollector
         _ => $"{node.ContainingType?.Name}.{node.Name}",
     };
 
+    /// <summary>
+    /// In a library: a public method of a class the library registers with DI (not a hosted service). The app's request
+    /// code calls it from another compilation, which this one cannot see, so it is taken as request code.
+    /// </summary>
+    private bool IsServiceMethod(IMethodSymbol method) =>
+        method is { MethodKind: MethodKind.Ordinary, IsStatic: false, DeclaredAccessibility: Accessibility.Public, ContainingType: { } type }
+        && _services.ContainsKey(type.OriginalDefinition)
+        && (_types.KindOf(type) & HandlerKind.Background) == 0;
+
     /// <summary>The call graph's walks, over a snapshot of the facts.</summary>
     private sealed class CallGraph(LeakCollector collector, System.Threading.CancellationToken cancellationToken)
     {
@@ -235,9 +249,11 @@ internal sealed partial class LeakCollector
                 }
             }
 
+            var isLibrary = collector._types.IsLibrary;
             foreach (var node in collector._nodes.Keys)
             {
-                if (node is IMethodSymbol method && collector._types.IsEntryPoint(method) && reached.Add(node))
+                if (node is IMethodSymbol method && (collector._types.IsEntryPoint(method) || isLibrary && collector.IsServiceMethod(method))
+                    && reached.Add(node))
                 {
                     queue.Enqueue((node, 0));
                 }

@@ -39,6 +39,7 @@ internal sealed partial class LeakCollector
     private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _scoped = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, INamedTypeSymbol?> _transient = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, Location> _middlewareUses = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _services = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IParameterSymbol, byte> _capturedParameters = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<INamedTypeSymbol> _sourceTypes = new();
     private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
