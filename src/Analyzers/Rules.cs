@@ -25,10 +25,10 @@ internal static class Rules
 
     public static readonly DiagnosticDescriptor StaticCollectionGrows = Rule(
         "RES002",
-        "Static collection grows with every request",
-        "Request code grows static collection '{0}' ({1}) and nothing in the compilation ever removes from it or clears it",
+        "Shared collection grows with every request",
+        "Request code grows {0} ({1}) and nothing in the compilation ever removes from it or clears it",
         LeakCategory,
-        "A static collection that requests add to but nothing empties grows until the worker runs out of memory — the resident-server version of PHP's Test::$array[] = …. Bound it, evict from it, or keep the data per request.",
+        "A static collection, or a collection field of a singleton, that requests add to but nothing empties grows until the worker runs out of memory — the resident-server version of PHP's Test::$array[] = …. Bound it, evict from it, or keep the data per request. Keys with few values (a Type, an enum, a constant, an element of a static readonly collection) are bounded and not reported.",
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor CaptiveRequestState = Rule(
@@ -36,15 +36,15 @@ internal static class Rules
         "Singleton keeps request-scoped state",
         "Singleton '{0}' keeps {1} '{2}' of request-scoped type '{3}', which outlives the request it came from",
         LeakCategory,
-        "A singleton lives as long as the worker. Holding HttpContext, HttpRequest, HttpResponse, ClaimsPrincipal or a scoped/transient service in it serves one request's objects to every later request (a captive dependency). Inject IHttpContextAccessor or IServiceScopeFactory instead, or register the type as scoped.",
+        "A singleton lives as long as the worker. Holding HttpContext, HttpRequest, HttpResponse, ClaimsPrincipal, a DbContext, a scoped service, or a transient service that itself holds such state or a disposable resource serves one request's objects to every later request (a captive dependency). A stateless transient is fine. Inject IHttpContextAccessor or IServiceScopeFactory instead, or register the type as scoped.",
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor HandlerFieldWritten = Rule(
         "RES004",
-        "Singleton handler field written per connection",
-        "'{0}' writes instance field '{1}' in '{2}' without synchronization, but one instance serves every connection and request",
+        "Singleton field written per request without synchronization",
+        "'{0}' writes instance field '{1}' in '{2}' without synchronization, but one instance ({3}) serves every connection and request",
         LeakCategory,
-        "Resident builds each handler, cleaner and hook once; its per-connection and per-request callbacks run concurrently for different connections. An unsynchronized field written there mixes connections up and races. Keep per-connection state keyed by connection id in a concurrent collection, use lock or Interlocked, or keep it in locals.",
+        "A singleton — a service registered with AddSingleton or AddHostedService, conventional middleware, a Resident handler, cleaner or hook — has one instance for the worker's life, and request code runs on it concurrently. An unsynchronized field or non-concurrent collection written there mixes requests up and races. Keep per-connection state keyed by connection id in a concurrent collection, use lock or Interlocked, or keep it in locals.",
         WellKnownDiagnosticTags.CompilationEnd);
 
     public static readonly DiagnosticDescriptor ProcessOrThreadBlocked = Rule(

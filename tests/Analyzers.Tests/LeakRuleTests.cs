@@ -286,7 +286,7 @@ public sealed class LeakRuleTests
     {
         // AddSingleton<T> of a class that keeps the HttpContext.
         """
-        public sealed class Audit { private HttpContext? {|#0:_context|}; public void Use(HttpContext context) => _context = context; public string? Path => _context?.Request.Path; }
+        public sealed class Audit { private readonly HttpContext? {|#0:_context|}; public Audit(IHttpContextAccessor accessor) => _context = accessor.HttpContext; public string? Path => _context?.Request.Path; }
         public static class Setup { public static void Add(IServiceCollection services) => services.AddSingleton<Audit>(); }
         """,
         // typeof form, keeping a ClaimsPrincipal property.
@@ -304,9 +304,9 @@ public sealed class LeakRuleTests
             public static void Add(IServiceCollection services) { services.AddScoped<UnitOfWork>(); services.AddSingleton<Reports>(); }
         }
         """,
-        // A hosted service captures a transient through a primary-constructor parameter.
+        // A hosted service captures a transient that holds a resource (disposable) through a primary-constructor parameter.
         """
-        public sealed class Mailer { public void Send() { } }
+        public sealed class Mailer : IDisposable { public void Send() { } public void Dispose() { } }
         public sealed class MailPump(Mailer {|#0:mailer|}) : BackgroundService
         {
             protected override Task ExecuteAsync(CancellationToken token) { mailer.Send(); return Task.CompletedTask; }
@@ -330,6 +330,18 @@ public sealed class LeakRuleTests
 
     public static TheoryData<string> Res003NotFlagged => new()
     {
+        // A stateless transient (no request state, no resource) is safe in a singleton: here one reading the accessor per call.
+        """
+        public sealed class Mailer(IHttpContextAccessor accessor) { public string? Send() => accessor.HttpContext?.User.Identity?.Name; }
+        public sealed class MailPump(Mailer mailer) : BackgroundService
+        {
+            protected override Task ExecuteAsync(CancellationToken token) { mailer.Send(); return Task.CompletedTask; }
+        }
+        public static class Setup
+        {
+            public static void Add(IServiceCollection services) { services.AddTransient<Mailer>(); services.AddHostedService<MailPump>(); }
+        }
+        """,
         // IHttpContextAccessor is the supported way.
         """
         public sealed class Audit(IHttpContextAccessor accessor) { public string? Path => accessor.HttpContext?.Request.Path; }
@@ -395,6 +407,7 @@ public sealed class LeakRuleTests
         {
             private readonly List<long> _connections = new();
             public ValueTask OnOpenAsync(IWebSocketServer server, WebSocketRequest request) { {|#0:_connections.Add(request.ConnectionId)|}; return default; }
+            public void Reset() => _connections.Clear(); // Emptied (by code no connection runs), so not RES002 as well.
             public ValueTask OnMessageAsync(IWebSocketServer server, WebSocketFrame frame) => default;
         }
         """,
@@ -607,6 +620,113 @@ public sealed class LeakRuleTests
     [Theory]
     [MemberData(nameof(Res005NotFlagged))]
     public Task Res005_leaves_alone(string source) => Leak.VerifyAsync(source);
+
+    // ---------------------------------------------------------------- RES005: blocking followed through calls
+
+    public static TheoryData<string> Res005FlaggedThroughCalls => new()
+    {
+        // A retry helper sleeping on the request thread, called from an async upload action.
+        """
+        public sealed class UploadController : ControllerBase
+        {
+            public async Task<IActionResult> Upload() { await Task.Yield(); Store(3); return Ok(); }
+            private static void Store(int attempts) => Retry(attempts);
+            private static void Retry(int attempts) { {|#0:Thread.Sleep(1000 * attempts)|}; }
+        }
+        """,
+        // Middleware blocking on an async database call through a synchronous service method, behind an interface.
+        """
+        public interface ITenants { string Find(string host); }
+        public sealed class Tenants : ITenants
+        {
+            public string Find(string host) => {|#0:LoadAsync(host).GetAwaiter().GetResult()|};
+            private static async Task<string> LoadAsync(string host) { await Task.Yield(); return host; }
+        }
+        public sealed class TenantMiddleware(RequestDelegate next, ITenants tenants)
+        {
+            public Task InvokeAsync(HttpContext context) { context.Items["tenant"] = tenants.Find(context.Request.Host.Host); return next(context); }
+        }
+        """,
+        // A task-returning minimal-API handler calling a synchronous helper that waits.
+        """
+        public static class Endpoints
+        {
+            public static void Map(WebApplication app) => app.MapPost("/flush", async () => { await Task.Yield(); Flush(); return "ok"; });
+            private static void Flush() { {|#0:Task.Delay(1).Wait()|}; }
+        }
+        """,
+        // Blocking inside an async method is reported even where no request reaches it (a library's method).
+        """
+        public sealed class Repository
+        {
+            public async Task SaveAsync(Task pending) { {|#0:pending.Wait()|}; await Task.Yield(); }
+        }
+        """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Res005FlaggedThroughCalls))]
+    public Task Res005_flags_blocking_reached_synchronously_from_async_request_code(string source) =>
+        Leak.VerifyAsync(source, Leak.At(Rules.ProcessOrThreadBlocked));
+
+    [Fact]
+    public Task Res005_names_the_call_chain() =>
+        Leak.VerifyAsync(
+            """
+            public sealed class UploadController : ControllerBase
+            {
+                public async Task<IActionResult> Upload() { await Task.Yield(); Store(3); return Ok(); }
+                private static void Store(int attempts) => Retry(attempts);
+                private static void Retry(int attempts) { {|#0:Thread.Sleep(1000 * attempts)|}; }
+            }
+            """,
+            new Microsoft.CodeAnalysis.Testing.DiagnosticResult(Rules.ProcessOrThreadBlocked).WithLocation(0).WithArguments(
+                "Thread.Sleep",
+                "blocks a thread-pool thread: async request code calls it synchronously (UploadController.Upload → UploadController.Store → UploadController.Retry); make the chain async and await Task.Delay instead"));
+
+    public static TheoryData<string> Res005NotFlaggedThroughCalls => new()
+    {
+        // A synchronous action calling a sleeping helper: synchronous all the way.
+        """
+        public sealed class SlowController : ControllerBase
+        {
+            public IActionResult Get() { Pause(); return Ok(); }
+            private static void Pause() => Thread.Sleep(1);
+        }
+        """,
+        // Offloaded to another thread with Task.Run (lambda and method group).
+        """
+        public sealed class SlowController : ControllerBase
+        {
+            public async Task<IActionResult> Get() { await Task.Run(() => Pause()); await Task.Run(Pause); return Ok(); }
+            private static void Pause() => Thread.Sleep(1);
+        }
+        """,
+        // A synchronous helper with a blocking wait that only start-up code calls.
+        """
+        public static class Startup
+        {
+            public static void Warm() => Task.Delay(1).Wait();
+            public static async Task Main() { Warm(); Thread.Sleep(1); await Task.Yield(); }
+        }
+        """,
+        // Called from async request code, but beyond the call depth.
+        """
+        public sealed class DeepController : ControllerBase
+        {
+            public async Task<IActionResult> Get() { await Task.Yield(); A(); return Ok(); }
+            private static void A() => B();
+            private static void B() => C();
+            private static void C() => D();
+            private static void D() => E();
+            private static void E() => Thread.Sleep(1);
+        }
+        """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Res005NotFlaggedThroughCalls))]
+    public Task Res005_leaves_alone_synchronous_and_offloaded_chains(string source) => Leak.VerifyAsync(source);
 
     // The testing library pins analyzer diagnostics to their default severity in the compilation options, which outrank
     // .editorconfig, so only "none" is observable here; raising to error was checked by building the corpus.

@@ -34,17 +34,42 @@ internal sealed partial class LeakCollector
         {
             OnStaticMember(context, reference, field.OriginalDefinition, field.Type);
         }
-        else if (AccessOf(reference, field) == Access.Write)
+        else
         {
-            OnInstanceWrite(context, reference, field);
+            OnInstanceMember(context, reference, field.OriginalDefinition, field.Type);
         }
     }
 
-    /// <summary>RES004 candidate: a Resident handler writing its own field or auto-property outside its constructor, unsynchronized.</summary>
+    /// <summary>
+    /// An instance field or auto-property: a RES004 candidate when written outside the constructor (reported at the end
+    /// if its class turns out to be a singleton), and RES002 bookkeeping when it holds a collection.
+    /// </summary>
+    private void OnInstanceMember(OperationAnalysisContext context, IMemberReferenceOperation reference, ISymbol member, ITypeSymbol type)
+    {
+        var access = AccessOf(reference, member);
+        if (_types.IsCollection(type) || type.SpecialType == SpecialType.System_String)
+        {
+            if (access == Access.Write && reference.Parent is ISimpleAssignmentOperation
+                && context.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Constructor })
+            {
+                _emptied.TryAdd(member, 0); // Replaced by a fresh one.
+            }
+            else if (access == Access.Read && Escapes(reference))
+            {
+                _emptied.TryAdd(member, 0); // Someone else may empty it.
+            }
+        }
+
+        if (access == Access.Write)
+        {
+            OnInstanceWrite(context, reference, member);
+        }
+    }
+
+    /// <summary>RES004 candidate: a class writing its own field or auto-property outside its constructor, unsynchronized.</summary>
     private void OnInstanceWrite(OperationAnalysisContext context, IMemberReferenceOperation reference, ISymbol member)
     {
-        if (reference.Instance is IInstanceReferenceOperation && member.ContainingType is { } owner
-            && (_types.KindOf(owner) & HandlerKind.ResidentSingleton) != 0
+        if (reference.Instance is IInstanceReferenceOperation && member.ContainingType is { TypeKind: TypeKind.Class } owner
             && !_types.IsFlowLocal(reference.Type)
             && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
             && (member is IFieldSymbol || IsAutoProperty((IPropertySymbol)member))
@@ -52,8 +77,8 @@ internal sealed partial class LeakCollector
         {
             var node = NodeOf(reference, context.ContainingSymbol);
             AddCandidate(node, new Candidate(
-                Rules.HandlerFieldWritten, reference.Parent!.Syntax.GetLocation(), Condition.Reachable,
-                new object?[] { owner.Name, member.Name, node.Name }, Properties: member is IFieldSymbol ? CounterFix(reference) : null));
+                Rules.HandlerFieldWritten, reference.Parent!.Syntax.GetLocation(), Condition.SingletonReachable,
+                new object?[] { owner.Name, member.Name, node.Name, null }, owner.OriginalDefinition, member is IFieldSymbol ? CounterFix(reference) : null));
         }
     }
 
@@ -65,14 +90,14 @@ internal sealed partial class LeakCollector
         {
             var node = NodeOf(reference, context.ContainingSymbol);
             var access = AccessOf(reference, property);
-            AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod);
+            AddCallee(node, access == Access.Read ? property.GetMethod : property.SetMethod, reference, context.ContainingSymbol);
             if (property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
             {
                 OnStaticMember(context, reference, property.OriginalDefinition, property.Type);
             }
-            else if (!property.IsStatic && access == Access.Write)
+            else if (!property.IsStatic && !property.IsIndexer && IsAutoProperty(property))
             {
-                OnInstanceWrite(context, reference, property);
+                OnInstanceMember(context, reference, property.OriginalDefinition, property.Type);
             }
         }
 
@@ -91,7 +116,7 @@ internal sealed partial class LeakCollector
     {
         var invocation = (IInvocationOperation)context.Operation;
         var method = invocation.TargetMethod;
-        AddCallee(NodeOf(invocation, context.ContainingSymbol), method);
+        AddCallee(NodeOf(invocation, context.ContainingSymbol), method, invocation, context.ContainingSymbol);
 
         var receiver = invocation.Instance
                        ?? (method.IsExtensionMethod && invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null);
@@ -130,20 +155,35 @@ internal sealed partial class LeakCollector
         AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
             Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.Reachable, new object?[] { what, why }));
 
-    /// <summary>A blocking wait matters only where the code is asynchronous: the innermost function returns a task.</summary>
+    /// <summary>
+    /// A blocking wait matters where the code is asynchronous: in an async function it is reported wherever it is (but
+    /// the program's Main); in a synchronous method, only if async request code calls it synchronously (decided at the
+    /// end, when the call graph is known). One in a nested synchronous lambda (Task.Run's) is the offloading idiom.
+    /// </summary>
     private void OnBlocking(OperationAnalysisContext context, IOperation operation, string what, string? fix = null)
     {
-        if (!InnermostFunctionIsAsync(operation, context.ContainingSymbol))
+        var node = NodeOf(operation, context.ContainingSymbol);
+        var function = InnermostFunction(operation, context.ContainingSymbol);
+        var properties = fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix);
+        if (function is not null && IsAsync(function))
         {
-            return;
-        }
+            if (function is { IsStatic: true, Name: "Main" or WellKnownMemberNames.TopLevelStatementsEntryPointMethodName })
+            {
+                return; // Start-up and shutdown: the process's own thread, not a server's.
+            }
 
-        var why = fix == FixDelay
-            ? "blocks a thread-pool thread in async code; await Task.Delay instead"
-            : "blocks a thread-pool thread in async code until the task completes; await it instead";
-        AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
-            Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.ReachableOrHandler, new object?[] { what, why },
-            Properties: fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add(FixProperty, fix)));
+            var why = fix == FixDelay
+                ? "blocks a thread-pool thread in async code; await Task.Delay instead"
+                : "blocks a thread-pool thread in async code until the task completes; await it instead";
+            AddCandidate(node, new Candidate(
+                Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.Always, new object?[] { what, why }, Properties: properties));
+        }
+        else if (SymbolEqualityComparer.Default.Equals(function, node))
+        {
+            // The second argument (the chain) is filled in at the end.
+            AddCandidate(node, new Candidate(
+                Rules.ProcessOrThreadBlocked, operation.Syntax.GetLocation(), Condition.OnAsyncThread, new object?[] { what, null }, Properties: properties));
+        }
     }
 
     /// <summary>
@@ -205,22 +245,6 @@ internal sealed partial class LeakCollector
         return false;
     }
 
-    private bool InnermostFunctionIsAsync(IOperation operation, ISymbol containingSymbol)
-    {
-        for (var current = operation.Parent; current is not null; current = current.Parent)
-        {
-            switch (current)
-            {
-                case IAnonymousFunctionOperation function:
-                    return IsAsync(function.Symbol);
-                case ILocalFunctionOperation local:
-                    return IsAsync(local.Symbol);
-            }
-        }
-
-        return containingSymbol is IMethodSymbol method && IsAsync(method);
-    }
-
     private bool IsAsync(IMethodSymbol method) => method.IsAsync || _types.IsTaskLike(method.ReturnType);
 
     /// <summary>A static field or auto-property: RES001 when written, RES002 bookkeeping when it holds a collection.</summary>
@@ -257,7 +281,10 @@ internal sealed partial class LeakCollector
         }
     }
 
-    /// <summary>A call that grows or empties a collection; RES002 for static ones, RES004 for a handler's own.</summary>
+    /// <summary>
+    /// A call that grows or empties a collection: RES002 for static ones and for fields of singletons (decided at the
+    /// end), RES004 for a singleton's own non-concurrent collection mutated without synchronization.
+    /// </summary>
     private void OnCollectionCall(OperationAnalysisContext context, IOperation operation, IOperation? receiver, string what, bool growth, bool removal)
     {
         receiver = Unwrap(receiver);
@@ -272,28 +299,134 @@ internal sealed partial class LeakCollector
             return;
         }
 
-        if (isStatic)
+        if (removal)
         {
-            if (removal)
-            {
-                _emptied.TryAdd(member, 0);
-            }
-            else if (growth && !_types.IsFlowLocal(type))
-            {
-                AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
-                    Rules.StaticCollectionGrows, operation.Syntax.GetLocation(), Condition.NeverEmptied, new object?[] { member.Name, what }, member));
-            }
+            _emptied.TryAdd(member, 0);
         }
-        else if (member is IFieldSymbol field && receiver is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }
-                 && (_types.KindOf(field.ContainingType) & HandlerKind.ResidentSingleton) != 0
-                 && !LeakTypes.IsConcurrentCollection(type)
-                 && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
-                 && !IsSynchronized(operation))
+        else if (growth && !_types.IsFlowLocal(type) && !HasBoundedKey(operation, type!)
+                 && (isStatic || member is IFieldSymbol || IsAutoProperty((IPropertySymbol)member))
+                 && context.ContainingSymbol is not IMethodSymbol { MethodKind: MethodKind.Constructor or MethodKind.StaticConstructor })
+        {
+            AddCandidate(NodeOf(operation, context.ContainingSymbol), new Candidate(
+                Rules.StaticCollectionGrows, operation.Syntax.GetLocation(), Condition.NeverEmptied,
+                new object?[] { isStatic ? $"static collection '{member.Name}'" : null, what }, member));
+        }
+
+        if (!isStatic && member is IFieldSymbol ownField && receiver is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }
+            && ownField.ContainingType.TypeKind == TypeKind.Class
+            && !LeakTypes.IsConcurrentCollection(type)
+            && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
+            && !IsSynchronized(operation))
         {
             var node = NodeOf(operation, context.ContainingSymbol);
             AddCandidate(node, new Candidate(
-                Rules.HandlerFieldWritten, operation.Syntax.GetLocation(), Condition.Reachable, new object?[] { field.ContainingType.Name, field.Name, node.Name }));
+                Rules.HandlerFieldWritten, operation.Syntax.GetLocation(), Condition.SingletonReachable,
+                new object?[] { ownField.ContainingType.Name, ownField.Name, node.Name, null }, ownField.ContainingType.OriginalDefinition));
         }
+    }
+
+    /// <summary>
+    /// A dictionary or set keyed by something with few values cannot grow without bound: a Type, an enum, a bool, a
+    /// constant, a static readonly value, or an element of (or a local read from) a static readonly collection.
+    /// </summary>
+    private bool HasBoundedKey(IOperation operation, ITypeSymbol collection)
+    {
+        if (!IsKeyed(collection))
+        {
+            return false;
+        }
+
+        var key = operation switch
+        {
+            IPropertyReferenceOperation { Arguments.Length: > 0 } indexer => indexer.Arguments[0].Value,
+            IInvocationOperation { Instance: not null, Arguments.Length: > 0 } call => call.Arguments[0].Value,
+            IInvocationOperation { Arguments.Length: > 1 } extension => extension.Arguments[1].Value,
+            _ => null,
+        };
+        return key is not null && IsBounded(key, depth: 0);
+    }
+
+    private bool IsKeyed(ITypeSymbol collection)
+    {
+        foreach (var implemented in collection.AllInterfaces)
+        {
+            if (implemented.OriginalDefinition.ToDisplayString() is "System.Collections.Generic.IDictionary<TKey, TValue>"
+                or "System.Collections.Generic.IReadOnlyDictionary<TKey, TValue>" or "System.Collections.Generic.ISet<T>"
+                or "System.Collections.IDictionary")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private bool IsBounded(IOperation key, int depth)
+    {
+        var type = key.Type;
+        if (type is { TypeKind: TypeKind.Enum } || type?.SpecialType == SpecialType.System_Boolean
+            || type is INamedTypeSymbol { Name: "Type", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
+        {
+            return true; // The app has finitely many types and enum values.
+        }
+
+        key = Unwrap(key)!;
+        if (key.ConstantValue.HasValue || key is ITypeOfOperation)
+        {
+            return true;
+        }
+
+        if (depth > 3)
+        {
+            return false;
+        }
+
+        switch (key)
+        {
+            case IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } }:
+                return true;
+            case IPropertyReferenceOperation { Property.IsIndexer: true, Instance: { } lookup }:
+                return IsStaticReadOnly(lookup);
+            case IInvocationOperation { Instance: { } lookup, TargetMethod.Name: "ElementAt" or "First" or "Single" or "Last" or "GetValueOrDefault" }:
+                return IsStaticReadOnly(lookup);
+            case IInvocationOperation { Instance: null, Arguments.Length: > 0, TargetMethod.IsExtensionMethod: true, TargetMethod.Name: "ElementAt" or "First" or "Single" or "Last" or "GetValueOrDefault" } extension:
+                return IsStaticReadOnly(extension.Arguments[0].Value);
+            case ILocalReferenceOperation local:
+                return IsBoundedLocal(key, local.Local, depth);
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsStaticReadOnly(IOperation operation) =>
+        Unwrap(operation) is IFieldReferenceOperation { Field: { IsStatic: true, IsReadOnly: true } }
+            or IPropertyReferenceOperation { Property: { IsStatic: true, SetMethod: null } };
+
+    /// <summary>A local whose value comes from a bounded source: its initializer, or the static readonly collection a foreach walks.</summary>
+    private bool IsBoundedLocal(IOperation reference, ILocalSymbol local, int depth)
+    {
+        IOperation root = reference;
+        while (root.Parent is { } parent && root is not IMethodBodyBaseOperation)
+        {
+            root = parent;
+        }
+
+        foreach (var operation in root.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    return declarator.Initializer is { } initializer && IsBounded(initializer.Value, depth + 1);
+                case IForEachLoopOperation loop when loop.Locals.Contains(local, SymbolEqualityComparer.Default):
+                    return IsStaticReadOnly(loop.Collection);
+                case IArgumentOperation { Value: IDeclarationExpressionOperation { Expression: ILocalReferenceOperation declared } } argument
+                    when SymbolEqualityComparer.Default.Equals(declared.Local, local):
+                    // s_lookup.TryGetValue(name, out var key): the key is one of the lookup's values.
+                    return argument.Parent is IInvocationOperation { Instance: { } lookup, TargetMethod.Name: "TryGetValue" } && IsStaticReadOnly(lookup);
+            }
+        }
+
+        return false;
     }
 
     private Access AccessOf(IOperation reference, ISymbol member)
@@ -303,7 +436,7 @@ internal sealed partial class LeakCollector
             case ICoalesceAssignmentOperation coalesce when coalesce.Target == reference:
                 return Access.LazyInit;
             case ISimpleAssignmentOperation assignment when assignment.Target == reference:
-                return IsNullGuarded(assignment, member) ? Access.LazyInit : Access.Write;
+                return IsNullGuarded(assignment, member) || IsFlagSetOnce(assignment, member) ? Access.LazyInit : Access.Write;
             case ICompoundAssignmentOperation compound when compound.Target == reference:
             case IIncrementOrDecrementOperation:
                 return Access.Write;
@@ -328,6 +461,43 @@ internal sealed partial class LeakCollector
             }
 
             if (current is IConditionalOperation conditional && conditional.WhenTrue == child && ChecksNull(conditional.Condition, member))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary><c>if (!_started) { …; _started = true; }</c>: a flag set once, after a check of itself (double-checked or not).</summary>
+    private static bool IsFlagSetOnce(ISimpleAssignmentOperation assignment, ISymbol member)
+    {
+        if (Unwrap(assignment.Value) is not { ConstantValue: { HasValue: true, Value: true } })
+        {
+            return false;
+        }
+
+        for (IOperation? child = assignment, current = assignment.Parent; current is not null; child = current, current = current.Parent)
+        {
+            if (current is IAnonymousFunctionOperation or ILocalFunctionOperation or IMethodBodyBaseOperation)
+            {
+                return false;
+            }
+
+            if (current is IConditionalOperation conditional && conditional.WhenTrue == child && MentionsMember(conditional.Condition, member))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool MentionsMember(IOperation condition, ISymbol member)
+    {
+        foreach (var operation in condition.DescendantsAndSelf())
+        {
+            if (Refers(operation, member))
             {
                 return true;
             }

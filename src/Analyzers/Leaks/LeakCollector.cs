@@ -37,6 +37,9 @@ internal sealed partial class LeakCollector
     private readonly ConcurrentDictionary<ISymbol, byte> _emptied = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, Registration> _singletons = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _scoped = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, INamedTypeSymbol?> _transient = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, Location> _middlewareUses = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, byte> _services = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<IParameterSymbol, byte> _capturedParameters = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentBag<INamedTypeSymbol> _sourceTypes = new();
     private readonly ConcurrentDictionary<IPropertySymbol, bool> _autoProperties = new(SymbolEqualityComparer.Default);
@@ -45,8 +48,8 @@ internal sealed partial class LeakCollector
 
     private Compilation Compilation => _types.Compilation;
 
-    /// <summary>A service registration: where it is, and whether the generic-name fix applies.</summary>
-    private sealed record Registration(Location Location, bool CanBeScoped);
+    /// <summary>A service registration: where it is, the method that made it, and whether the generic-name fix applies.</summary>
+    private sealed record Registration(Location Location, string Method, bool CanBeScoped);
 
     /// <summary>When a candidate is reported.</summary>
     private enum Condition
@@ -54,11 +57,17 @@ internal sealed partial class LeakCollector
         /// <summary>Its node is request code.</summary>
         Reachable,
 
-        /// <summary>Its node is request code, or an async method of a handler or background service.</summary>
-        ReachableOrHandler,
+        /// <summary>Wherever it is (blocking inside an async function).</summary>
+        Always,
 
-        /// <summary>Request code grows a static collection nothing empties.</summary>
+        /// <summary>Its node is synchronous and runs on the thread of async request code that calls it (blocking).</summary>
+        OnAsyncThread,
+
+        /// <summary>Request code grows a static collection, or a singleton's, that nothing empties.</summary>
         NeverEmptied,
+
+        /// <summary>Its node is request code and the class that owns the written field (the subject) is a singleton.</summary>
+        SingletonReachable,
 
         /// <summary>Request code appends to a static string: RES002 if nothing resets it, else RES001.</summary>
         StringAppend,
@@ -70,14 +79,30 @@ internal sealed partial class LeakCollector
         Condition Condition,
         object?[] Arguments,
         ISymbol? Subject = null,
-        ImmutableDictionary<string, string?>? Properties = null);
+        ImmutableDictionary<string, string?>? Properties = null,
+        Location? Additional = null);
 
     /// <summary>What one node does; written by concurrent operation actions, read once at the end.</summary>
     private sealed class NodeFacts
     {
-        public readonly List<ISymbol> Callees = new();
+        public readonly List<Edge> Callees = new();
         public readonly List<Candidate> Candidates = new();
     }
+
+    /// <summary>Where a call is made from, which decides whether the callee runs on an async caller's thread.</summary>
+    private enum CallSite : byte
+    {
+        /// <summary>From the body of an async function: the callee runs synchronously on the async code's thread.</summary>
+        FromAsync,
+
+        /// <summary>From the node's own synchronous body: the callee runs on whatever thread runs the node.</summary>
+        Direct,
+
+        /// <summary>From a nested synchronous lambda, or a method group: it may run anywhere (Task.Run, a callback), later or never.</summary>
+        Nested,
+    }
+
+    private readonly record struct Edge(ISymbol Callee, CallSite Site);
 
     public void OnNamedType(SymbolAnalysisContext context)
     {
@@ -89,7 +114,10 @@ internal sealed partial class LeakCollector
 
     private NodeFacts Facts(ISymbol node) => _nodes.GetOrAdd(node, static _ => new NodeFacts());
 
-    private void AddCallee(ISymbol node, IMethodSymbol? callee)
+    private void AddCallee(ISymbol node, IMethodSymbol? callee, IOperation site, ISymbol containingSymbol) =>
+        AddCallee(node, callee, SiteOf(node, site, containingSymbol));
+
+    private void AddCallee(ISymbol node, IMethodSymbol? callee, CallSite site)
     {
         if (callee is null || !IsInSource(callee))
         {
@@ -101,8 +129,33 @@ internal sealed partial class LeakCollector
         var facts = Facts(node);
         lock (facts)
         {
-            facts.Callees.Add(callee);
+            facts.Callees.Add(new Edge(callee, site));
         }
+    }
+
+    private CallSite SiteOf(ISymbol node, IOperation operation, ISymbol containingSymbol)
+    {
+        var function = InnermostFunction(operation, containingSymbol);
+        return function is not null && IsAsync(function) ? CallSite.FromAsync
+            : SymbolEqualityComparer.Default.Equals(function, node) ? CallSite.Direct
+            : CallSite.Nested;
+    }
+
+    /// <summary>The lambda, local function or member whose body holds <paramref name="operation"/>.</summary>
+    private static IMethodSymbol? InnermostFunction(IOperation operation, ISymbol containingSymbol)
+    {
+        for (var current = operation.Parent; current is not null; current = current.Parent)
+        {
+            switch (current)
+            {
+                case IAnonymousFunctionOperation function:
+                    return function.Symbol;
+                case ILocalFunctionOperation local:
+                    return local.Symbol;
+            }
+        }
+
+        return containingSymbol as IMethodSymbol;
     }
 
     private void AddCandidate(ISymbol node, Candidate candidate)
@@ -206,14 +259,14 @@ internal sealed partial class LeakCollector
         }
         else
         {
-            AddCallee(NodeOf(reference, context.ContainingSymbol), reference.Method);
+            AddCallee(NodeOf(reference, context.ContainingSymbol), reference.Method, CallSite.Nested);
         }
     }
 
     public void OnObjectCreation(OperationAnalysisContext context)
     {
         var creation = (IObjectCreationOperation)context.Operation;
-        AddCallee(NodeOf(creation, context.ContainingSymbol), creation.Constructor);
+        AddCallee(NodeOf(creation, context.ContainingSymbol), creation.Constructor, creation, context.ContainingSymbol);
     }
 
     /// <summary>A primary-constructor parameter read outside the constructor and initializers is kept as state.</summary>

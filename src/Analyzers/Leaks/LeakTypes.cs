@@ -13,12 +13,12 @@ internal sealed class LeakTypes
 {
     private readonly ConcurrentDictionary<INamedTypeSymbol, HandlerKind> _kinds = new(SymbolEqualityComparer.Default);
 
-    private LeakTypes(Compilation compilation)
+    private LeakTypes(Compilation compilation, INamedTypeSymbol? httpContext)
     {
         Compilation = compilation;
         INamedTypeSymbol? Get(string name) => compilation.GetTypeByMetadataName(name);
 
-        HttpContext = Get("Microsoft.AspNetCore.Http.HttpContext");
+        HttpContext = httpContext;
         Task = Get("System.Threading.Tasks.Task");
         TaskOfT = Get("System.Threading.Tasks.Task`1");
         ValueTask = Get("System.Threading.Tasks.ValueTask");
@@ -33,6 +33,8 @@ internal sealed class LeakTypes
         ThreadStatic = Get("System.ThreadStaticAttribute");
         StringBuilder = Get("System.Text.StringBuilder");
         Enumerable = Get("System.Collections.IEnumerable");
+        Disposable = Get("System.IDisposable");
+        AsyncDisposable = Get("System.IAsyncDisposable");
 
         FlowLocal = Set(Get("System.Threading.AsyncLocal`1"), Get("System.Threading.ThreadLocal`1"), Get("System.Lazy`1"), Get("System.Lazy`2"));
         RequestState = Set(
@@ -45,6 +47,11 @@ internal sealed class LeakTypes
         ControllerAttributes = Set(Get("Microsoft.AspNetCore.Mvc.ApiControllerAttribute"), Get("Microsoft.AspNetCore.Mvc.ControllerAttribute"));
         NonAction = Get("Microsoft.AspNetCore.Mvc.NonActionAttribute");
         PageModel = Get("Microsoft.AspNetCore.Mvc.RazorPages.PageModel");
+        ViewComponent = Get("Microsoft.AspNetCore.Mvc.ViewComponent");
+        ViewComponentAttribute = Get("Microsoft.AspNetCore.Mvc.ViewComponentAttribute");
+        Component = Get("Microsoft.AspNetCore.Components.ComponentBase");
+        AuthorizationHandler = Get("Microsoft.AspNetCore.Authorization.AuthorizationHandler`1");
+        GrpcBindServiceMethod = Get("Grpc.Core.BindServiceMethodAttribute");
         Hubs = Set(Get("Microsoft.AspNetCore.SignalR.Hub"), Get("Microsoft.AspNetCore.SignalR.Hub`1"));
         Middleware = Get("Microsoft.AspNetCore.Http.IMiddleware");
         HostedService = Get("Microsoft.Extensions.Hosting.IHostedService");
@@ -59,6 +66,23 @@ internal sealed class LeakTypes
             }
         }
 
+        // ASP.NET Core's request-time interfaces: MVC and endpoint filters, authorization handlers and policy providers.
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IActionFilter", "OnActionExecuting", "OnActionExecuted");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncActionFilter", "OnActionExecutionAsync");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IResultFilter", "OnResultExecuting", "OnResultExecuted");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncResultFilter", "OnResultExecutionAsync");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IResourceFilter", "OnResourceExecuting", "OnResourceExecuted");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncResourceFilter", "OnResourceExecutionAsync");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IExceptionFilter", "OnException");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncExceptionFilter", "OnExceptionAsync");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAuthorizationFilter", "OnAuthorization");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncAuthorizationFilter", "OnAuthorizationAsync");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IPageFilter", "OnPageHandlerSelected", "OnPageHandlerExecuting", "OnPageHandlerExecuted");
+        Callbacks("Microsoft.AspNetCore.Mvc.Filters.IAsyncPageFilter", "OnPageHandlerSelectionAsync", "OnPageHandlerExecutionAsync");
+        Callbacks("Microsoft.AspNetCore.Http.IEndpointFilter", "InvokeAsync");
+        Callbacks("Microsoft.AspNetCore.Authorization.IAuthorizationHandler", "HandleAsync");
+        Callbacks("Microsoft.AspNetCore.Authorization.IAuthorizationPolicyProvider", "GetPolicyAsync", "GetDefaultPolicyAsync", "GetFallbackPolicyAsync");
+        Callbacks("Microsoft.AspNetCore.Http.IMiddleware", "InvokeAsync");
         Callbacks("Resident.IWebSocketHandler", "OnHandshakeAsync", "OnOpenAsync", "OnMessageAsync", "OnCloseAsync");
         Callbacks("Resident.IRequestReceivedHook", "OnRequestReceivedAsync");
         Callbacks("Resident.IResponseGeneratedHook", "OnResponseGeneratedAsync");
@@ -95,12 +119,19 @@ internal sealed class LeakTypes
     public INamedTypeSymbol? ThreadStatic { get; }
     public INamedTypeSymbol? StringBuilder { get; }
     public INamedTypeSymbol? Enumerable { get; }
+    public INamedTypeSymbol? Disposable { get; }
+    public INamedTypeSymbol? AsyncDisposable { get; }
     public ImmutableHashSet<INamedTypeSymbol> FlowLocal { get; }
     public ImmutableHashSet<INamedTypeSymbol> RequestState { get; }
     public INamedTypeSymbol? ControllerBase { get; }
     public ImmutableHashSet<INamedTypeSymbol> ControllerAttributes { get; }
     public INamedTypeSymbol? NonAction { get; }
     public INamedTypeSymbol? PageModel { get; }
+    public INamedTypeSymbol? ViewComponent { get; }
+    public INamedTypeSymbol? ViewComponentAttribute { get; }
+    public INamedTypeSymbol? Component { get; }
+    public INamedTypeSymbol? AuthorizationHandler { get; }
+    public INamedTypeSymbol? GrpcBindServiceMethod { get; }
     public ImmutableHashSet<INamedTypeSymbol> Hubs { get; }
     public INamedTypeSymbol? Middleware { get; }
     public INamedTypeSymbol? HostedService { get; }
@@ -109,11 +140,27 @@ internal sealed class LeakTypes
     public ImmutableHashSet<INamedTypeSymbol> HandlerInterfaces { get; }
 
     /// <summary>Null when the compilation cannot contain request code (no ASP.NET Core).</summary>
+    /// <remarks>
+    /// Null when the compilation can hold no request code: it references neither ASP.NET Core nor dependency injection
+    /// (a services or data library registering its classes with DI is analyzed; see <see cref="IsLibrary"/>). One or two
+    /// lookups decide; the other ~40 types are resolved only where request code can exist.
+    /// </remarks>
     public static LeakTypes? Create(Compilation compilation)
     {
-        var types = new LeakTypes(compilation);
-        return types.HttpContext is null ? null : types;
+        var httpContext = compilation.GetTypeByMetadataName(HttpContextName);
+        return httpContext is not null || compilation.GetTypeByMetadataName(ServiceCollectionName) is not null
+            ? new LeakTypes(compilation, httpContext)
+            : null;
     }
+
+    private const string HttpContextName = "Microsoft.AspNetCore.Http.HttpContext";
+    private const string ServiceCollectionName = "Microsoft.Extensions.DependencyInjection.IServiceCollection";
+
+    /// <summary>
+    /// A class library: its request code is called from another compilation, so the public methods of the classes it
+    /// registers with DI are request roots here.
+    /// </summary>
+    public bool IsLibrary => Compilation.Options.OutputKind == OutputKind.DynamicallyLinkedLibrary;
 
     public bool IsTaskLike(ITypeSymbol? type) =>
         type is INamedTypeSymbol named
@@ -206,6 +253,33 @@ internal sealed class LeakTypes
                     return !IsObjectMember(method) && method.Name != "Dispose";
                 }
             }
+
+            // View components: Invoke/InvokeAsync of a ViewComponent, a [ViewComponent] class, or a *ViewComponent.
+            if (method.Name is "Invoke" or "InvokeAsync"
+                && (InheritsFrom(type, ViewComponent) || HasAttribute(type, ViewComponentAttribute)
+                    || ViewComponent is not null && type.Name.EndsWith("ViewComponent", System.StringComparison.Ordinal)))
+            {
+                return true;
+            }
+
+            // gRPC services: overrides of the generated base class's service methods (the base carries [BindServiceMethod]).
+            if (method.IsOverride && GrpcBindServiceMethod is not null && type.BaseType is { } grpcBase && HasAttribute(grpcBase, GrpcBindServiceMethod))
+            {
+                return true;
+            }
+        }
+
+        // Interactive Blazor components: lifecycle methods and event handlers run per circuit, on the server.
+        if (InheritsFrom(type, Component) && !method.IsImplicitlyDeclared && !IsObjectMember(method)
+            && method.Name is not ("BuildRenderTree" or "Dispose" or "DisposeAsync" or "SetParametersAsync"))
+        {
+            return true;
+        }
+
+        // AuthorizationHandler<TRequirement>.HandleRequirementAsync (protected) runs for every authorized request.
+        if (method.Name == "HandleRequirementAsync" && method.IsOverride && InheritsFrom(type, AuthorizationHandler))
+        {
+            return true;
         }
 
         // Conventional middleware: a public Invoke/InvokeAsync taking the HttpContext first; IMiddleware too.
@@ -217,6 +291,26 @@ internal sealed class LeakTypes
         foreach (var (callbackInterface, names) in CallbackInterfaces)
         {
             if ((names is null || names.Contains(method.Name)) && ImplementsMember(type, callbackInterface, method))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A class ASP.NET Core builds once per pipeline: a public Invoke/InvokeAsync(HttpContext, …), not IMiddleware.</summary>
+    public bool IsConventionalMiddleware(INamedTypeSymbol type)
+    {
+        if (type.IsAbstract || Implements(type, Middleware))
+        {
+            return false;
+        }
+
+        foreach (var member in type.GetMembers())
+        {
+            if (member is IMethodSymbol { Name: "Invoke" or "InvokeAsync", DeclaredAccessibility: Accessibility.Public, IsStatic: false } method
+                && method.Parameters.Length > 0 && Is(method.Parameters[0].Type, HttpContext))
             {
                 return true;
             }

@@ -32,7 +32,7 @@ public sealed class ChatHandler(ILogger<ChatHandler> logger) : IWebSocketHandler
 
         var text = frame.Text;
         _lastMessage = text; // LEAK: RES004
-        _history.Add(text); // LEAK: RES004
+        _history.Add(text); // LEAK: RES004 // LEAK: RES002 (a singleton's list nothing empties)
         lock (_gate)
         {
             _messageCount++;

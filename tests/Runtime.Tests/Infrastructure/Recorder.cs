@@ -35,7 +35,9 @@ public sealed class Recorder
     {
         lock (_gate)
         {
+#pragma warning disable RES002 // One recorder per test server, which lives for one test: growth is bounded by the test.
             _events.Add(entry);
+#pragma warning restore RES002
             for (var i = _waiters.Count - 1; i >= 0; i--)
             {
                 if (_waiters[i].Condition(_events))
