@@ -16,29 +16,17 @@ namespace Resident.Redis;
 /// </summary>
 internal sealed class NodeRegistry
 {
-    // KEYS: claim, nodes. ARGV: owner, lease ms, node id. Returns nil when claimed (or renewed), else the current owner.
+    // KEYS: claim, nodes. ARGV: owner, lease ms, node id, a dead owner to replace (or ''). Returns nil when claimed
+    // (or renewed), else the current owner.
     private const string ClaimScript = """
         local current = redis.call('GET', KEYS[1])
-        if current and current ~= ARGV[1] then
+        if current and current ~= ARGV[1] and current ~= ARGV[4] then
           return current
         end
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         local time = redis.call('TIME')
         local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
         redis.call('ZADD', KEYS[2], now + tonumber(ARGV[2]), ARGV[3])
-        return false
-        """;
-
-    // KEYS: claim, nodes. ARGV: stale owner, new owner, lease ms, node id. Replaces a dead owner's claim (nil on success).
-    private const string TakeOverScript = """
-        local current = redis.call('GET', KEYS[1])
-        if current and current ~= ARGV[1] and current ~= ARGV[2] then
-          return current
-        end
-        redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
-        local time = redis.call('TIME')
-        local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-        redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[4])
         return false
         """;
 
@@ -101,21 +89,16 @@ internal sealed class NodeRegistry
     /// </summary>
     public async Task<string?> ClaimAsync()
     {
-        var lease = (long)Lease.TotalMilliseconds;
-        var result = await _redis.Database.ScriptEvaluateAsync(ClaimScript, [ClaimKey, NodesKey], [Owner, lease, NodeId]).ConfigureAwait(false);
-        if (result.IsNull)
-        {
-            return null;
-        }
+        var other = await ClaimAsync(replacing: "").ConfigureAwait(false);
+        return other is not null && IsDeadOwnerOnThisMachine(other)
+            ? await ClaimAsync(replacing: other).ConfigureAwait(false)
+            : other;
+    }
 
-        var other = (string)result!;
-        if (IsDeadOwnerOnThisMachine(other))
-        {
-            var retry = await _redis.Database.ScriptEvaluateAsync(TakeOverScript, [ClaimKey, NodesKey], [other, Owner, lease, NodeId]).ConfigureAwait(false);
-            return retry.IsNull ? null : (string)retry!;
-        }
-
-        return other;
+    private async Task<string?> ClaimAsync(string replacing)
+    {
+        var result = await _redis.Database.ScriptEvaluateAsync(ClaimScript, [ClaimKey, NodesKey], [Owner, (long)Lease.TotalMilliseconds, NodeId, replacing]).ConfigureAwait(false);
+        return result.IsNull ? null : (string)result!;
     }
 
     /// <summary>The ids of the nodes whose lease runs (this one included once it has claimed).</summary>

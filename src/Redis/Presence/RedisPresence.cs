@@ -16,13 +16,12 @@ namespace Resident.Redis.Presence;
 /// keeps its own connections' memberships in memory (<see cref="PresenceBook"/>) and republishes them whenever Redis
 /// lost them (a restart, or a partition longer than the lease) or a write failed.
 /// </summary>
-internal sealed class RedisPresence : IPresence
+internal sealed class RedisPresence : PresencePushes, IPresence
 {
     /// <summary>The longest a presence call waits for Redis before it throws <see cref="PresenceUnavailableException"/>.</summary>
     internal static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
 
     private readonly RedisConnection _redis;
-    private readonly WebSocketServer _server;
     private readonly ILogger _logger;
     private readonly PresenceBook _book = new();
     private readonly SemaphoreSlim _resyncGate = new(1, 1);
@@ -35,9 +34,9 @@ internal sealed class RedisPresence : IPresence
     private int _outageReported;
 
     public RedisPresence(RedisConnection redis, WebSocketServer server, IOptions<ResidentOptions> options, ILogger<RedisPresence> logger)
+        : base(server)
     {
         _redis = redis;
-        _server = server;
         _logger = logger;
         _base = (string?)redis.Key("presence:");
         _leaseMilliseconds = (long)redis.Options.NodeTimeout.TotalMilliseconds;
@@ -53,7 +52,7 @@ internal sealed class RedisPresence : IPresence
     public async ValueTask<bool> JoinAsync(string group, long connectionId)
     {
         PresenceFeature.CheckName(group, nameof(group));
-        if (!PresenceFeature.IsServedHere(_server, connectionId))
+        if (!PresenceFeature.IsServedHere(Server, connectionId))
         {
             return false;
         }
@@ -87,7 +86,7 @@ internal sealed class RedisPresence : IPresence
     public async ValueTask<bool> BindUserAsync(string user, long connectionId)
     {
         PresenceFeature.CheckName(user, nameof(user));
-        if (!PresenceFeature.IsServedHere(_server, connectionId))
+        if (!PresenceFeature.IsServedHere(Server, connectionId))
         {
             return false;
         }
@@ -106,7 +105,7 @@ internal sealed class RedisPresence : IPresence
         return StillServed(connectionId);
     }
 
-    public async ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string group)
+    public override async ValueTask<IReadOnlyList<PresenceMember>> MembersAsync(string group)
     {
         PresenceFeature.CheckName(group, nameof(group));
         var flat = (RedisResult[])(await EvaluateAsync(PresenceScripts.Members, [_base, group]).ConfigureAwait(false))!;
@@ -127,37 +126,11 @@ internal sealed class RedisPresence : IPresence
         return [.. groups.Select(group => (string)group!).Order(StringComparer.Ordinal)];
     }
 
-    public async ValueTask<IReadOnlyList<long>> ConnectionsOfUserAsync(string user)
+    public override async ValueTask<IReadOnlyList<long>> ConnectionsOfUserAsync(string user)
     {
         PresenceFeature.CheckName(user, nameof(user));
         var ids = (RedisResult[])(await EvaluateAsync(PresenceScripts.ConnectionsOfUser, [_base, user]).ConfigureAwait(false))!;
         return [.. ids.Select(id => (long)id).Order()];
-    }
-
-    public ValueTask<int> PushAsync(string group, string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return PushAsync(group, PresenceFeature.Encode(text), WebSocketMessageType.Text);
-    }
-
-    public async ValueTask<int> PushAsync(string group, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
-    {
-        WebSocketConnection.CheckDataType(messageType);
-        var members = await MembersAsync(group).ConfigureAwait(false);
-        return await PresenceFeature.PushEachAsync(_server, members.Select(member => member.ConnectionId), payload, messageType).ConfigureAwait(false);
-    }
-
-    public ValueTask<int> PushToUserAsync(string user, string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return PushToUserAsync(user, PresenceFeature.Encode(text), WebSocketMessageType.Text);
-    }
-
-    public async ValueTask<int> PushToUserAsync(string user, ReadOnlyMemory<byte> payload, WebSocketMessageType messageType = WebSocketMessageType.Binary)
-    {
-        WebSocketConnection.CheckDataType(messageType);
-        var connections = await ConnectionsOfUserAsync(user).ConfigureAwait(false);
-        return await PresenceFeature.PushEachAsync(_server, connections, payload, messageType).ConfigureAwait(false);
     }
 
     /// <summary>Renews this process's lease; republishes its record when Redis lost it or a write failed.</summary>
@@ -274,7 +247,7 @@ internal sealed class RedisPresence : IPresence
     // The connection closed while the write was under way: its close may have come first, so forget it again.
     private bool StillServed(long connectionId)
     {
-        if (PresenceFeature.IsServedHere(_server, connectionId))
+        if (PresenceFeature.IsServedHere(Server, connectionId))
         {
             return true;
         }
