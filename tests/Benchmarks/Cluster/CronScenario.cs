@@ -27,6 +27,20 @@ internal static class CronScenario
         Console.WriteLine($"cron: lock cost per firing {cluster.Mean - node.Mean:0.0} µs (mean), {cluster.P50 - node.P50:0.0} µs (p50); ratio cluster/node mean lag {cluster.Mean / node.Mean:0.00}");
     }
 
+    /// <summary>
+    /// For the other scenarios' hosts: every declaration of this assembly is in every host, so the cron jobs are
+    /// turned off there and get the collector they are built with.
+    /// </summary>
+    public static void LeaveOut(WebApplicationBuilder builder)
+    {
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [$"Resident:CronJobs:{nameof(BenchNodeJob)}:Enabled"] = "false",
+            [$"Resident:CronJobs:{nameof(BenchClusterJob)}:Enabled"] = "false",
+        });
+        builder.Services.AddSingleton(new LagCollector(0));
+    }
+
     private static async Task<(double Mean, double P50, double P99)> MeasureAsync(string redis, string job, int firings)
     {
         var lags = new LagCollector(firings);

@@ -151,6 +151,7 @@ internal static class PushScenario
             ["Resident:Redis:KeyPrefix"] = prefix,
         });
         builder.AddResident().AddRedis();
+        CronScenario.LeaveOut(builder);
         var app = builder.Build();
         app.MapWebSocketHandlers();
         await app.StartAsync();

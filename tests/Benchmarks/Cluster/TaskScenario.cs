@@ -26,6 +26,7 @@ internal static class TaskScenario
         });
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.AddResident().AddRedis();
+        CronScenario.LeaveOut(builder);
         await using var app = builder.Build();
         await app.StartAsync();
         var queue = app.Services.GetRequiredService<ITaskQueue>();
