@@ -156,10 +156,14 @@ internal sealed partial class SupervisedServer : IAsyncDisposable
     }
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds, polling a process-level fact no event reports.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout)
+    public static Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan timeout) =>
+        EventuallyAsync(() => Task.FromResult(condition()), timeout);
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds (one asked over the network, say).</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (!condition())
+        while (!await condition())
         {
             if (Stopwatch.GetTimestamp() > deadline)
             {
