@@ -65,11 +65,19 @@ internal sealed class RedisConnection(IOptions<ResidentRedisOptions> options, IL
         _multiplexer = multiplexer;
         if (!multiplexer.IsConnected)
         {
-            // AbortOnConnectFail=false returns at once when Redis is down; give it the configured time.
-            var deadline = DateTime.UtcNow + Options.ConnectTimeout;
-            while (!multiplexer.IsConnected && DateTime.UtcNow < deadline)
+            // AbortOnConnectFail=false returns at once when Redis is down; wait the configured time for it to answer.
+            var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            multiplexer.ConnectionRestored += (_, _) => connected.TrySetResult();
+            if (!multiplexer.IsConnected)
             {
-                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await connected.Task.WaitAsync(Options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TimeoutException)
+                {
+                    // Reported below; the multiplexer keeps trying.
+                }
             }
         }
 
