@@ -4,11 +4,11 @@ namespace Resident.Metrics;
 
 /// <summary>
 /// Owns the <c>Resident</c> meter and every instrument on it, so names, units and descriptions are written in one
-/// place. Durations are in seconds (unit <c>s</c>), as OpenTelemetry's conventions ask. Each instrument is a field
-/// created once; its <c>Record…</c> method takes the value and tags the caller built once, so recording allocates
-/// nothing.
+/// class (one partial file per area: <c>ResidentMetrics.Tasks.cs</c>, <c>ResidentMetrics.WebSockets.cs</c> …).
+/// Durations are in seconds (unit <c>s</c>), as OpenTelemetry's conventions ask. Each instrument is a field created
+/// once; its <c>Record…</c> method takes the value and tags the caller built once, so recording allocates nothing.
 /// </summary>
-internal sealed class ResidentMetrics
+internal sealed partial class ResidentMetrics
 {
     /// <summary>The meter Resident's own instruments are on (<c>AddMeter("Resident")</c> in OpenTelemetry).</summary>
     public const string MeterName = "Resident";
@@ -29,7 +29,35 @@ internal sealed class ResidentMetrics
         Meter = meterFactory.Create(MeterName);
         _cronLag = Meter.CreateHistogram(CronLagName, "s", "How late each cron job run started, planned versus actual.",
             tags: null, advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LagBuckets });
+        CreateHttpInstruments();
+        CreateWebSocketInstruments();
+        CreateSocketInstruments();
+        CreateTableInstruments();
+        CreateTaskInstruments();
+        CreateEventInstruments();
+        CreateCronInstruments();
+        CreateProcessInstruments();
+        CreateSupervisionInstruments();
     }
+
+    // Each area's partial file creates its instruments here (fields assigned once, from the constructor).
+    partial void CreateHttpInstruments();
+
+    partial void CreateWebSocketInstruments();
+
+    partial void CreateSocketInstruments();
+
+    partial void CreateTableInstruments();
+
+    partial void CreateTaskInstruments();
+
+    partial void CreateEventInstruments();
+
+    partial void CreateCronInstruments();
+
+    partial void CreateProcessInstruments();
+
+    partial void CreateSupervisionInstruments();
 
     /// <summary>The <c>Resident</c> meter.</summary>
     public Meter Meter { get; }
