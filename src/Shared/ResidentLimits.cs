@@ -135,4 +135,14 @@ internal static class ResidentLimits
         /// <summary>The longest a consumer waits for a wake-up before it looks at the stream anyway (a missed notification).</summary>
         public const int PollMilliseconds = 1000;
     }
+
+    public static class Metrics
+    {
+        public const int DefaultMaxSeriesPerInstrument = 2000;
+        public const int MinMaxSeriesPerInstrument = 10;
+        public const int MaxMaxSeriesPerInstrument = 100_000;
+
+        /// <summary>How long a supervised scrape waits for each worker's figures before answering without them.</summary>
+        public const int WorkerScrapeTimeoutMilliseconds = 3000;
+    }
 }

@@ -21,6 +21,7 @@ public sealed class LoggingCatalogueTests
         ["Resident.Tables.TableLog"] = LogEventIds.Tables,
         ["Resident.Supervision.MasterLog"] = LogEventIds.Master,
         ["Resident.Supervision.SupervisionLog"] = LogEventIds.Supervision,
+        ["Resident.Metrics.MetricsLog"] = LogEventIds.Metrics,
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>
@@ -78,7 +79,7 @@ public sealed class LoggingCatalogueTests
         var firsts = new[]
         {
             LogEventIds.Hosting, LogEventIds.Http, LogEventIds.WebSockets, LogEventIds.Tasks, LogEventIds.Events,
-            LogEventIds.Timers, LogEventIds.Processes, LogEventIds.Sockets, LogEventIds.Tables, LogEventIds.Supervision, LogEventIds.Master,
+            LogEventIds.Timers, LogEventIds.Processes, LogEventIds.Sockets, LogEventIds.Tables, LogEventIds.Supervision, LogEventIds.Master, LogEventIds.Metrics,
         };
 
         Assert.All(firsts, first => Assert.Equal(0, first % LogEventIds.BlockSize));

@@ -146,6 +146,12 @@ public sealed class ResidentOptions
     /// <summary>Shared-memory table settings (section <c>Resident:Tables</c>).</summary>
     public ResidentTableOptions Tables { get; set; } = new();
 
+    /// <summary>The Prometheus endpoint (section <c>Resident:Metrics</c>).</summary>
+    public Resident.Metrics.ResidentMetricsOptions Metrics { get; set; } = new();
+
+    /// <summary>The liveness and readiness endpoints (section <c>Resident:Health</c>).</summary>
+    public Resident.Metrics.ResidentHealthOptions Health { get; set; } = new();
+
     /// <summary>Errors met while reading configuration, reported with every other start-up error.</summary>
     internal List<string> BindingErrors { get; } = [];
 

@@ -22,6 +22,7 @@ internal sealed class ResidentKestrelSetup(
     IConfiguration configuration,
     ResidentServer server,
     ConnectionDrain drain,
+    Resident.Metrics.ResidentEndpoints endpoints,
     ILogger<ResidentKestrelSetup> logger) : IConfigureOptions<KestrelServerOptions>
 {
     public void Configure(KestrelServerOptions kestrel)
@@ -30,6 +31,7 @@ internal sealed class ResidentKestrelSetup(
         kestrel.AddServerHeader = false;
         var errors = new List<string>();
         HttpFeature.Validate(settings, errors);
+        Resident.Metrics.MetricsFeature.Validate(settings, errors);
         if (errors.Count > 0)
         {
             // Kestrel is built before the start-up checks run; they report the bad keys with every other problem.
@@ -45,6 +47,11 @@ internal sealed class ResidentKestrelSetup(
                 {
                     kestrel.ListenHandle((ulong)descriptor, CountConnections);
                 }
+                else if (name == Resident.Supervision.SupervisorEnvironment.MetricsListener)
+                {
+                    kestrel.ListenHandle((ulong)descriptor, CountConnections);
+                    endpoints.UseInheritedListener(descriptor);
+                }
             }
 
             return;
@@ -59,6 +66,16 @@ internal sealed class ResidentKestrelSetup(
             // Kestrel binds the user's urls or Kestrel:Endpoints; count their connections too.
             kestrel.ConfigureEndpointDefaults(CountConnections);
             HttpLog.UsingAspNetCoreAddresses(logger);
+        }
+
+        if (settings.Metrics.ListenPort is not null)
+        {
+            var own = Resident.Metrics.ResidentEndpoints.OwnEndPoint(settings);
+            kestrel.Listen(own, listen =>
+            {
+                CountConnections(listen);
+                endpoints.UseListener(listen);
+            });
         }
 
         if (!string.IsNullOrEmpty(settings.Socket))

@@ -21,6 +21,18 @@ internal sealed class ResidentStartupFilter(
     {
         var settings = options.Value;
         var logger = loggerFactory.CreateLogger("Resident.Http");
+        if (settings.Metrics.Enabled)
+        {
+            // Before the first request, so the figures cover the whole run.
+            app.ApplicationServices.GetRequiredService<Resident.Metrics.MetricsCollector>().Start();
+        }
+
+        // Scrapes and probes are answered first: no hooks, cleaners or MaxRequest count for them.
+        if (app.ApplicationServices.GetRequiredService<Resident.Metrics.ResidentEndpoints>() is { Active: true } endpoints)
+        {
+            app.Use(endpoints.Middleware);
+        }
+
         app.Use(nextMiddleware => new ResidentRequestMiddleware(nextMiddleware, server, runtime, settings, drain, logger).InvokeAsync);
         if (runtime.Declarations.WebSocketHandlers.Length > 0)
         {

@@ -15,6 +15,8 @@ internal enum ControlKind : byte
     HandOver = 5,
     TimersStopped = 6,
     Recycle = 7,
+    MetricsRequest = 8,
+    Metrics = 9,
 
     // Master → worker.
     Retire = 20,
@@ -24,6 +26,8 @@ internal enum ControlKind : byte
     PeerLeft = 24,
     StatsRequest = 25,
     TakeOver = 26,
+    MetricsCollect = 27,
+    MetricsReply = 28,
 
     // Verb client ↔ master.
     Command = 40,

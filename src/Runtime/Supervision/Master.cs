@@ -25,7 +25,7 @@ namespace Resident.Supervision;
 /// dies, and on reload (<c>reload</c> verb or SIGUSR1) or MaxRequest starts fresh workers first and drains the old
 /// ones after. Verbs reach it through its control socket, named in the pid file.
 /// </summary>
-internal sealed class Master
+internal sealed partial class Master
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(5);
@@ -68,6 +68,12 @@ internal sealed class Master
     public async Task<int> RunAsync()
     {
         OpenReadyPipe();
+        if (_options.Metrics.Enabled)
+        {
+            // The master's own series (the supervisor's instruments, its runtime) join every scrape.
+            _app.Services.GetRequiredService<Resident.Metrics.MetricsCollector>().Start();
+        }
+
         try
         {
             _app.Services.GetRequiredService<ResidentStartup>().Run();
@@ -748,6 +754,16 @@ internal sealed class Master
                 }
 
                 break;
+            case ControlKind.MetricsRequest when frame.Payload.Length >= 4:
+                _ = AnswerScrapeAsync(worker, frame.Int32At(0));
+                break;
+            case ControlKind.Metrics when frame.Payload.Length >= 4:
+                if (worker.PendingMetrics.TryRemove(frame.Int32At(0), out var scrape))
+                {
+                    scrape.TrySetResult(frame.Payload[4..]);
+                }
+
+                break;
             case ControlKind.HandOver:
                 if (worker.Successor?.Channel is { } successor)
                 {
@@ -893,7 +909,11 @@ internal sealed class Master
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    private async Task<string?> RequestStatsAsync(WorkerProcess worker)
+    private Task<string?> RequestStatsAsync(WorkerProcess worker) => AskAsync(worker, ControlKind.StatsRequest, worker.PendingStats, StatsTimeout);
+
+    /// <summary>Sends <paramref name="kind"/> with a fresh id and waits (bounded) for the answer carrying that id; null if none came.</summary>
+    private async Task<T?> AskAsync<T>(WorkerProcess worker, ControlKind kind, ConcurrentDictionary<int, TaskCompletionSource<T>> pending, TimeSpan timeout)
+        where T : class
     {
         if (worker.Channel is not { } channel)
         {
@@ -901,12 +921,12 @@ internal sealed class Master
         }
 
         var id = Interlocked.Increment(ref _statsRequest);
-        var pending = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        worker.PendingStats[id] = pending;
-        channel.Post(ControlKind.StatsRequest, Int32(id));
-        var answered = await Task.WhenAny(pending.Task, Task.Delay(StatsTimeout)).ConfigureAwait(false) == pending.Task;
-        worker.PendingStats.TryRemove(id, out _);
-        return answered ? pending.Task.Result : null;
+        var answer = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pending[id] = answer;
+        channel.Post(kind, Int32(id));
+        var answered = await Task.WhenAny(answer.Task, Task.Delay(timeout)).ConfigureAwait(false) == answer.Task;
+        pending.TryRemove(id, out _);
+        return answered ? answer.Task.Result : null;
     }
 
     /// <summary>One worker process as the master sees it.</summary>
@@ -943,5 +963,7 @@ internal sealed class Master
         public TaskCompletionSource TimersStopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ConcurrentDictionary<int, TaskCompletionSource<string>> PendingStats { get; } = new();
+
+        public ConcurrentDictionary<int, TaskCompletionSource<byte[]>> PendingMetrics { get; } = new();
     }
 }

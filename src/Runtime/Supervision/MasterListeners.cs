@@ -34,7 +34,14 @@ internal sealed class MasterListeners : IDisposable
             var http = listeners.Listen(SupervisorEnvironment.HttpListener, new IPEndPoint(address, options.ListenPort), SocketType.Stream,
                 $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.ListenPort)}");
             var bound = (IPEndPoint)http.LocalEndPoint!;
-            listeners.Addresses.Add($"http://{(bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString())}:{bound.Port}");
+            listeners.Addresses.Add(HttpAddress(bound));
+            if (options.Metrics.ListenPort is not null)
+            {
+                var metrics = listeners.Listen(SupervisorEnvironment.MetricsListener, Resident.Metrics.ResidentEndpoints.OwnEndPoint(options), SocketType.Stream,
+                    $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Metrics)}:{nameof(ResidentOptions.Metrics.ListenPort)}");
+                listeners.Addresses.Add("metrics " + HttpAddress((IPEndPoint)metrics.LocalEndPoint!));
+            }
+
             if (options.Socket is { Length: > 0 } path)
             {
                 UnixSocketFile.PrepareForListening(path, $"{ResidentOptions.SectionName}:{nameof(ResidentOptions.Socket)}");
@@ -72,6 +79,9 @@ internal sealed class MasterListeners : IDisposable
             throw;
         }
     }
+
+    private static string HttpAddress(IPEndPoint bound) =>
+        $"http://{(bound.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{bound.Address}]" : bound.Address.ToString())}:{bound.Port}";
 
     private Socket Listen(string name, EndPoint endPoint, SocketType type, string key)
     {

@@ -43,6 +43,9 @@ internal static class SupervisorEnvironment
     /// <summary>The name of the Unix-socket listener in <see cref="Listeners"/>.</summary>
     public const string UnixListener = "unix";
 
+    /// <summary>The name of the metrics port's listener (<c>Resident:Metrics:ListenPort</c>) in <see cref="Listeners"/>.</summary>
+    public const string MetricsListener = "metrics";
+
     /// <summary>The name of an extra port's listener in <see cref="Listeners"/>.</summary>
     public static string PortListener(string name) => "port:" + name;
 }

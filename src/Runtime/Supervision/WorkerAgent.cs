@@ -21,6 +21,7 @@ internal sealed class WorkerAgent(
     CronScheduler cron,
     CustomProcessSupervisor processes,
     GenerationDrain drain,
+    Resident.Metrics.MetricsCollector metrics,
     IHostApplicationLifetime lifetime,
     ILogger<WorkerAgent> logger) : IHostedLifecycleService, IAsyncDisposable
 {
@@ -28,6 +29,8 @@ internal sealed class WorkerAgent(
     private Task _reading = Task.CompletedTask;
     private volatile bool _retiring;
     private volatile bool _timersRunning;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, TaskCompletionSource<byte[]>> _scrapes = new();
+    private int _scrapeId;
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -56,6 +59,37 @@ internal sealed class WorkerAgent(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The whole server's metrics for a scrape that reached this worker: the master gathers every process's figures
+    /// and labels them. Null when the master cannot answer (it is stopping); the caller then shows this worker's own.
+    /// </summary>
+    public async Task<Resident.Metrics.MetricsSnapshot?> ScrapeServerAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is not { } channel)
+        {
+            return null;
+        }
+
+        var id = Interlocked.Increment(ref _scrapeId);
+        var pending = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _scrapes[id] = pending;
+        try
+        {
+            var payload = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload, id);
+            channel.Post(ControlKind.MetricsRequest, payload);
+
+            // The master waits up to the worker timeout for each worker; allow for that and the merge.
+            var timeout = TimeSpan.FromMilliseconds(ResidentLimits.Metrics.WorkerScrapeTimeoutMilliseconds * 2);
+            await ((Task)pending.Task).WaitAsync(timeout, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return pending.Task.IsCompletedSuccessfully ? Resident.Metrics.MetricsSnapshot.Read(pending.Task.Result) : null;
+        }
+        finally
+        {
+            _scrapes.TryRemove(id, out _);
+        }
+    }
 
     /// <summary>Asks the master for a fresh worker in this one's place (MaxRequest reached).</summary>
     public void RequestRecycle() => _channel?.Post(ControlKind.Recycle, ReadOnlyMemory<byte>.Empty);
@@ -111,6 +145,17 @@ internal sealed class WorkerAgent(
                 break;
             case ControlKind.TakeOver:
                 TakeOver(frame.Payload);
+                break;
+            case ControlKind.MetricsCollect when frame.Payload.Length >= 4:
+                // Off the reading loop: a scrape reads every instrument, and mesh messages must not wait for it.
+                _ = Task.Run(() => channel.Post(ControlKind.Metrics, metrics.Collect().Write(), frame.Payload.AsMemory(0, 4)));
+                break;
+            case ControlKind.MetricsReply when frame.Payload.Length >= 4:
+                if (_scrapes.TryRemove(frame.Int32At(0), out var scrape))
+                {
+                    scrape.TrySetResult(frame.Payload[4..]);
+                }
+
                 break;
         }
     }

@@ -1,0 +1,149 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Resident.Hosting;
+
+namespace Resident.Metrics;
+
+/// <summary>
+/// Aggregates this process's measurements for the Prometheus endpoint: Resident's meter, ASP.NET Core's, the
+/// runtime's and the ones <c>Resident:Metrics:Meters</c> adds, through one <see cref="MeterListener"/>. Only this
+/// host's meters are taken (a meter made by another host's factory in the same process is not), so several
+/// servers in one process never mix. Nothing listens until <see cref="Start"/>: with metrics off, instruments stay
+/// disabled and cost nothing.
+/// </summary>
+internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<ResidentOptions> options) : IDisposable
+{
+    /// <summary>The meters exported besides the configured ones.</summary>
+    internal static readonly string[] BuiltInMeters =
+    [
+        ResidentMetrics.MeterName,
+        "Microsoft.AspNetCore.Hosting",
+        "Microsoft.AspNetCore.Server.Kestrel",
+        "Microsoft.AspNetCore.Http.Connections",
+        "Microsoft.AspNetCore.Routing",
+        "Microsoft.AspNetCore.Diagnostics",
+        "Microsoft.AspNetCore.RateLimiting",
+        "Microsoft.AspNetCore.Authentication",
+        "Microsoft.AspNetCore.Authorization",
+        "System.Runtime",
+        "System.Net.Http",
+    ];
+
+    private const string RequestDurationName = "http.server.request.duration";
+    private const string StatusCodeTag = "http.response.status_code";
+
+    private readonly Lock _gate = new();
+    private readonly List<InstrumentState> _instruments = [];
+    private MeterListener? _listener;
+
+    /// <summary>Starts listening (once).</summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_listener is not null)
+            {
+                return;
+            }
+
+            var settings = options.Value.Metrics;
+            var exact = new HashSet<string>(BuiltInMeters.Concat(settings.Meters.Where(name => !name.EndsWith('*'))), StringComparer.Ordinal);
+            var prefixes = settings.Meters.Where(name => name.EndsWith('*')).Select(name => name[..^1]).ToArray();
+            var ignored = settings.IgnoredStatusCodes.ToHashSet();
+            Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skipIgnored = ignored.Count == 0 ? null : tags => HasIgnoredStatus(tags, ignored);
+            var maxSeries = settings.MaxSeriesPerInstrument;
+
+            var listener = new MeterListener
+            {
+                InstrumentPublished = (instrument, listener) =>
+                {
+                    var meter = instrument.Meter;
+                    if ((meter.Scope is not null && !ReferenceEquals(meter.Scope, meterFactory))
+                        || !(exact.Contains(meter.Name) || prefixes.Any(prefix => meter.Name.StartsWith(prefix, StringComparison.Ordinal))))
+                    {
+                        return;
+                    }
+
+                    var skip = instrument.Name == RequestDurationName && meter.Name == "Microsoft.AspNetCore.Hosting" ? skipIgnored : null;
+                    if (InstrumentState.For(instrument, maxSeries, skip) is { } state)
+                    {
+                        lock (_gate)
+                        {
+                            _instruments.Add(state);
+                        }
+
+                        listener.EnableMeasurementEvents(instrument, state);
+                    }
+                },
+                MeasurementsCompleted = (instrument, state) =>
+                {
+                    lock (_gate)
+                    {
+                        _instruments.Remove((InstrumentState)state!);
+                    }
+                },
+            };
+            listener.SetMeasurementEventCallback<long>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<int>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<short>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<byte>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<double>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<float>(static (_, value, tags, state) => ((InstrumentState)state!).Record(value, tags));
+            listener.SetMeasurementEventCallback<decimal>(static (_, value, tags, state) => ((InstrumentState)state!).Record((double)value, tags));
+            _listener = listener;
+            listener.Start();
+        }
+    }
+
+    /// <summary>Whether <see cref="Start"/> ran.</summary>
+    public bool Started => Volatile.Read(ref _listener) is not null;
+
+    /// <summary>Everything measured so far, with the observable instruments read now.</summary>
+    public MetricsSnapshot Collect()
+    {
+        var snapshot = new MetricsSnapshot();
+        lock (_gate)
+        {
+            if (_listener is null)
+            {
+                return snapshot;
+            }
+
+            foreach (var instrument in _instruments)
+            {
+                instrument.BeginObservation();
+            }
+
+            _listener.RecordObservableInstruments();
+            foreach (var instrument in _instruments)
+            {
+                instrument.Collect(snapshot);
+            }
+        }
+
+        return snapshot;
+    }
+
+    private static bool HasIgnoredStatus(ReadOnlySpan<KeyValuePair<string, object?>> tags, HashSet<int> ignored)
+    {
+        foreach (var tag in tags)
+        {
+            if (tag.Key == StatusCodeTag && tag.Value is int status)
+            {
+                return ignored.Contains(status);
+            }
+        }
+
+        return false;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _listener?.Dispose();
+            _listener = null;
+            _instruments.Clear();
+        }
+    }
+}

@@ -1,0 +1,284 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Resident.Metrics;
+using Resident.Tests.Infrastructure;
+using Xunit;
+
+namespace Resident.Tests;
+
+public sealed partial class MetricsEndpointTests
+{
+    private static readonly Dictionary<string, string?> MetricsOn = new() { ["Resident:Metrics:Enabled"] = "true" };
+
+    private static Dictionary<string, string?> With(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?>(MetricsOn);
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
+    /// <summary>The value of the one sample named <paramref name="name"/> whose labels include all of <paramref name="labels"/>; 0 when absent.</summary>
+    internal static double Sample(string exposition, string name, params string[] labels)
+    {
+        var values = exposition.Split('\n')
+            .Where(line => line.StartsWith(name + "{", StringComparison.Ordinal) || line.StartsWith(name + " ", StringComparison.Ordinal))
+            .Where(line => labels.All(label => line.Contains(label, StringComparison.Ordinal)))
+            .Select(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        return values.Length switch
+        {
+            0 => 0,
+            1 => values[0],
+            _ => throw new Xunit.Sdk.XunitException($"{values.Length} samples of {name} match {string.Join(", ", labels)}:\n{exposition}"),
+        };
+    }
+
+    [Fact]
+    public async Task The_endpoint_is_off_unless_enabled()
+    {
+        await using var server = await TestServer.StartAsync();
+
+        using var response = await server.Client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Requests_are_counted_exactly_by_route_and_status_and_the_output_passes_promtool()
+    {
+        await using var server = await TestServer.StartAsync(MetricsOn, routes: app => app.MapGet("/items/{id}", (int id) => id));
+        for (var i = 0; i < 7; i++)
+        {
+            (await server.Client.GetAsync($"/items/{i}")).EnsureSuccessStatusCode();
+        }
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/nothing-here")).StatusCode);
+        }
+
+        using var response = await server.Client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal(7, Sample(text, "http_server_request_duration_seconds_count", "http_route=\"/items/{id}\"", "http_response_status_code=\"200\""));
+        Assert.Equal(3, Sample(text, "http_server_request_duration_seconds_count", "http_response_status_code=\"404\""));
+        Assert.Equal(7, Sample(text, "http_server_request_duration_seconds_bucket", "http_route=\"/items/{id}\"", "le=\"+Inf\""));
+        Assert.Contains("# TYPE http_server_request_duration_seconds histogram\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter\n", text, StringComparison.Ordinal);
+        Assert.Equal("", await Promtool.CheckMetricsAsync(text));
+    }
+
+    [Fact]
+    public async Task Every_family_has_one_HELP_and_one_TYPE()
+    {
+        await using var server = await TestServer.StartAsync(MetricsOn);
+        await server.Client.GetStringAsync("/plaintext");
+
+        var text = await server.Client.GetStringAsync("/metrics");
+
+        var types = text.Split('\n').Where(line => line.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(line => line.Split(' ')[2]).ToArray();
+        var helps = text.Split('\n').Where(line => line.StartsWith("# HELP ", StringComparison.Ordinal)).Select(line => line.Split(' ')[2]).ToArray();
+        Assert.NotEmpty(types);
+        Assert.Equal(types.Length, types.Distinct().Count());
+        Assert.Equal(types.Order(), helps.Order());
+    }
+
+    [Fact]
+    public async Task OpenMetrics_is_served_when_the_scraper_asks_for_it()
+    {
+        await using var server = await TestServer.StartAsync(MetricsOn);
+        await server.Client.GetStringAsync("/plaintext");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+        request.Headers.TryAddWithoutValidation("Accept", "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1");
+
+        using var response = await server.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("application/openmetrics-text; version=1.0.0; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.EndsWith("\n# EOF\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE dotnet_gc_collections counter\n", text, StringComparison.Ordinal);
+        Assert.Contains("# UNIT http_server_request_duration_seconds seconds\n", text, StringComparison.Ordinal);
+        Assert.Matches(CreatedSample(), text);
+        Assert.Contains("le=\"+Inf\"", text, StringComparison.Ordinal);
+        Assert.Contains("le=\"1.0\"", text, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"\nhttp_server_request_duration_seconds_created\{[^}]*http_route=""/plaintext""[^}]*\} \d+\.\d+\n")]
+    private static partial Regex CreatedSample();
+
+    [Fact]
+    public async Task Counts_are_exact_under_concurrent_load()
+    {
+        await using var server = await TestServer.StartAsync(MetricsOn);
+        const int Clients = 8;
+        const int RequestsEach = 250;
+
+        await Task.WhenAll(Enumerable.Range(0, Clients).Select(async _ =>
+        {
+            using var client = new HttpClient { BaseAddress = server.BaseAddress };
+            for (var i = 0; i < RequestsEach; i++)
+            {
+                (await client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
+            }
+        }));
+        var text = await server.Client.GetStringAsync("/metrics");
+
+        Assert.Equal(Clients * RequestsEach, Sample(text, "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+    }
+
+    [Fact]
+    public async Task Ignored_status_codes_stay_out_of_the_request_figures()
+    {
+        await using var server = await TestServer.StartAsync(With(("Resident:Metrics:IgnoredStatusCodes:0", "404")));
+        await server.Client.GetAsync("/missing");
+        await server.Client.GetAsync("/missing");
+        await server.Client.GetStringAsync("/plaintext");
+
+        var text = await server.Client.GetStringAsync("/metrics");
+
+        Assert.Equal(1, Sample(text, "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+        Assert.DoesNotContain(text.Split('\n'), line => line.StartsWith("http_server_", StringComparison.Ordinal) && line.Contains("\"404\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Two_servers_in_one_process_never_mix_their_figures()
+    {
+        await using var first = await TestServer.StartAsync(MetricsOn);
+        await using var second = await TestServer.StartAsync(MetricsOn);
+        for (var i = 0; i < 5; i++)
+        {
+            await first.Client.GetStringAsync("/plaintext");
+        }
+
+        await second.Client.GetStringAsync("/plaintext");
+
+        Assert.Equal(5, Sample(await first.Client.GetStringAsync("/metrics"), "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+        Assert.Equal(1, Sample(await second.Client.GetStringAsync("/metrics"), "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+    }
+
+    [Fact]
+    public async Task A_port_of_its_own_serves_the_metrics_and_probes_and_nothing_else()
+    {
+        await using var server = await TestServer.StartAsync(With(("Resident:Metrics:ListenPort", "0")));
+        var port = server.App.Services.GetRequiredService<ResidentEndpoints>().MetricsPort;
+        Assert.True(port > 0 && port != server.BaseAddress.Port, $"metrics port {port}");
+        using var metricsClient = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+        await server.Client.GetStringAsync("/plaintext");
+
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await metricsClient.GetAsync("/plaintext")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await metricsClient.GetAsync("/health/ready")).StatusCode);
+        var text = await metricsClient.GetStringAsync("/metrics");
+        Assert.Equal(1, Sample(text, "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+    }
+
+    [Fact]
+    public async Task An_apps_own_meter_is_exported_when_listed_and_its_series_are_capped()
+    {
+        await using var server = await TestServer.StartAsync(
+            With(("Resident:Metrics:Meters:0", "Shop.*"), ("Resident:Metrics:MaxSeriesPerInstrument", "10")),
+            routes: app => app.MapGet("/order/{customer}", (string customer, IMeterFactory meters) =>
+            {
+                // The factory hands back the same meter and counter for the same names.
+                meters.Create("Shop.Orders").CreateCounter<long>("shop.orders", "{order}", "Orders placed.").Add(1, new KeyValuePair<string, object?>("customer", customer));
+                return "ok";
+            }));
+        for (var i = 0; i < 25; i++)
+        {
+            await server.Client.GetStringAsync($"/order/c{i}");
+        }
+
+        var text = await server.Client.GetStringAsync("/metrics");
+
+        Assert.Contains("# TYPE shop_orders_total counter\n", text, StringComparison.Ordinal);
+        Assert.Equal(1, Sample(text, "shop_orders_total", "customer=\"c0\""));
+        Assert.Equal(15, Sample(text, "shop_orders_total", "otel_metric_overflow=\"true\""));
+        Assert.Equal(11, text.Split('\n').Count(line => line.StartsWith("shop_orders_total{", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Liveness_and_readiness_answer_and_a_failing_check_makes_the_server_not_ready()
+    {
+        var healthy = true;
+        await using var server = await TestServer.StartAsync(configure: builder =>
+            builder.Services.AddHealthChecks().AddCheck("database", () => healthy ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("connection refused")));
+
+        using (var live = await server.Client.GetAsync("/health/live"))
+        using (var ready = await server.Client.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("Healthy\n", await ready.Content.ReadAsStringAsync());
+        }
+
+        healthy = false;
+        using (var live = await server.Client.GetAsync("/health/live"))
+        using (var ready = await server.Client.GetAsync("/health/ready"))
+        {
+            Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+            Assert.Equal("Unhealthy\ndatabase: Unhealthy - connection refused\n", await ready.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Fact]
+    public async Task A_draining_server_is_not_ready()
+    {
+        await using var server = await TestServer.StartAsync();
+        var drain = server.App.Services.GetRequiredService<Resident.Hosting.GenerationDrain>();
+        drain.ConnectionGrace = TimeSpan.FromSeconds(60);
+        (await server.Client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
+
+        // Begin the retirement, then ask on the connection already open (a retiring server accepts no new ones);
+        // the retirement waits for that connection to leave, which it does after this answer.
+        var retirement = drain.RetireAsync("reload", CancellationToken.None);
+        using var ready = await server.Client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("resident: Unhealthy - draining", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        await retirement.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task The_probes_can_be_turned_off_or_moved()
+    {
+        await using (var off = await TestServer.StartAsync(new() { ["Resident:Health:Enabled"] = "false" }))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await off.Client.GetAsync("/health/ready")).StatusCode);
+        }
+
+        await using var moved = await TestServer.StartAsync(new() { ["Resident:Health:ReadyPath"] = "/ready", ["Resident:Health:LivePath"] = "/alive" });
+        Assert.Equal(HttpStatusCode.OK, (await moved.Client.GetAsync("/ready")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await moved.Client.GetAsync("/alive")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await moved.Client.GetAsync("/health/ready")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("Resident:Metrics:Path", "metrics", "Resident:Metrics:Path must be a path such as /metrics")]
+    [InlineData("Resident:Metrics:ListenPort", "70000", "Resident:Metrics:ListenPort must be from 0 to 65535")]
+    [InlineData("Resident:Metrics:ListenIp", "localhost", "Resident:Metrics:ListenIp must be an IPv4 or IPv6 address")]
+    [InlineData("Resident:Metrics:IgnoredStatusCodes:0", "abc", "Resident:Metrics:IgnoredStatusCodes:0 must be an HTTP status code")]
+    [InlineData("Resident:Metrics:IgnoredStatusCodes:0", "42", "Resident:Metrics:IgnoredStatusCodes:0 must be from 100 to 599")]
+    [InlineData("Resident:Metrics:MaxSeriesPerInstrument", "1", "Resident:Metrics:MaxSeriesPerInstrument must be from 10 to 100000")]
+    [InlineData("Resident:Metrics:Meters:0", "*", "Resident:Metrics:Meters:0 must be a meter name")]
+    [InlineData("Resident:Health:ReadyPath", "/metrics", "Resident:Health:ReadyPath must differ from Resident:Metrics:Path")]
+    [InlineData("Resident:Metrics:Enabled", "yes", "Resident:Metrics:Enabled must be true or false")]
+    public async Task A_bad_metrics_or_health_setting_fails_the_start_naming_the_key(string key, string value, string expected)
+    {
+        var exception = await TestServer.StartFailureAsync(With((key, value)));
+
+        Assert.Contains(expected, exception.Message, StringComparison.Ordinal);
+    }
+}
