@@ -261,6 +261,7 @@ internal sealed class TcpConnection(
         }
         catch (Exception exception)
         {
+            metrics.SocketHandlerFailed(portTag);
             SocketLog.BufferNotificationFailed(logger, Port, Id, exception);
         }
     }
