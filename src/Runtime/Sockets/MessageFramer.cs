@@ -35,10 +35,18 @@ internal sealed class MessageFramer
     /// Takes the next whole message off the front of <paramref name="buffer"/>. False when more bytes are needed, or
     /// when <paramref name="violation"/> says the stream breaks the framing (too long, or shorter than its own header).
     /// </summary>
-    public bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, out string? violation)
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, out string? violation) =>
+        TryRead(ref buffer, out message, out violation, out _);
+
+    /// <summary>
+    /// <see cref="TryRead(ref ReadOnlySequence{byte}, out ReadOnlySequence{byte}, out string?)"/>, also saying whether
+    /// the violation is a message over <see cref="MaxLength"/> (the other kind is a length field shorter than its header).
+    /// </summary>
+    public bool TryRead(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, out string? violation, out bool oversized)
     {
         violation = null;
         message = default;
+        oversized = false;
         if (buffer.IsEmpty)
         {
             return false;
@@ -47,9 +55,11 @@ internal sealed class MessageFramer
         switch (_framing)
         {
             case SocketFraming.Eof:
-                return TryReadDelimited(ref buffer, out message, out violation);
+                var delimited = TryReadDelimited(ref buffer, out message, out violation);
+                oversized = violation is not null;
+                return delimited;
             case SocketFraming.Length:
-                return TryReadLengthPrefixed(ref buffer, out message, out violation);
+                return TryReadLengthPrefixed(ref buffer, out message, out violation, out oversized);
             case SocketFraming.FixedSize:
                 return TryTake(ref buffer, _fixedSize, out message);
             default:
@@ -128,10 +138,11 @@ internal sealed class MessageFramer
         return _eof.AsSpan().StartsWith(bytes);
     }
 
-    private bool TryReadLengthPrefixed(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, out string? violation)
+    private bool TryReadLengthPrefixed(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> message, out string? violation, out bool oversized)
     {
         violation = null;
         message = default;
+        oversized = false;
         var headerEnd = _lengthOffset + _lengthSize;
         if (buffer.Length < headerEnd)
         {
@@ -150,6 +161,7 @@ internal sealed class MessageFramer
         var total = _bodyOffset + value;
         if (total > MaxLength)
         {
+            oversized = true;
             violation = $"a message announces {total} bytes, over PackageMaxLength ({MaxLength})";
             return false;
         }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Metrics;
 
 namespace Resident.Sockets;
 
@@ -13,7 +14,7 @@ namespace Resident.Sockets;
 /// The extra ports: checked and bound before the server serves (a port that cannot bind fails the start naming it),
 /// closed when it stops.
 /// </summary>
-internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISocketPorts, IHostedLifecycleService
+internal sealed partial class SocketServer(ILoggerFactory loggerFactory, ResidentMetrics metrics) : ISocketPorts, IHostedLifecycleService
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<SocketServer>();
     private readonly Dictionary<string, ISocketPort> _ports = new(StringComparer.Ordinal);
@@ -31,6 +32,9 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
     internal long NextConnectionId() => Interlocked.Increment(ref _connectionIds);
+
+    /// <summary>The instruments the ports count on (each port makes its <c>port</c> tag once).</summary>
+    internal ResidentMetrics Metrics => metrics;
 
     public async Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -53,7 +57,7 @@ internal sealed partial class SocketServer(ILoggerFactory loggerFactory) : ISock
             {
                 if (plan.Type is PortType.Udp or PortType.Udp6)
                 {
-                    var port = new UdpPort(plan.Name, plan.Type, (IUdpHandler)handler, plan.Framer.MaxLength, logger);
+                    var port = new UdpPort(plan.Name, plan.Type, (IUdpHandler)handler, plan.Framer.MaxLength, metrics, logger);
                     if (inherited is { } udp)
                     {
                         port.Adopt(new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(udp, ownsHandle: true)));

@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Logging;
+using Resident.Metrics;
 
 namespace Resident.Sockets;
 
@@ -12,6 +13,8 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
 {
     private readonly ConcurrentDictionary<long, TcpConnection> _connections = new();
     private readonly ConcurrentDictionary<Task, byte> _serving = new();
+    private readonly ResidentMetrics _metrics = server.Metrics;
+    private readonly KeyValuePair<string, object?> _portTag = ResidentMetrics.PortTag(name);
     private IConnectionListener? _listener;
     private Task _acceptLoop = Task.CompletedTask;
 
@@ -61,8 +64,9 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
 
     private async Task ServeAsync(ConnectionContext context)
     {
-        var connection = new TcpConnection(server.NextConnectionId(), Name, context, handler, logger);
+        var connection = new TcpConnection(server.NextConnectionId(), Name, context, handler, _metrics, _portTag, logger);
         _connections.TryAdd(connection.Id, connection);
+        _metrics.SocketConnectionOpened(_portTag);
         var input = context.Transport.Input;
         try
         {
@@ -72,13 +76,20 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
                 var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 string? violation = null;
-                while (framer.TryRead(ref buffer, out var message, out violation))
+                var oversized = false;
+                while (framer.TryRead(ref buffer, out var message, out violation, out oversized))
                 {
+                    _metrics.SocketMessageReceived(_portTag);
                     await Contained(Callback.Receive, connection, message).ConfigureAwait(false);
                 }
 
                 if (violation is not null)
                 {
+                    if (oversized)
+                    {
+                        _metrics.SocketMessageOversized(_portTag);
+                    }
+
                     SocketLog.FramingViolated(logger, Name, connection.Id, violation);
                     input.AdvanceTo(buffer.Start);
                     context.Abort(new ConnectionAbortedException(violation));
@@ -99,6 +110,7 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         finally
         {
             _connections.TryRemove(connection.Id, out _);
+            _metrics.SocketConnectionClosed(_portTag);
             await connection.EndAsync().ConfigureAwait(false);
             await Contained(Callback.Close, connection, default).ConfigureAwait(false);
             await context.DisposeAsync().ConfigureAwait(false);
@@ -146,8 +158,11 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
         }
     }
 
-    private void LogFailure(Callback callback, TcpConnection connection, Exception exception) =>
+    private void LogFailure(Callback callback, TcpConnection connection, Exception exception)
+    {
+        _metrics.SocketHandlerFailed(_portTag);
         SocketLog.TcpHandlerFailed(logger, Name, "On" + callback, connection.Id, connection.RemoteEndPoint?.ToString() ?? "unix", exception);
+    }
 
     /// <summary>Stops accepting, closes every connection and waits for them to end, until <paramref name="cutOff"/> (the stop's deadline).</summary>
     public async Task StopAsync(CancellationToken cutOff)
@@ -174,7 +189,8 @@ internal sealed partial class TcpPort(string name, PortType type, ITcpHandler ha
 }
 
 /// <summary>One connection of a TCP port: sends are serialized, back-pressure is reported to the handler.</summary>
-internal sealed class TcpConnection(long id, string port, ConnectionContext context, ITcpHandler handler, ILogger logger) : ITcpConnection
+internal sealed class TcpConnection(
+    long id, string port, ConnectionContext context, ITcpHandler handler, ResidentMetrics metrics, KeyValuePair<string, object?> portTag, ILogger logger) : ITcpConnection
 {
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private int _open = 1;
@@ -207,16 +223,25 @@ internal sealed class TcpConnection(long id, string port, ConnectionContext cont
             }
 
             var flush = context.Transport.Output.WriteAsync(data);
-            if (!flush.IsCompleted)
+            FlushResult result;
+            if (flush.IsCompleted)
+            {
+                result = flush.Result;
+            }
+            else
             {
                 Notify(static (h, c) => h.OnBufferFull(c));
-                var waited = await flush.ConfigureAwait(false);
+                result = await flush.ConfigureAwait(false);
                 Notify(static (h, c) => h.OnBufferEmpty(c));
-                return !waited.IsCompleted && !waited.IsCanceled;
             }
 
-            var result = flush.Result;
-            return !result.IsCompleted && !result.IsCanceled;
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return false;
+            }
+
+            metrics.SocketMessageSent(portTag);
+            return true;
         }
         catch (Exception exception) when (exception is IOException or ConnectionResetException or ConnectionAbortedException or InvalidOperationException or ObjectDisposedException)
         {
@@ -236,6 +261,7 @@ internal sealed class TcpConnection(long id, string port, ConnectionContext cont
         }
         catch (Exception exception)
         {
+            metrics.SocketHandlerFailed(portTag);
             SocketLog.BufferNotificationFailed(logger, Port, Id, exception);
         }
     }

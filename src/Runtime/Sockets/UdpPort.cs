@@ -1,16 +1,18 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Resident.Metrics;
 
 namespace Resident.Sockets;
 
 /// <summary>A UDP port: one receive loop hands each datagram to the handler.</summary>
-internal sealed partial class UdpPort(string name, PortType type, IUdpHandler handler, int maxLength, ILogger logger) : IUdpPort
+internal sealed partial class UdpPort(string name, PortType type, IUdpHandler handler, int maxLength, ResidentMetrics metrics, ILogger logger) : IUdpPort
 {
     // The largest UDP payload over IPv4 and (without jumbograms) IPv6.
     private const int MaxDatagram = 65_527;
 
     private readonly CancellationTokenSource _stopping = new();
+    private readonly KeyValuePair<string, object?> _portTag = ResidentMetrics.PortTag(name);
     private Socket? _socket;
     private Task _receiveLoop = Task.CompletedTask;
 
@@ -67,16 +69,19 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
 
             if (received.ReceivedBytes > maxLength)
             {
+                metrics.SocketMessageOversized(_portTag);
                 SocketLog.Oversized(logger, Name, received.ReceivedBytes, maxLength, received.RemoteEndPoint.ToString() ?? "");
                 continue;
             }
 
+            metrics.SocketMessageReceived(_portTag);
             try
             {
                 await handler.OnPacketAsync(this, buffer.AsMemory(0, received.ReceivedBytes), received.RemoteEndPoint).ConfigureAwait(false);
             }
             catch (Exception exception)
             {
+                metrics.SocketHandlerFailed(_portTag);
                 SocketLog.UdpHandlerFailed(logger, Name, received.RemoteEndPoint.ToString() ?? "", exception);
             }
         }
@@ -92,7 +97,13 @@ internal sealed partial class UdpPort(string name, PortType type, IUdpHandler ha
 
         try
         {
-            return await socket.SendToAsync(data, SocketFlags.None, remote).ConfigureAwait(false) == data.Length;
+            if (await socket.SendToAsync(data, SocketFlags.None, remote).ConfigureAwait(false) != data.Length)
+            {
+                return false;
+            }
+
+            metrics.SocketMessageSent(_portTag);
+            return true;
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {

@@ -3,6 +3,7 @@ using System.Collections;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Resident.Metrics;
 using Resident.Tables;
 
 namespace Resident;
@@ -23,6 +24,8 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     private readonly ILogger _logger;
     private SharedTable? _table;
     private long _lastFullLog;
+    private ResidentMetrics? _metrics;
+    private KeyValuePair<string, object?> _tableTag;
 
     internal SwooleTable(ILogger logger)
     {
@@ -49,6 +52,16 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
     public string Path { get; private set; } = "";
 
     internal SharedTable Table => Volatile.Read(ref _table) ?? throw NotOpen();
+
+    /// <summary>Rows, capacity and memory size now; null while the table is not open.</summary>
+    internal TableFigures? Figures => Volatile.Read(ref _table) is { } table ? new TableFigures(table.Count, Size, MemorySize) : null;
+
+    /// <summary>Counts refused writes on <paramref name="metrics"/> from now on (set once, before the table opens).</summary>
+    internal void Measure(ResidentMetrics metrics)
+    {
+        _tableTag = ResidentMetrics.TableTag(Name);
+        _metrics = metrics;
+    }
 
     internal void Attach(SharedTable? table, string path)
     {
@@ -361,6 +374,7 @@ public sealed class SwooleTable<TRow> : ISwooleTable, IEnumerable<KeyValuePair<s
 
     private bool Full()
     {
+        _metrics?.TableSetRefused(_tableTag);
         var now = Environment.TickCount64;
         var last = Volatile.Read(ref _lastFullLog);
         if ((last == 0 || now - last >= FullLogInterval.TotalMilliseconds) && Interlocked.CompareExchange(ref _lastFullLog, now, last) == last)

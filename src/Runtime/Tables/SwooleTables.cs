@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Resident.Metrics;
 using Resident.Tables;
 
 namespace Resident;
@@ -23,14 +24,21 @@ public sealed class SwooleTables : IReadOnlyCollection<ISwooleTable>, IDisposabl
     private readonly List<(string Table, SharedMemoryFile File)> _files = [];
     private bool _open;
 
-    internal SwooleTables(IEnumerable<TableDeclaration> declarations, IOptions<ResidentOptions> options, IHostEnvironment? environment, ILoggerFactory loggerFactory)
+    internal SwooleTables(
+        IEnumerable<TableDeclaration> declarations, IOptions<ResidentOptions> options, IHostEnvironment? environment, ILoggerFactory loggerFactory, ResidentMetrics? metrics = null)
     {
         _options = options;
         _environment = environment;
         _logger = loggerFactory.CreateLogger("Resident.Tables");
         foreach (var declaration in declarations)
         {
-            _tables.Add(declaration.Name, declaration.Create(_logger));
+            var handle = declaration.Create(_logger);
+            _tables.Add(declaration.Name, handle);
+            if (metrics is not null)
+            {
+                handle.Measure(metrics);
+                metrics.ObserveTable(handle);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Resident.Metrics;
 
 namespace Resident.Tables;
 
@@ -18,12 +19,25 @@ internal interface ITableHandle
 {
     ISwooleTable Table { get; }
 
+    /// <summary>Rows, capacity and memory size now; null while the table is not open.</summary>
+    TableFigures? Figures { get; }
+
     void Attach(SharedTable? table, string path);
+
+    /// <summary>Counts the table's refused writes on <paramref name="metrics"/>.</summary>
+    void Measure(ResidentMetrics metrics);
 }
+
+/// <summary>What a table's observable instruments report.</summary>
+internal readonly record struct TableFigures(long Rows, long Capacity, long MemorySize);
 
 internal sealed class TableHandle<TRow>(SwooleTable<TRow> table) : ITableHandle where TRow : struct, ITableRow<TRow>
 {
     public ISwooleTable Table => table;
 
+    public TableFigures? Figures => table.Figures;
+
     public void Attach(SharedTable? shared, string path) => table.Attach(shared, path);
+
+    public void Measure(ResidentMetrics metrics) => table.Measure(metrics);
 }

@@ -14,7 +14,8 @@ internal static class TableHosting
             declarations,
             provider.GetRequiredService<IOptions<ResidentOptions>>(),
             provider.GetService<IHostEnvironment>(),
-            provider.GetRequiredService<ILoggerFactory>()));
+            provider.GetRequiredService<ILoggerFactory>(),
+            provider.GetRequiredService<Resident.Metrics.ResidentMetrics>()));
         foreach (var declaration in declarations)
         {
             declaration.Register(services);

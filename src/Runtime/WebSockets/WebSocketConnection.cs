@@ -39,9 +39,11 @@ internal sealed class WebSocketConnection : IWebSocketConnection
     private CancellationTokenSource? _closeDeadline;
     private long _lastActivity;
 
-    public WebSocketConnection(long id, WebSocket socket, WebSocketServer server, string path, string? subProtocol, ClaimsPrincipal user, IPAddress? remoteIpAddress)
+    public WebSocketConnection(
+        long id, WebSocket socket, WebSocketServer server, string path, in KeyValuePair<string, object?> pathTag, string? subProtocol, ClaimsPrincipal user, IPAddress? remoteIpAddress)
     {
         Id = id;
+        PathTag = pathTag;
         _socket = socket;
         _server = server;
         Path = path;
@@ -55,6 +57,9 @@ internal sealed class WebSocketConnection : IWebSocketConnection
     public long Id { get; }
 
     public string Path { get; }
+
+    /// <summary>The <c>path</c> tag of the handler's measurements (its declared path; <see cref="Path"/> is the requested one).</summary>
+    internal KeyValuePair<string, object?> PathTag { get; }
 
     public string? SubProtocol { get; }
 
@@ -220,6 +225,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
                 }
 
                 await _socket.SendAsync(message.Payload, message.Type, endOfMessage: true, CancellationToken.None);
+                _server.Metrics.WebSocketMessageSent(PathTag);
                 lock (_gate)
                 {
                     if (_queue is null || _queue.Count == 0)
@@ -323,6 +329,7 @@ internal sealed class WebSocketConnection : IWebSocketConnection
 
                 if (!tooBig && Volatile.Read(ref _state) == Open)
                 {
+                    _server.Metrics.WebSocketMessageReceived(PathTag);
                     await onMessage(new WebSocketFrame(Id, result.MessageType, buffer.AsMemory(0, length)));
                 }
 

@@ -2,6 +2,7 @@ using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Resident.Hosting;
+using Resident.Metrics;
 
 namespace Resident.WebSockets;
 
@@ -15,6 +16,7 @@ internal sealed class WebSocketEndpoint
     private readonly ResidentRuntime _runtime;
     private readonly WebSocketServer _server;
     private readonly Func<WebSocketFrame, ValueTask> _deliver;
+    private readonly KeyValuePair<string, object?> _pathTag;
     private IWebSocketHandler? _handler;
 
     public WebSocketEndpoint(WebSocketHandlerDeclaration declaration, ResidentRuntime runtime, WebSocketServer server)
@@ -23,6 +25,7 @@ internal sealed class WebSocketEndpoint
         _runtime = runtime;
         _server = server;
         _deliver = DeliverAsync;
+        _pathTag = ResidentMetrics.PathTag(declaration.Path);
     }
 
     // Built with the other components at start; looked up once.
@@ -90,8 +93,11 @@ internal sealed class WebSocketEndpoint
         });
 
         var connection = new WebSocketConnection(
-            _server.NextId(), socket, _server, context.Request.Path.Value ?? "", handshake.SubProtocol, context.User, context.Connection.RemoteIpAddress);
+            _server.NextId(), socket, _server, context.Request.Path.Value ?? "", _pathTag, handshake.SubProtocol, context.User, context.Connection.RemoteIpAddress);
         _server.Add(connection);
+        var metrics = _server.Metrics;
+        metrics.WebSocketOpened(_pathTag);
+        var counted = false;
         try
         {
             if (_server.IsStopping)
@@ -110,6 +116,8 @@ internal sealed class WebSocketEndpoint
 
             var (status, reason) = await connection.ReceiveAsync(_deliver);
             _server.Remove(connection);
+            metrics.WebSocketClosed(_pathTag, status);
+            counted = true;
             try
             {
                 await handler.OnCloseAsync(_server, connection.Id, status, reason);
@@ -122,6 +130,11 @@ internal sealed class WebSocketEndpoint
         finally
         {
             _server.Remove(connection);
+            if (!counted)
+            {
+                // Ended by something the receive loop did not contain: no close handshake to speak of.
+                metrics.WebSocketClosed(_pathTag, null);
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using System.Net.WebSockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Resident.Metrics;
 using Resident.Supervision;
 
 namespace Resident.WebSockets;
@@ -29,17 +30,22 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
     private int _admitted;
     private Task _heartbeat = Task.CompletedTask;
 
-    public WebSocketServer(IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time, IWorkerMesh mesh, IRemoteNodeTransport? remote = null)
+    public WebSocketServer(
+        IOptions<ResidentOptions> options, ILogger<WebSocketServer> logger, TimeProvider time, IWorkerMesh mesh, ResidentMetrics metrics, IRemoteNodeTransport? remote = null)
     {
         _options = options;
         _logger = logger;
         Time = time;
+        Metrics = metrics;
         _slot = mesh.Slot;
         if (mesh.Enabled || remote is not null)
         {
             _mesh = new WebSocketMesh(new NodeMesh(mesh, () => _options.Value.NodeId, remote), this, logger);
         }
     }
+
+    /// <summary>The instruments this worker's connections count on (tags made once per handler).</summary>
+    internal ResidentMetrics Metrics { get; }
 
     /// <summary>The clock of heartbeats and close timeouts (a test can replace it).</summary>
     internal TimeProvider Time { get; }
@@ -328,7 +334,10 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
                     if (now - connection.LastActivity >= idle.TotalMilliseconds && connection.IsEstablished)
                     {
                         WebSocketLog.IdleClosed(_logger, connection.Id, (int)idle.TotalSeconds);
-                        connection.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "heartbeat idle timeout");
+                        if (connection.BeginClose(WebSocketCloseStatus.EndpointUnavailable, "heartbeat idle timeout"))
+                        {
+                            Metrics.WebSocketHeartbeatClosed(connection.PathTag);
+                        }
                     }
                 }
             }
@@ -374,7 +383,11 @@ internal sealed class WebSocketServer : IWebSocketServer, IDisposable
         }
     }
 
-    internal void ReportOverflow(WebSocketConnection connection) => WebSocketLog.Overflow(_logger, connection.Id, Settings.SendQueueSize);
+    internal void ReportOverflow(WebSocketConnection connection)
+    {
+        Metrics.WebSocketSendQueueOverflowed(connection.PathTag);
+        WebSocketLog.Overflow(_logger, connection.Id, Settings.SendQueueSize);
+    }
 
     internal void ReportMessageTooBig(WebSocketConnection connection, int maxMessageSize) => WebSocketLog.MessageTooBig(_logger, connection.Id, maxMessageSize);
 
