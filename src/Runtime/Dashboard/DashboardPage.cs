@@ -38,7 +38,7 @@ button { font: inherit; border: 1px solid var(--line); background: var(--panel);
 main { padding: 20px 24px 40px; max-width: 1400px; margin: 0 auto; }
 .note { background: var(--panel); border: 1px solid var(--line); border-left: 4px solid var(--accent); border-radius: 8px; padding: 10px 14px; margin-bottom: 16px; color: var(--muted); }
 .note[hidden] { display: none; }
-.kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: 12px; margin-bottom: 16px; }
+.kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .kpi { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
 .kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .5px; }
 .kpi .value { font-size: 24px; font-weight: 600; font-variant-numeric: tabular-nums; margin-top: 2px; }
@@ -240,7 +240,7 @@ footer { color: var(--muted); font-size: 12px; margin-top: 18px; }
     stat('max-wait', server.maxWaitTimeSeconds + ' s');
 
     fill($('#websockets'), stats.webSockets.paths, path => [
-      cell(path.path), cell(path.handler || '–'), cell(n(path.connections), 'num')
+      cell(path.path), cell(path.handler ? path.handler.split('.').pop() : '–'), cell(n(path.connections), 'num')
     ], path => path.path, 'No WebSocket handlers');
 
     fill($('#cron'), stats.cronJobs, job => {
