@@ -30,8 +30,7 @@ internal sealed class DashboardSnapshot
 
     public DashboardSnapshot(IServiceProvider services)
     {
-        _server = services.GetService<ResidentServer>()
-            ?? throw new InvalidOperationException("MapResidentDashboard needs builder.AddResident() to have been called before builder.Build().");
+        _server = services.GetRequiredService<ResidentServer>();
         _runtime = services.GetRequiredService<ResidentRuntime>();
         _tasks = services.GetRequiredService<TaskQueue>();
         _cron = services.GetRequiredService<CronScheduler>();

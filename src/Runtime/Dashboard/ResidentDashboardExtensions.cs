@@ -3,7 +3,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Resident.Dashboard;
+using Resident.Hosting;
 
 namespace Resident;
 
@@ -36,12 +38,19 @@ public static class ResidentDashboardExtensions
             throw new ArgumentException($"The dashboard's path must start with '/' (it is '{pattern}').", nameof(pattern));
         }
 
-        var snapshot = new DashboardSnapshot(endpoints.ServiceProvider);
+        var services = endpoints.ServiceProvider;
+        if (services.GetService<ResidentRuntime>() is null)
+        {
+            throw new InvalidOperationException("MapResidentDashboard needs builder.AddResident() to have been called before builder.Build().");
+        }
+
+        // Built at the first request: mapping must not build the components before the start-up checks report on them.
+        var snapshot = new Lazy<DashboardSnapshot>(() => new DashboardSnapshot(services), LazyThreadSafetyMode.ExecutionAndPublication);
         var group = endpoints.MapGroup(pattern.TrimEnd('/'));
 
         // RequestDelegates, not lambdas with parameters: no request delegate generation, nothing for the trimmer.
         RequestDelegate page = ServePageAsync;
-        RequestDelegate stats = context => ServeStatsAsync(context, snapshot);
+        RequestDelegate stats = context => ServeStatsAsync(context, snapshot.Value);
         group.MapGet("/", page).WithDisplayName("Resident dashboard");
         group.MapGet(StatsPath, stats).WithDisplayName("Resident dashboard stats");
         return group;
