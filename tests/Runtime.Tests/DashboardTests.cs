@@ -126,7 +126,7 @@ public sealed class DashboardTests
         Assert.True(tasks.GetProperty("completed").GetInt64() >= 2);
         Assert.Equal(0, tasks.GetProperty("pending").GetInt32());
         var failure = Assert.Single(tasks.GetProperty("recentFailures").EnumerateArray());
-        Assert.Equal("FlakyTask", failure.GetProperty("task").GetString());
+        Assert.Equal(typeof(FlakyTask).FullName, failure.GetProperty("task").GetString());
         Assert.Equal(1, failure.GetProperty("attempt").GetInt32());
         Assert.Equal("System.InvalidOperationException", failure.GetProperty("exception").GetString());
         Assert.Equal("flaky failure 1", failure.GetProperty("message").GetString());
