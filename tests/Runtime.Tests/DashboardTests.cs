@@ -197,6 +197,28 @@ public sealed class DashboardTests
         Assert.Contains("must start with '/'", relative.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_failure_log_keeps_the_last_failures_newest_first_and_cuts_long_messages()
+    {
+        var log = new Resident.Tasks.TaskFailureLog();
+        Assert.Empty(log.Snapshot());
+        var start = DateTimeOffset.UnixEpoch;
+        for (var i = 1; i <= Resident.Tasks.TaskFailureLog.Capacity + 5; i++)
+        {
+            log.Add($"task{i}", 1, start.AddSeconds(i), new InvalidOperationException($"failure {i}"));
+        }
+
+        var kept = log.Snapshot();
+        Assert.Equal(Resident.Tasks.TaskFailureLog.Capacity, kept.Length);
+        Assert.Equal(
+            Enumerable.Range(6, Resident.Tasks.TaskFailureLog.Capacity).Reverse().Select(i => $"task{i}: failure {i}"),
+            kept.Select(failure => $"{failure.Task}: {failure.Message}"));
+        Assert.Equal("System.InvalidOperationException", kept[0].Exception);
+
+        log.Add("long", 2, start, new InvalidOperationException(new string('x', 2000)));
+        Assert.Equal(new string('x', 500) + "…", log.Snapshot()[0].Message);
+    }
+
     private static async Task<JsonDocument> StatsAsync(TestServer server)
     {
         using var response = await server.Client.GetAsync("/resident/stats.json");
