@@ -47,7 +47,10 @@ public sealed class ClockJob(BackgroundLedger ledger) : ICronJob
     }
 }
 
-/// <summary>A task delivered by <c>POST /task?name=…</c>; its payload (Name) is serialized by generated JSON code.</summary>
+/// <summary>
+/// A task delivered by <c>POST /task?name=…</c>; its payload (Name) is serialized by generated JSON code. A name
+/// starting with "fail" throws on every try, so the retries and the dashboard's recent failures have something to show.
+/// </summary>
 [BackgroundTask(Tries = 3, Backoff = TaskBackoff.Exponential, BackoffMilliseconds = 200)]
 public sealed class WelcomeTask : IBackgroundTask
 {
@@ -55,6 +58,11 @@ public sealed class WelcomeTask : IBackgroundTask
 
     public ValueTask HandleAsync(TaskContext context)
     {
+        if (Name.StartsWith("fail", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{Name} cannot be welcomed (try {context.Attempt} of {context.Tries}).");
+        }
+
         context.Services.GetRequiredService<BackgroundLedger>().Note($"task: welcomed {Name} (try {context.Attempt} of {context.Tries})");
         return ValueTask.CompletedTask;
     }

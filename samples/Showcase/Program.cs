@@ -73,6 +73,7 @@ app.MapGet("/chat/members", (IPresence presence) => ChatHandler.MembersAsync(pre
 
 // Background work: deliver a task, fire an event, talk to a custom process, and see what the cron jobs did.
 //   curl -X POST 'http://127.0.0.1:5200/task?name=alice'; curl -X POST 'http://127.0.0.1:5200/event?name=bob'
+//   curl -X POST 'http://127.0.0.1:5200/task?name=fail' (fails all three tries: see /resident's recent failures)
 //   curl 'http://127.0.0.1:5200/process?message=hello'; curl http://127.0.0.1:5200/background
 app.MapPost("/task", async (string name, ITaskQueue tasks) =>
 {
@@ -104,6 +105,11 @@ app.MapGet("/background", (IResidentServer server, BackgroundLedger ledger) => n
 
 // A counter in a [SwooleTable]: shared by every worker and process of this server, incremented atomically.
 app.MapGet("/table/counter", (SwooleTable<CounterRow> counters) => new TableCounterReport("hits", counters.IncrValue("hits"), counters.Count));
+
+// The live dashboard: the server, WebSockets by path, the task queue and its recent failures, cron jobs, tables,
+// processes and ports, updated every second. Off unless mapped; in a real app protect it, e.g.
+// app.MapResidentDashboard("/resident").RequireAuthorization("operators").
+app.MapResidentDashboard("/resident");
 
 // RunResidentAsync maps the [WebSocketHandler] classes (ChatHandler at /ws) before it serves.
 return await app.RunResidentAsync(args);

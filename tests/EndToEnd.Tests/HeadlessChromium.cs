@@ -599,6 +599,14 @@ internal sealed class ChromiumPage
     /// <summary>Clicks the element matching <paramref name="selector"/> (a button in a form also submits it).</summary>
     public Task ClickAsync(string selector) => RunOnElementAsync(selector, "element.click();");
 
+    /// <summary>Saves a PNG of the whole page, laid out <paramref name="width"/> CSS pixels wide, to <paramref name="path"/>.</summary>
+    public async Task SaveScreenshotAsync(string path, int width = 1400, int height = 900)
+    {
+        await SendAsync("Emulation.setDeviceMetricsOverride", new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false });
+        var shot = await SendAsync("Page.captureScreenshot", new JsonObject { ["format"] = "png", ["captureBeyondViewport"] = true });
+        await File.WriteAllBytesAsync(path, Convert.FromBase64String(shot["data"]!.GetValue<string>()));
+    }
+
     internal async Task InitializeAsync(Uri url)
     {
         await SendAsync("Runtime.enable");

@@ -30,6 +30,10 @@ public sealed partial class NativeAotTests
             var ilWarnings = IlWarning().Matches(log).Select(match => match.Value).Distinct().ToList();
             Assert.True(ilWarnings.Count == 0, "Trim/AOT warnings:\n" + string.Join("\n", ilWarnings));
 
+            // What runs, not the references' documentation or managed symbols (Resident's build targets).
+            var leftovers = Directory.GetFiles(Path.Combine(output.FullName, "bin"), "*.xml").Concat(Directory.GetFiles(Path.Combine(output.FullName, "bin"), "*.pdb"));
+            Assert.Empty(leftovers);
+
             await using var showcase = await ShowcaseProcess.StartAsync(Path.Combine(output.FullName, "bin", "Showcase"), Path.Combine(output.FullName, "bin"));
             using var client = new HttpClient { BaseAddress = showcase.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
 
@@ -41,6 +45,16 @@ public sealed partial class NativeAotTests
             Assert.Equal("""{"count":2}""", await client.GetStringAsync("/counter?times=2"));
             Assert.Equal("""{"count":2}""", await client.GetStringAsync("/counter?times=2"));
 
+            // The dashboard's JSON, written without reflection, from the native binary.
+            using (var stats = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/resident/stats.json")))
+            {
+                Assert.Equal("inline", stats.RootElement.GetProperty("server").GetProperty("mode").GetString());
+                Assert.Equal(showcase.ProcessId, stats.RootElement.GetProperty("server").GetProperty("pid").GetInt32());
+                Assert.Contains(stats.RootElement.GetProperty("cronJobs").EnumerateArray(), job => job.GetProperty("name").GetString() == "TickJob");
+            }
+
+            Assert.Contains("<title>Resident dashboard</title>", await client.GetStringAsync("/resident"), StringComparison.Ordinal);
+
             Assert.Equal(0, await showcase.TerminateAsync());
             Assert.Contains("ServerStop: worker 0", showcase.Output, StringComparison.Ordinal);
 
@@ -50,6 +64,16 @@ public sealed partial class NativeAotTests
                 "--Resident:Sockets:tcp-echo:Port=0", "--Resident:Sockets:udp-echo:Port=0", "--Resident:HandleStatic=false");
             using var supervisedClient = new HttpClient { BaseAddress = supervised.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
             Assert.Equal("Hello, World!", await supervisedClient.GetStringAsync("/plaintext"));
+
+            // In supervised mode the dashboard shows the serving worker's view, and says so.
+            using (var stats = System.Text.Json.JsonDocument.Parse(await supervisedClient.GetStringAsync("/resident/stats.json")))
+            {
+                var server = stats.RootElement.GetProperty("server");
+                Assert.Equal("supervised", server.GetProperty("mode").GetString());
+                Assert.NotEqual(supervised.MasterProcessId, server.GetProperty("pid").GetInt32());
+                Assert.Equal(1, server.GetProperty("workerNum").GetInt32());
+            }
+
             var (reloaded, reloadOutput) = await supervised.RunAsync("reload");
             Assert.True(reloaded == 0, reloadOutput + supervised.Log);
             Assert.Contains("generation 2 serves", reloadOutput, StringComparison.Ordinal);

@@ -44,6 +44,10 @@ public sealed class PackageTests
                 Assert.Contains("analyzers/dotnet/cs/Resident.Analyzers.CodeFixes.dll", entries);
                 Assert.Contains("README.md", entries);
 
+                // Its build targets keep a consumer's NativeAOT publish folder free of .xml and .pdb files.
+                Assert.Contains("build/Resident.targets", entries);
+                Assert.Contains("buildTransitive/Resident.targets", entries);
+
                 // Consumers get ASP.NET Core as a framework reference and no package dependency on the build-time parts.
                 using var nuspecStream = archive.GetEntry("Resident.nuspec")!.Open();
                 var nuspec = XDocument.Load(nuspecStream).ToString();

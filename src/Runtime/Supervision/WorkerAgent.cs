@@ -91,6 +91,9 @@ internal sealed class WorkerAgent(
         }
     }
 
+    /// <summary>Whether this worker runs the cron jobs and custom processes (the dashboard says which worker does).</summary>
+    internal bool TimersRunning => _timersRunning;
+
     /// <summary>Asks the master for a fresh worker in this one's place (MaxRequest reached).</summary>
     public void RequestRecycle() => _channel?.Post(ControlKind.Recycle, ReadOnlyMemory<byte>.Empty);
 

@@ -188,6 +188,7 @@ internal sealed partial class TaskQueue
 
         TaskLog.DurableGaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
+        RecordFailure(name, attempt, exception);
         _ = SettleAsync(receipt.DeadLetterAsync(attempt, $"{exception.GetType().FullName}: {exception.Message}"), null);
     }
 

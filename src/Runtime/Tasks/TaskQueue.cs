@@ -408,6 +408,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 
         TaskLog.GaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
+        RecordFailure(name, attempt, exception);
         return false;
     }
 

@@ -35,6 +35,7 @@ internal sealed class CronJobRunner : ICronJobInfo
     private long _skipped;
     private long _lastLagTicks;
     private long _nextRunTicks;
+    private long _lastRunTicks;
 
     public CronJobRunner(string name, string schedule, int intervalMilliseconds, CronExpression? expression, TimeZoneInfo timeZone,
         bool immediate, bool allowOverlap, ICronJob job, ILogger logger, ResidentMetrics metrics, MonotonicClock clock,
@@ -83,6 +84,8 @@ internal sealed class CronJobRunner : ICronJobInfo
     public long ClaimFailures => Interlocked.Read(ref _claimFailures);
 
     public DateTimeOffset? NextRun => Interlocked.Read(ref _nextRunTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    public DateTimeOffset? LastRun => Interlocked.Read(ref _lastRunTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     /// <summary>Schedules runs until <paramref name="stopScheduling"/> or the job stops itself; waits for its runs to end.</summary>
     public async Task RunAsync(CancellationToken stopScheduling, CancellationToken abort)
@@ -238,6 +241,7 @@ internal sealed class CronJobRunner : ICronJobInfo
 
         var lag = _time.GetElapsedTime(plannedTimestamp);
         Interlocked.Exchange(ref _lastLagTicks, lag.Ticks);
+        Interlocked.Exchange(ref _lastRunTicks, _time.GetUtcNow().UtcTicks);
         _metrics.RecordCronLag(lag, _jobTag);
         var run = Interlocked.Increment(ref _runs);
         var context = new CronJobContext(_state, plannedWall, lag, run, abort, fencingToken);

@@ -30,6 +30,9 @@ public interface ICronJobInfo
     /// <summary>When the next run is planned, or null when there is none.</summary>
     DateTimeOffset? NextRun { get; }
 
+    /// <summary>When the last run started on this node, or null before the first.</summary>
+    DateTimeOffset? LastRun => null;
+
     /// <summary>Once per cluster or on every node, as configured.</summary>
     CronScope Scope => CronScope.Cluster;
 
