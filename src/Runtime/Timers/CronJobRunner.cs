@@ -23,6 +23,9 @@ internal sealed class CronJobRunner : ICronJobInfo
     private readonly ILogger _logger;
     private readonly ResidentMetrics _metrics;
     private readonly KeyValuePair<string, object?> _jobTag;
+
+    // Why this job skips the firings its schedule passes over: a run still going, unless it allows overlap.
+    private readonly ResidentMetrics.CronSkipReason _passedOver;
     private readonly MonotonicClock _clock;
     private readonly TimeProvider _time;
     private readonly List<Task> _overlapping = [];
@@ -58,6 +61,7 @@ internal sealed class CronJobRunner : ICronJobInfo
         _logger = logger;
         _metrics = metrics;
         _jobTag = ResidentMetrics.JobTag(name);
+        _passedOver = allowOverlap ? ResidentMetrics.CronSkipReason.Late : ResidentMetrics.CronSkipReason.Overlap;
     }
 
     public string Name => _state.Name;
@@ -133,7 +137,7 @@ internal sealed class CronJobRunner : ICronJobInfo
                         }
                         else if (next > lastPlannedMilliseconds + _intervalMilliseconds)
                         {
-                            Interlocked.Add(ref _skipped, ((next - lastPlannedMilliseconds) / _intervalMilliseconds) - 1);
+                            Skip(((next - lastPlannedMilliseconds) / _intervalMilliseconds) - 1);
                         }
                     }
 
@@ -150,7 +154,7 @@ internal sealed class CronJobRunner : ICronJobInfo
                     {
                         // The previous run covered this tick (or more): skip to the first one still ahead.
                         var first = ((now - originTimestamp) / interval) + 1;
-                        Interlocked.Add(ref _skipped, first - next);
+                        Skip(first - next);
                         next = first;
                     }
 
@@ -169,7 +173,7 @@ internal sealed class CronJobRunner : ICronJobInfo
 
                     if (lastOccurrence is { } previous)
                     {
-                        Interlocked.Add(ref _skipped, CountBetween(previous, from));
+                        Skip(CountBetween(previous, from));
                     }
 
                     lastOccurrence = occurrence;
@@ -199,6 +203,12 @@ internal sealed class CronJobRunner : ICronJobInfo
         }
     }
 
+    private void Skip(long firings)
+    {
+        Interlocked.Add(ref _skipped, firings);
+        _metrics.AddCronSkips(firings, _passedOver, _jobTag);
+    }
+
     // Occurrences strictly after previous and up to now that no run started for.
     private long CountBetween(DateTimeOffset previous, DateTimeOffset now)
     {
@@ -224,10 +234,12 @@ internal sealed class CronJobRunner : ICronJobInfo
                 if (claim.Outcome == CronClaimOutcome.Elsewhere)
                 {
                     Interlocked.Increment(ref _ranElsewhere);
+                    _metrics.AddCronSkips(1, ResidentMetrics.CronSkipReason.RanElsewhere, _jobTag);
                 }
                 else
                 {
                     Interlocked.Increment(ref _claimFailures);
+                    _metrics.AddCronSkips(1, ResidentMetrics.CronSkipReason.LockUnavailable, _jobTag);
                 }
 
                 return;
@@ -287,7 +299,11 @@ internal sealed class CronJobRunner : ICronJobInfo
         catch (Exception exception)
         {
             Interlocked.Increment(ref _failures);
+            _metrics.AddCronRun(ResidentMetrics.RunOutcome.Failed, _jobTag);
             CronLog.RunFailed(_logger, Name, context.Run, exception);
+            return;
         }
+
+        _metrics.AddCronRun(ResidentMetrics.RunOutcome.Completed, _jobTag);
     }
 }
