@@ -591,7 +591,6 @@ internal sealed class Master
             }
 
             Interlocked.Increment(ref _reloads);
-            _metrics.AddSupervisorReload();
             foreach (var worker in old)
             {
                 worker.Successor = fresh.FirstOrDefault(candidate => candidate.Id == worker.Id) ?? fresh[0];
@@ -602,6 +601,8 @@ internal sealed class Master
 
                 Retire(worker, "reload");
             }
+
+            _metrics.AddSupervisorReload();
 
             var elapsed = Stopwatch.GetElapsedTime(began);
             _systemd.Ready($"generation {generation} serving");
