@@ -124,6 +124,39 @@ public sealed class BackgroundMetricsTests
     }
 
     [Fact]
+    public async Task A_durable_task_counts_a_delivery_once_stored_and_its_runs_read_back_by_outcome()
+    {
+        var transport = new StoringTransport();
+        await using var server = await TestServer.StartAsync(new() { ["Resident:Tasks:KeyedTask:Durable"] = "true" }, configure: builder =>
+        {
+            builder.Services.AddSingleton(new BackgroundProbe());
+            builder.Services.AddSingleton<Resident.Tasks.IDurableTaskTransport>(transport);
+        }, mapWebSockets: false);
+        var queue = server.App.Services.GetRequiredService<Resident.Tasks.TaskQueue>();
+        using var deliveries = Collect<long>(server, "resident.task.deliveries");
+        using var runs = Collect<long>(server, "resident.task.runs");
+        using var waits = Collect<double>(server, "resident.task.wait.duration");
+        var task = TaskTag<KeyedTask>();
+
+        Assert.True(await server.Server.Tasks.DeliverAsync(new KeyedTask { Label = "stored" }));
+        Assert.True(await server.Server.Tasks.DeliverAsync(new KeyedTask { Label = "stored" }, TimeSpan.FromMinutes(5)));
+        Assert.Equal(2, Sum(deliveries, task));
+
+        // Read back by the transport: one succeeds, one fails its first of two tries, then its last.
+        static Resident.Tasks.DurableMessage Message(string payload, int attempt) => new(typeof(KeyedTask).FullName!, System.Text.Encoding.UTF8.GetBytes(payload), 0, attempt, "key");
+        Assert.Null(await queue.AcceptDurableAsync(Message("""{"label":"ok"}""", 1), new IgnoredReceipt(), default));
+        Assert.Null(await queue.AcceptDurableAsync(Message("""{"label":"bad","failTimes":9}""", 1), new IgnoredReceipt(), default));
+        Assert.Null(await queue.AcceptDurableAsync(Message("""{"label":"bad","failTimes":9}""", 2), new IgnoredReceipt(), default));
+        await runs.WaitForMeasurementsAsync(3, Timeout);
+
+        Assert.Equal(1, Sum(runs, task, Completed));
+        Assert.Equal(1, Sum(runs, task, Retried));
+        Assert.Equal(1, Sum(runs, task, Failed));
+        Assert.Equal(3, Values(waits, task).Length);
+        Assert.Equal(2, Sum(deliveries, task)); // Reading back is not a new delivery.
+    }
+
+    [Fact]
     public async Task A_full_queue_counts_refusals_of_tasks_and_firings_and_the_queue_is_observed()
     {
         var probe = new BackgroundProbe();
@@ -346,6 +379,24 @@ public sealed class BackgroundMetricsTests
     [InlineData(1, 3, 0, 10_000, 3)] // Bounded by the firings passed over.
     public void The_firings_due_during_a_run_are_counted_on_the_grid(long first, long last, long from, long until, long expected) =>
         Assert.Equal(expected, CronJobRunner.CountDue(first, last, 0, 1000, from, until));
+
+    private sealed class StoringTransport : Resident.Tasks.IDurableTaskTransport
+    {
+        public ValueTask<bool> SendAsync(Resident.Tasks.DurableMessage message, TimeSpan delay, CancellationToken cancellationToken) => ValueTask.FromResult(true);
+    }
+
+    private sealed class IgnoredReceipt : Resident.Tasks.IDurableReceipt
+    {
+        public Task CompleteAsync() => Task.CompletedTask;
+
+        public Task RetryAsync(int nextAttempt, TimeSpan delay) => Task.CompletedTask;
+
+        public Task DeadLetterAsync(int attempt, string reason) => Task.CompletedTask;
+
+        public void Abandon()
+        {
+        }
+    }
 
     /// <summary>Answers one job's claims from a script, in order; grants every other job's (they stop themselves at their first run).</summary>
     private sealed class ScriptedClusterLock(string job, params CronClaim[] script) : ICronClusterLock
