@@ -1,4 +1,5 @@
 using Resident.Hosting;
+using Resident.Metrics;
 using Resident.Tasks;
 
 namespace Resident.Events;
@@ -10,14 +11,21 @@ namespace Resident.Events;
 internal sealed class EventDispatcher : IEventDispatcher
 {
     private readonly TaskQueue _queue;
-    private readonly HashSet<Type> _events;
+
+    // Each declared event type, with the `event` tag its firings without listeners are counted with (made once).
+    private readonly Dictionary<Type, KeyValuePair<string, object?>> _events;
     private readonly IReadOnlyDictionary<Type, WorkRunner> _routes;
 
     public EventDispatcher(ResidentRuntime runtime, TaskQueue queue)
     {
         var background = runtime.Declarations.Background;
         _queue = queue;
-        _events = [.. background.Events.Select(@event => @event.Type)];
+        _events = [];
+        foreach (var @event in background.Events)
+        {
+            _events.TryAdd(@event.Type, ResidentMetrics.EventTag(@event.Name));
+        }
+
         _routes = queue.EventRoutes;
     }
 
@@ -26,7 +34,7 @@ internal sealed class EventDispatcher : IEventDispatcher
     {
         ArgumentNullException.ThrowIfNull(@event);
         TaskQueue.CheckDelivery(delay, tries);
-        if (!_events.Contains(typeof(TEvent)))
+        if (!_events.TryGetValue(typeof(TEvent), out var eventTag))
         {
             throw new InvalidOperationException(
                 $"{typeof(TEvent).FullName} is not an async event: mark the class [AsyncEvent] so Resident generates its registration and payload codec.");
@@ -34,7 +42,14 @@ internal sealed class EventDispatcher : IEventDispatcher
 
         if (!_routes.TryGetValue(typeof(TEvent), out var route))
         {
-            return ValueTask.FromResult(_queue.IsAccepting);
+            // Nothing to queue; a firing with listeners is counted by the queue when it accepts it.
+            var accepted = _queue.IsAccepting;
+            if (accepted)
+            {
+                _queue.Metrics.AddEventFired(eventTag);
+            }
+
+            return ValueTask.FromResult(accepted);
         }
 
         return _queue.EnqueueAsync(route, @event, delay, tries, cancellationToken);

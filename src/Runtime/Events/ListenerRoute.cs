@@ -1,4 +1,5 @@
 using Resident.Hosting;
+using Resident.Metrics;
 using Resident.Tasks;
 
 namespace Resident.Events;
@@ -11,11 +12,17 @@ internal interface IEventRoute
 }
 
 /// <summary>Runs the listeners of one [AsyncEvent] type, in order.</summary>
-internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners) : WorkRunner, IEventRoute where TEvent : class
+internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listeners)
+    : WorkRunner(ResidentMetrics.EventTag(typeof(TEvent).FullName ?? typeof(TEvent).Name)), IEventRoute where TEvent : class
 {
     private EventDeclaration<TEvent>? _event;
 
+    // The `listener` tag of each listener's runs, made once.
+    private readonly KeyValuePair<string, object?>[] _listenerTags = [.. listeners.Select(listener => ResidentMetrics.ListenerTag(listener.Name))];
+
     public ListenerDeclaration<TEvent>[] Listeners { get; } = listeners;
+
+    public override bool IsEventRoute => true;
 
     public override string NameAt(int next) => Listeners[Math.Min(next, Listeners.Length - 1)].Name;
 
@@ -27,6 +34,7 @@ internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listen
             if (declaration is EventDeclaration<TEvent> typed)
             {
                 _event = typed;
+                MetricTag = ResidentMetrics.EventTag(typed.Name);
             }
         }
     }
@@ -87,7 +95,9 @@ internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listen
             catch (Exception exception)
             {
                 await context.DisposeAsync().ConfigureAwait(false);
-                if (queue.TryFailed(item with { Next = next, Attempt = attempt + 1 }, declaration.Name, attempt, tries, declaration.Retry, exception))
+                var retried = queue.TryFailed(item with { Next = next, Attempt = attempt + 1 }, declaration.Name, attempt, tries, declaration.Retry, exception);
+                queue.Metrics.AddListenerRun(retried ? ResidentMetrics.RunOutcome.Retried : ResidentMetrics.RunOutcome.Failed, _listenerTags[next]);
+                if (retried)
                 {
                     return; // The retry carries the delivery on.
                 }
@@ -98,6 +108,7 @@ internal sealed class ListenerRoute<TEvent>(ListenerDeclaration<TEvent>[] listen
             }
 
             await context.DisposeAsync().ConfigureAwait(false);
+            queue.Metrics.AddListenerRun(ResidentMetrics.RunOutcome.Completed, _listenerTags[next]);
             Volatile.Write(ref worker.Completed, worker.Completed + 1);
             if (propagation == Propagation.Stop)
             {

@@ -25,6 +25,9 @@ internal sealed class CustomProcessGroup(string name) : ICustomProcessPipe
 
     public string Name { get; } = name;
 
+    /// <summary>The <c>process</c> tag of this process's measurements, made once.</summary>
+    internal KeyValuePair<string, object?> MetricTag { get; } = Resident.Metrics.ResidentMetrics.ProcessTag(name);
+
     public int Running => Volatile.Read(ref _running);
 
     public int Crashes => Volatile.Read(ref _crashes);

@@ -2,6 +2,7 @@ using System.Collections;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Metrics;
 using Resident.Timers;
 
 namespace Resident.Processes;
@@ -17,14 +18,17 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
     private readonly IServiceProvider _services;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ResidentMetrics _metrics;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, CustomProcessGroup> _groups = new(StringComparer.Ordinal);
     private readonly List<Task> _loops = [];
     private readonly List<(ICustomProcess Instance, CustomProcessContext Context)> _running = [];
 
-    public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<CustomProcessSupervisor> logger)
+    public CustomProcessSupervisor(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<CustomProcessSupervisor> logger,
+        ResidentMetrics metrics)
     {
         _time = time;
+        _metrics = metrics;
         _declarations = runtime.Declarations.Background.CustomProcesses;
         _options = options.Value;
         _services = services;
@@ -33,6 +37,8 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
         {
             _groups.TryAdd(declaration.ProcessName, new CustomProcessGroup(declaration.ProcessName));
         }
+
+        metrics.ObserveCustomProcesses([.. _groups.Values.Select(group => (group.MetricTag, (Func<int>)(() => group.Running)))]);
     }
 
     public int Count => _groups.Count;
@@ -69,9 +75,14 @@ internal sealed partial class CustomProcessSupervisor : ICustomProcesses
         var restartDue = 0L;
         for (var restarts = 0; !stopping.IsCancellationRequested; restarts++)
         {
-            if (restarts > 0 && !await PreciseDelay.UntilAsync(_time, restartDue, stopping).ConfigureAwait(false))
+            if (restarts > 0)
             {
-                return;
+                if (!await PreciseDelay.UntilAsync(_time, restartDue, stopping).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                _metrics.AddProcessRestart(group.MetricTag);
             }
 
             var context = new CustomProcessContext(group, index, restarts, _services, stopping);

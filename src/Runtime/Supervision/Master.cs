@@ -13,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Cli;
 using Resident.Hosting;
+using Resident.Metrics;
 using Resident.Sockets;
 using Resident.Tables;
 
@@ -44,6 +45,7 @@ internal sealed partial class Master
     private readonly CancellationTokenSource _stopping = new();
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly SystemdNotifier _systemd;
+    private readonly ResidentMetrics _metrics;
     private List<WorkerProcess> _serving = [];
     private MasterListeners? _listeners;
     private Socket? _control;
@@ -62,6 +64,8 @@ internal sealed partial class Master
         _options = app.Services.GetRequiredService<IOptions<ResidentOptions>>().Value;
         _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Resident.Master");
         _systemd = new SystemdNotifier(_logger);
+        _metrics = app.Services.GetRequiredService<ResidentMetrics>();
+        _metrics.ObserveSupervisorWorkers(CountWorkers);
     }
 
     /// <summary>Runs the master until the server has stopped; returns the exit code.</summary>
@@ -273,6 +277,17 @@ internal sealed partial class Master
         }
     }
 
+    /// <summary>The live workers by state, as <c>info</c> reports them (for <c>resident.supervisor.workers</c>).</summary>
+    private (int Serving, int Draining, int Starting) CountWorkers()
+    {
+        lock (_gate)
+        {
+            var serving = _live.Count(_serving.Contains);
+            var draining = _live.Count(worker => worker.Retiring && !_serving.Contains(worker));
+            return (serving, draining, _live.Count - serving - draining);
+        }
+    }
+
     /// <summary>
     /// <c>start --watch</c>: rebuild on source changes and reload when the build succeeded (a failed build is printed
     /// and the running generation keeps serving). Null without <c>--watch</c>, or when no project is found.
@@ -405,6 +420,8 @@ internal sealed partial class Master
         }
 
         worker.Channel = null;
+        _metrics.AddWorkerExit(replace ? ResidentMetrics.WorkerExitReason.Crashed : _stopRequested.Task.IsCompleted ? ResidentMetrics.WorkerExitReason.Stopped
+            : worker.Retiring ? ResidentMetrics.WorkerExitReason.Retired : ResidentMetrics.WorkerExitReason.Crashed);
         if (!replace)
         {
             MasterLog.WorkerExited(_logger, worker.Id, worker.ProcessId, worker.Generation, worker.ExitCode);
@@ -591,6 +608,8 @@ internal sealed partial class Master
                 Retire(worker, "reload");
             }
 
+            _metrics.AddSupervisorReload();
+
             var elapsed = Stopwatch.GetElapsedTime(began);
             _systemd.Ready($"generation {generation} serving");
             var message = $"reloaded in {elapsed.TotalMilliseconds:0} ms: generation {generation} serves (pid {string.Join(", ", fresh.Select(worker => worker.ProcessId))}); " +
@@ -640,6 +659,7 @@ internal sealed partial class Master
             }
 
             Retire(worker, "recycle");
+            _metrics.AddSupervisorRecycle();
         }
         finally
         {

@@ -1,3 +1,5 @@
+using Resident.Metrics;
+
 namespace Resident.Tasks;
 
 /// <summary>
@@ -46,7 +48,8 @@ internal interface IDurableReceipt
 internal sealed record DurableRun(object Task, IDurableReceipt Receipt, string IdempotencyKey);
 
 /// <summary>Runs the deliveries of one [BackgroundTask] type read back from a durable transport.</summary>
-internal sealed class DurableTaskRunner<TTask>(Resident.Hosting.TaskDeclaration<TTask> declaration) : WorkRunner where TTask : class, IBackgroundTask
+internal sealed class DurableTaskRunner<TTask>(Resident.Hosting.TaskDeclaration<TTask> declaration)
+    : WorkRunner(ResidentMetrics.TaskTag(declaration.Name)) where TTask : class, IBackgroundTask
 {
     public override string NameAt(int next) => declaration.Name;
 
@@ -75,6 +78,7 @@ internal sealed class DurableTaskRunner<TTask>(Resident.Hosting.TaskDeclaration<
         var task = (TTask)run.Task;
         var tries = item.Tries > 0 ? item.Tries : declaration.Retry.Tries;
         var context = worker.Context.Begin(declaration.Name, item.Attempt, tries, run.IdempotencyKey);
+        var started = queue.Timestamp();
         try
         {
             await task.HandleAsync(context).ConfigureAwait(false);
@@ -82,11 +86,14 @@ internal sealed class DurableTaskRunner<TTask>(Resident.Hosting.TaskDeclaration<
         catch (Exception exception)
         {
             await context.DisposeAsync().ConfigureAwait(false);
-            queue.DurableFailed(run.Receipt, declaration.Name, item.Attempt, tries, declaration.Retry, exception);
+            var duration = queue.Since(started);
+            var runsAgain = queue.DurableFailed(run.Receipt, declaration.Name, item.Attempt, tries, declaration.Retry, exception);
+            queue.Metrics.RecordTaskRun(duration, runsAgain ? ResidentMetrics.RunOutcome.Retried : ResidentMetrics.RunOutcome.Failed, MetricTag);
             return;
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
+        queue.Metrics.RecordTaskRun(queue.Since(started), ResidentMetrics.RunOutcome.Completed, MetricTag);
         Volatile.Write(ref worker.Completed, worker.Completed + 1);
         queue.DurableSucceeded(run.Receipt, task, declaration.Name, item.Attempt, tries, declaration.HasFinish);
     }

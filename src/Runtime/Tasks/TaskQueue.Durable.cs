@@ -108,8 +108,22 @@ internal sealed partial class TaskQueue
 
         // The codec runs on the caller's thread: a payload it cannot write fails the call, like a bad argument.
         var message = new DurableMessage(runner.HandOverName, runner.SerializePayload(task), tries, 1, Guid.NewGuid().ToString("N"));
-        return transport.SendAsync(message, delay, cancellationToken);
+        var sending = transport.SendAsync(message, delay, cancellationToken);
+        return sending.IsCompletedSuccessfully ? ValueTask.FromResult(Stored(runner, sending.Result)) : StoredAsync(runner, sending);
     }
+
+    // A durable delivery counts as delivered once its transport stored it.
+    private bool Stored(WorkRunner runner, bool stored)
+    {
+        if (stored)
+        {
+            _metrics.AddTaskDelivery(runner.MetricTag);
+        }
+
+        return stored;
+    }
+
+    private async ValueTask<bool> StoredAsync(WorkRunner runner, ValueTask<bool> sending) => Stored(runner, await sending.ConfigureAwait(false));
 
     /// <summary>
     /// Queues a delivery a durable transport read, to run on a task worker and be settled through
@@ -140,7 +154,8 @@ internal sealed partial class TaskQueue
             return "";
         }
 
-        var item = new WorkItem(runner, new DurableRun(task, receipt, message.IdempotencyKey), message.Tries, Math.Max(1, message.Attempt), 0);
+        // Its wait for a worker is measured from here: the transport held it until it was due.
+        var item = new WorkItem(runner, new DurableRun(task, receipt, message.IdempotencyKey), message.Tries, Math.Max(1, message.Attempt), 0, _time.GetTimestamp());
         Interlocked.Increment(ref _accepted);
         if (_ready.Writer.TryWrite(item))
         {
@@ -167,15 +182,16 @@ internal sealed partial class TaskQueue
     /// <summary>
     /// A durable try failed: retried through the transport after the backoff while tries are left, else
     /// dead-lettered (and counted as failed). A try the stop cut off is abandoned: another node runs it again.
+    /// Returns true when the delivery runs again (retried or abandoned), false when it was given up.
     /// </summary>
-    internal void DurableFailed(IDurableReceipt receipt, string name, int attempt, int tries, RetryPolicy policy, Exception exception)
+    internal bool DurableFailed(IDurableReceipt receipt, string name, int attempt, int tries, RetryPolicy policy, Exception exception)
     {
         if (_abort.IsCancellationRequested)
         {
             TaskLog.DurableAbandoned(_logger, name, attempt);
             receipt.Abandon();
             Release(null);
-            return;
+            return true;
         }
 
         if (attempt < tries)
@@ -183,13 +199,14 @@ internal sealed partial class TaskQueue
             var delay = Backoff(policy, attempt);
             TaskLog.TryFailed(_logger, name, attempt, tries, (long)delay.TotalMilliseconds, exception);
             _ = SettleAsync(receipt.RetryAsync(attempt + 1, delay), null);
-            return;
+            return true;
         }
 
         TaskLog.DurableGaveUp(_logger, name, attempt, exception);
         Interlocked.Increment(ref _failed);
         RecordFailure(name, attempt, exception);
         _ = SettleAsync(receipt.DeadLetterAsync(attempt, $"{exception.GetType().FullName}: {exception.Message}"), null);
+        return false;
     }
 
     // Settling happens off the workers; the delivery ends (and the stop's drain sees it end) once it is settled.

@@ -238,7 +238,7 @@ internal sealed partial class TaskQueue
                 Interlocked.Increment(ref _delayed);
                 Wait(item, PreciseDelay.FromNow(_time, TimeSpan.FromMilliseconds(dueAt - nowUnixMilliseconds)));
             }
-            else if (overflowing || !_ready.Writer.TryWrite(item))
+            else if (overflowing || !_ready.Writer.TryWrite(item with { ReadyTimestamp = nowTimestamp }))
             {
                 // No room: it waits for room (and the ready ones after it too, so they keep their order as far as they can).
                 overflowing = true;

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Hosting;
+using Resident.Metrics;
 using Resident.Timers;
 
 namespace Resident.Tasks;
@@ -32,6 +33,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ResidentMetrics _metrics;
     private readonly int _workerCount;
     private readonly bool _waitWhenFull;
     private readonly TimeSpan _fullTimeout;
@@ -49,13 +51,15 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
     private long _finished;
     private long _failed;
 
-    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<TaskQueue> logger)
+    public TaskQueue(ResidentRuntime runtime, IOptions<ResidentOptions> options, IServiceProvider services, TimeProvider time, ILogger<TaskQueue> logger,
+        ResidentMetrics metrics)
     {
         var settings = options.Value;
         var background = runtime.Declarations.Background;
         _services = services;
         _time = time;
         _logger = logger;
+        _metrics = metrics;
         _workerCount = settings.TaskWorkerNum;
         _capacity = settings.TaskQueueCapacity;
 
@@ -75,7 +79,17 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
 
         _handOverRunners = HandOverRunners(_runners.Values.Concat(_eventRoutes.Values));
         _durableRunners = DurableRunners(background.Tasks, settings.Tasks);
+        metrics.ObserveTaskQueue(() => Pending, () => Running);
     }
+
+    /// <summary>The instruments the queue and its runners record on.</summary>
+    internal ResidentMetrics Metrics => _metrics;
+
+    /// <summary>Now, as a timestamp of the queue's <see cref="TimeProvider"/>.</summary>
+    internal long Timestamp() => _time.GetTimestamp();
+
+    /// <summary>The time elapsed since <paramref name="timestamp"/> (from <see cref="Timestamp"/>).</summary>
+    internal TimeSpan Since(long timestamp) => _time.GetElapsedTime(timestamp);
 
     /// <summary>The listener route of each event type that has listeners (the event dispatcher queues firings on them).</summary>
     internal IReadOnlyDictionary<Type, WorkRunner> EventRoutes => _eventRoutes;
@@ -164,26 +178,29 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             if (Interlocked.Increment(ref _delayed) > _capacity)
             {
                 Interlocked.Decrement(ref _delayed);
-                TaskLog.QueueFull(_logger, item.Name);
+                Refused(item);
                 return ValueTask.FromResult(false);
             }
 
             Interlocked.Increment(ref _accepted);
+            Accepted(item.Runner);
             Wait(item, PreciseDelay.FromNow(_time, delay));
             return ValueTask.FromResult(true);
         }
 
         // Counted before it is visible to a worker, so the stop never sees it ended without seeing it accepted.
         Interlocked.Increment(ref _accepted);
+        item = item with { ReadyTimestamp = _time.GetTimestamp() };
         if (_ready.Writer.TryWrite(item))
         {
+            Accepted(item.Runner);
             return ValueTask.FromResult(true);
         }
 
         if (!_waitWhenFull)
         {
             Release(null);
-            TaskLog.QueueFull(_logger, item.Name);
+            Refused(item);
             return ValueTask.FromResult(false);
         }
 
@@ -197,6 +214,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         try
         {
             await _ready.Writer.WriteAsync(item, either.Token).ConfigureAwait(false);
+            Accepted(item.Runner);
             return true;
         }
         catch (OperationCanceledException)
@@ -204,7 +222,7 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
             Release(null);
             if (!cancellationToken.IsCancellationRequested)
             {
-                TaskLog.QueueFull(_logger, item.Name);
+                Refused(item);
             }
 
             return false;
@@ -213,6 +231,32 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         {
             Release(null);
             return false; // The server stopped meanwhile.
+        }
+    }
+
+    // A delivery of a task type counts as a task delivery; one of an event's listener route as a firing.
+    private void Accepted(WorkRunner runner)
+    {
+        if (runner.IsEventRoute)
+        {
+            _metrics.AddEventFired(runner.MetricTag);
+        }
+        else
+        {
+            _metrics.AddTaskDelivery(runner.MetricTag);
+        }
+    }
+
+    private void Refused(in WorkItem item)
+    {
+        TaskLog.QueueFull(_logger, item.Name);
+        if (item.Runner.IsEventRoute)
+        {
+            _metrics.AddEventRefusal(item.Runner.MetricTag);
+        }
+        else
+        {
+            _metrics.AddTaskRefusal(item.Runner.MetricTag);
         }
     }
 
@@ -273,7 +317,8 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
                 return; // Handed over: the hand-over ended it here.
             }
 
-            if (_ready.Writer.TryWrite(waiting.Item))
+            // It waits for a worker since it came due, however long it then waited for room.
+            if (_ready.Writer.TryWrite(waiting.Item with { ReadyTimestamp = dueTimestamp }))
             {
                 _waiting.TryRemove(waiting, out _);
 
@@ -330,6 +375,11 @@ internal sealed partial class TaskQueue : ITaskQueue, IDisposable
         {
             while (!_abort.IsCancellationRequested && reader.TryRead(out var item))
             {
+                if (!item.Runner.IsEventRoute)
+                {
+                    _metrics.RecordTaskWait(_time.GetElapsedTime(item.ReadyTimestamp), item.Runner.MetricTag);
+                }
+
                 Volatile.Write(ref counters.Running, 1);
                 try
                 {

@@ -1,4 +1,5 @@
 using Resident.Hosting;
+using Resident.Metrics;
 
 namespace Resident.Tasks;
 
@@ -11,14 +12,25 @@ namespace Resident.Tasks;
 /// <param name="Tries">Tries per task or listener set by the delivery; 0 takes the declaration's.</param>
 /// <param name="Attempt">This try's number, from 1.</param>
 /// <param name="Next">For an event: the listener to run next.</param>
-internal readonly record struct WorkItem(WorkRunner Runner, object Payload, int Tries, int Attempt, int Next)
+/// <param name="ReadyTimestamp">
+/// Since when it waits for a worker (a timestamp of the queue's <see cref="TimeProvider"/>): its delivery, or its due
+/// time when it was delayed or is a retry. Set as it enters the ready queue; what <c>resident.task.wait.duration</c> measures from.
+/// </param>
+internal readonly record struct WorkItem(WorkRunner Runner, object Payload, int Tries, int Attempt, int Next, long ReadyTimestamp = 0)
 {
     public string Name => Runner.NameAt(Next);
 }
 
 /// <summary>Runs the work items of one task type or event type.</summary>
-internal abstract class WorkRunner
+/// <param name="metricTag">The tag of its measurements: <c>task</c> for a task type, <c>event</c> for an event type.</param>
+internal abstract class WorkRunner(KeyValuePair<string, object?> metricTag)
 {
+    /// <summary>The tag of this runner's measurements, made once: <c>task</c> (a task type) or <c>event</c> (an event type).</summary>
+    public KeyValuePair<string, object?> MetricTag { get; protected set; } = metricTag;
+
+    /// <summary>Whether this runs an event's listeners (its deliveries are firings) rather than a task type.</summary>
+    public virtual bool IsEventRoute => false;
+
     /// <summary>The name logs use for the item's current step.</summary>
     public abstract string NameAt(int next);
 
@@ -65,7 +77,7 @@ internal abstract class WorkRunner
 }
 
 /// <summary>Runs the deliveries of one [BackgroundTask] type.</summary>
-internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : WorkRunner where TTask : class, IBackgroundTask
+internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : WorkRunner(ResidentMetrics.TaskTag(declaration.Name)) where TTask : class, IBackgroundTask
 {
     public TaskDeclaration<TTask> Declaration { get; } = declaration;
 
@@ -88,6 +100,7 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         var task = (TTask)item.Payload;
         var tries = item.Tries > 0 ? item.Tries : Declaration.Retry.Tries;
         var context = worker.Context.Begin(Declaration.Name, item.Attempt, tries);
+        var started = queue.Timestamp();
         ValueTask handling;
         try
         {
@@ -95,22 +108,24 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            return FailedAsync(queue, worker, item, context, tries, exception);
+            return FailedAsync(queue, worker, item, context, tries, started, exception);
         }
 
         // Most tasks finish synchronously: no state machine unless the handler really waits or made a scope.
         if (handling.IsCompletedSuccessfully && context.HasNoScope)
         {
             handling.GetAwaiter().GetResult(); // Completed: returns at once, and releases a pooled source.
-            Succeeded(queue, worker, task, item.Attempt, tries);
+            Succeeded(queue, worker, task, item.Attempt, tries, started);
             return ValueTask.CompletedTask;
         }
 
-        return AwaitAsync(queue, worker, item, task, context, tries, handling);
+        return AwaitAsync(queue, worker, item, task, context, tries, started, handling);
     }
 
-    private void Succeeded(TaskQueue queue, WorkerCounters worker, TTask task, int attempt, int tries)
+    private void Succeeded(TaskQueue queue, WorkerCounters worker, TTask task, int attempt, int tries, long started)
     {
+        // Recorded before the delivery ends, so whoever sees it ended sees its run counted.
+        queue.Metrics.RecordTaskRun(queue.Since(started), ResidentMetrics.RunOutcome.Completed, MetricTag);
         Volatile.Write(ref worker.Completed, worker.Completed + 1);
         if (Declaration.HasFinish)
         {
@@ -122,7 +137,7 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
     }
 
-    private async ValueTask AwaitAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TTask task, TaskContext context, int tries, ValueTask handling)
+    private async ValueTask AwaitAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TTask task, TaskContext context, int tries, long started, ValueTask handling)
     {
         try
         {
@@ -130,18 +145,21 @@ internal sealed class TaskRunner<TTask>(TaskDeclaration<TTask> declaration) : Wo
         }
         catch (Exception exception)
         {
-            await FailedAsync(queue, worker, item, context, tries, exception).ConfigureAwait(false);
+            await FailedAsync(queue, worker, item, context, tries, started, exception).ConfigureAwait(false);
             return;
         }
 
         await context.DisposeAsync().ConfigureAwait(false);
-        Succeeded(queue, worker, task, item.Attempt, tries);
+        Succeeded(queue, worker, task, item.Attempt, tries, started);
     }
 
-    private async ValueTask FailedAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TaskContext context, int tries, Exception exception)
+    private async ValueTask FailedAsync(TaskQueue queue, WorkerCounters worker, WorkItem item, TaskContext context, int tries, long started, Exception exception)
     {
         await context.DisposeAsync().ConfigureAwait(false);
-        if (!queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception))
+        var duration = queue.Since(started);
+        var retried = queue.TryFailed(item with { Attempt = item.Attempt + 1 }, Declaration.Name, item.Attempt, tries, Declaration.Retry, exception);
+        queue.Metrics.RecordTaskRun(duration, retried ? ResidentMetrics.RunOutcome.Retried : ResidentMetrics.RunOutcome.Failed, MetricTag);
+        if (!retried)
         {
             queue.Release(worker);
         }

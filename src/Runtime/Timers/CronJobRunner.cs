@@ -23,6 +23,15 @@ internal sealed class CronJobRunner : ICronJobInfo
     private readonly ILogger _logger;
     private readonly ResidentMetrics _metrics;
     private readonly KeyValuePair<string, object?> _jobTag;
+
+    // The last run that held up the schedule (a job that does not allow overlap runs inline): its start and end on
+    // both clocks, so a firing passed over can be told apart as due during that run (overlap) or not (late).
+    // Written and read by the scheduling loop only.
+    private bool _heldUp;
+    private long _heldUpFromTimestamp;
+    private long _heldUpUntilTimestamp;
+    private DateTimeOffset _heldUpFromWall;
+    private DateTimeOffset _heldUpUntilWall;
     private readonly MonotonicClock _clock;
     private readonly TimeProvider _time;
     private readonly List<Task> _overlapping = [];
@@ -136,7 +145,10 @@ internal sealed class CronJobRunner : ICronJobInfo
                         }
                         else if (next > lastPlannedMilliseconds + _intervalMilliseconds)
                         {
-                            Interlocked.Add(ref _skipped, ((next - lastPlannedMilliseconds) / _intervalMilliseconds) - 1);
+                            // Passed over: lastPlanned + k × interval for k = 1 … count.
+                            var count = ((next - lastPlannedMilliseconds) / _intervalMilliseconds) - 1;
+                            Skip(count, _heldUp ? CountDue(1, count, lastPlannedMilliseconds, _intervalMilliseconds,
+                                _heldUpFromWall.ToUnixTimeMilliseconds(), _heldUpUntilWall.ToUnixTimeMilliseconds()) : 0);
                         }
                     }
 
@@ -153,7 +165,7 @@ internal sealed class CronJobRunner : ICronJobInfo
                     {
                         // The previous run covered this tick (or more): skip to the first one still ahead.
                         var first = ((now - originTimestamp) / interval) + 1;
-                        Interlocked.Add(ref _skipped, first - next);
+                        Skip(first - next, _heldUp ? CountDue(next, first - 1, originTimestamp, interval, _heldUpFromTimestamp, _heldUpUntilTimestamp) : 0);
                         next = first;
                     }
 
@@ -172,7 +184,8 @@ internal sealed class CronJobRunner : ICronJobInfo
 
                     if (lastOccurrence is { } previous)
                     {
-                        Interlocked.Add(ref _skipped, CountBetween(previous, from));
+                        var (count, overlapping) = CountBetween(previous, from);
+                        Skip(count, overlapping);
                     }
 
                     lastOccurrence = occurrence;
@@ -202,18 +215,43 @@ internal sealed class CronJobRunner : ICronJobInfo
         }
     }
 
-    // Occurrences strictly after previous and up to now that no run started for.
-    private long CountBetween(DateTimeOffset previous, DateTimeOffset now)
+    /// <summary>Counts <paramref name="firings"/> passed over, <paramref name="overlapping"/> of them due while the last run held the schedule up.</summary>
+    private void Skip(long firings, long overlapping)
+    {
+        Interlocked.Add(ref _skipped, firings);
+        _metrics.AddCronSkips(overlapping, ResidentMetrics.CronSkipReason.Overlap, _jobTag);
+        _metrics.AddCronSkips(firings - overlapping, ResidentMetrics.CronSkipReason.Late, _jobTag);
+    }
+
+    /// <summary>How many of the firings <c>origin + k × step</c>, <paramref name="first"/> ≤ k ≤ <paramref name="last"/>, fall in (<paramref name="after"/>, <paramref name="until"/>].</summary>
+    internal static long CountDue(long first, long last, long origin, long step, long after, long until)
+    {
+        var from = Math.Max(first, FloorDivide(after - origin, step) + 1);
+        var to = Math.Min(last, FloorDivide(until - origin, step));
+        return Math.Max(0, to - from + 1);
+    }
+
+    private static long FloorDivide(long dividend, long divisor) => dividend >= 0 ? dividend / divisor : -((-dividend + divisor - 1) / divisor);
+
+    // Occurrences strictly after previous and up to now that no run started for, and how many of them were due while
+    // the last run held the schedule up.
+    private (long Count, long Overlapping) CountBetween(DateTimeOffset previous, DateTimeOffset now)
     {
         long count = 0;
+        long overlapping = 0;
         var cursor = previous;
         while (count < 1000 && _expression!.GetNextOccurrence(cursor, _timeZone) is { } next && next <= now)
         {
             count++;
+            if (_heldUp && next > _heldUpFromWall && next <= _heldUpUntilWall)
+            {
+                overlapping++;
+            }
+
             cursor = next;
         }
 
-        return count;
+        return (count, overlapping);
     }
 
     private async Task StartRunAsync(long plannedTimestamp, DateTimeOffset plannedWall, CancellationToken abort)
@@ -227,10 +265,12 @@ internal sealed class CronJobRunner : ICronJobInfo
                 if (claim.Outcome == CronClaimOutcome.Elsewhere)
                 {
                     Interlocked.Increment(ref _ranElsewhere);
+                    _metrics.AddCronSkips(1, ResidentMetrics.CronSkipReason.RanElsewhere, _jobTag);
                 }
                 else
                 {
                     Interlocked.Increment(ref _claimFailures);
+                    _metrics.AddCronSkips(1, ResidentMetrics.CronSkipReason.LockUnavailable, _jobTag);
                 }
 
                 return;
@@ -247,7 +287,11 @@ internal sealed class CronJobRunner : ICronJobInfo
         var context = new CronJobContext(_state, plannedWall, lag, run, abort, fencingToken);
         if (!_allowOverlap)
         {
+            var fromTimestamp = _time.GetTimestamp();
+            var fromWall = _time.GetUtcNow();
             await RunOnceAsync(context).ConfigureAwait(false);
+            (_heldUp, _heldUpFromTimestamp, _heldUpFromWall) = (true, fromTimestamp, fromWall);
+            (_heldUpUntilTimestamp, _heldUpUntilWall) = (_time.GetTimestamp(), _time.GetUtcNow());
             return;
         }
 
@@ -291,7 +335,11 @@ internal sealed class CronJobRunner : ICronJobInfo
         catch (Exception exception)
         {
             Interlocked.Increment(ref _failures);
+            _metrics.AddCronRun(ResidentMetrics.RunOutcome.Failed, _jobTag);
             CronLog.RunFailed(_logger, Name, context.Run, exception);
+            return;
         }
+
+        _metrics.AddCronRun(ResidentMetrics.RunOutcome.Completed, _jobTag);
     }
 }

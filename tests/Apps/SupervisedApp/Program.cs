@@ -4,6 +4,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddResident();
 builder.Services.AddSingleton<Journal>();
 var app = builder.Build();
+using var supervisorMetrics = SupervisorMetricsJournal.Start(app.Services.GetRequiredService<Journal>());
 
 // Which process answered: "pid worker version".
 app.MapGet("/who", (IResidentServer server) => $"{server.ProcessId} {server.WorkerId} {server.Version}");
