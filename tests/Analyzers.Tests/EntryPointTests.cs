@@ -171,6 +171,24 @@ public sealed class EntryPointTests
             protected override Task OnInitializedAsync() { {|#0:s_firstRender = DateTime.UtcNow|}; return Task.CompletedTask; }
         }
         """,
+        // A MediatR request handler: controllers only Send, the request's work runs in Handle, called by the mediator.
+        // MediatR is not referenced by the tests, so its two interfaces are declared here.
+        """
+        namespace MediatR
+        {
+            public interface IRequest<out TResponse> { }
+            public interface IRequestHandler<in TRequest, TResponse> where TRequest : IRequest<TResponse> { Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken); }
+        }
+        namespace Articles
+        {
+            public sealed record Create(string Title) : MediatR.IRequest<int>;
+            public sealed class CreateHandler : MediatR.IRequestHandler<Create, int>
+            {
+                private static string? s_lastTitle;
+                public Task<int> Handle(Create request, CancellationToken cancellationToken) { {|#0:s_lastTitle = request.Title|}; return Task.FromResult(1); }
+            }
+        }
+        """,
         // A library's service, registered by the library itself: its public methods are request code.
         """
         public sealed class Orders { private static int s_last; public void Save(int id) { {|#0:s_last = id|}; } }
