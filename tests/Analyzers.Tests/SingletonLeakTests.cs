@@ -113,6 +113,37 @@ public sealed class SingletonLeakTests
                 "FeedRegistry", "_feeds", "Add", "registered with AddSingleton at Test0.cs(15)"),
             Leak.At(Rules.HandlerFieldWritten, 1));
 
+    /// <summary>
+    /// Oqtane's SyncManager (found on real code): a singleton behind an interface keeps its list in a private
+    /// auto-property, trimmed and appended from dozens of controller actions and enumerated by others, unlocked.
+    /// </summary>
+    [Fact]
+    public Task Res004_flags_a_singleton_auto_property_list_mutated_through_its_interface() =>
+        Leak.VerifyAsync(
+            """
+            public sealed record SyncEvent(int TenantId, DateTime ModifiedOn);
+            public interface ISyncManager { List<SyncEvent> GetSyncEvents(int tenantId); void AddSyncEvent(int tenantId); }
+            public sealed class SyncManager : ISyncManager
+            {
+                private List<SyncEvent> SyncEvents { get; set; } = new();
+                public List<SyncEvent> GetSyncEvents(int tenantId) => SyncEvents.FindAll(item => item.TenantId == tenantId);
+                public void AddSyncEvent(int tenantId)
+                {
+                    {|#0:SyncEvents.RemoveAll(item => item.ModifiedOn < DateTime.UtcNow.AddHours(-1))|};
+                    {|#1:SyncEvents.Add(new SyncEvent(tenantId, DateTime.UtcNow))|};
+                }
+            }
+            public sealed class UserRoleController(ISyncManager sync) : ControllerBase
+            {
+                public IActionResult Post(int tenantId) { sync.AddSyncEvent(tenantId); return Ok(); }
+                public IActionResult Get(int tenantId) => Ok(sync.GetSyncEvents(tenantId));
+            }
+            public static class Setup { public static void Add(IServiceCollection services) => {|#2:services.AddSingleton<ISyncManager, SyncManager>()|}; }
+            """,
+            new DiagnosticResult(Rules.HandlerFieldWritten).WithLocation(0).WithLocation(2).WithArguments(
+                "SyncManager", "SyncEvents", "AddSyncEvent", "registered with AddSingleton at Test0.cs(18)"),
+            Leak.At(Rules.HandlerFieldWritten, 1));
+
     public static TheoryData<string> SafeShapes => new()
     {
         // A scoped or transient service's fields belong to one request.
@@ -132,6 +163,18 @@ public sealed class SingletonLeakTests
         }
         public sealed class PingController(Presence presence) : ControllerBase { public IActionResult Get(string user) { presence.Touch(user); return Ok(); } }
         public static class Setup { public static void Add(IServiceCollection services) => services.AddSingleton<Presence>(); }
+        """,
+        // The Oqtane SyncManager shape made safe: the auto-property list is trimmed and appended under a lock.
+        """
+        public interface ISyncManager { void AddSyncEvent(int tenantId); }
+        public sealed class SyncManager : ISyncManager
+        {
+            private readonly object _gate = new();
+            private List<DateTime> SyncEvents { get; set; } = new();
+            public void AddSyncEvent(int tenantId) { lock (_gate) { SyncEvents.RemoveAll(item => item < DateTime.UtcNow.AddHours(-1)); SyncEvents.Add(DateTime.UtcNow); } }
+        }
+        public sealed class UserRoleController(ISyncManager sync) : ControllerBase { public IActionResult Post(int tenantId) { sync.AddSyncEvent(tenantId); return Ok(); } }
+        public static class Setup { public static void Add(IServiceCollection services) => services.AddSingleton<ISyncManager, SyncManager>(); }
         """,
         // Bounded caches: keys that are Types, enum values, constants, or come from a static readonly collection.
         """

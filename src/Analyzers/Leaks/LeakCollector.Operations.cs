@@ -312,8 +312,10 @@ internal sealed partial class LeakCollector
                 new object?[] { isStatic ? $"static collection '{member.Name}'" : null, what }, member));
         }
 
-        if (!isStatic && member is IFieldSymbol ownField && receiver is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }
-            && ownField.ContainingType.TypeKind == TypeKind.Class
+        // The class's own field or auto-property (`private List<T> Items { get; set; }` is a field by another name).
+        var isOwnMember = receiver is IFieldReferenceOperation { Instance: IInstanceReferenceOperation }
+            || receiver is IPropertyReferenceOperation { Instance: IInstanceReferenceOperation } && member is IPropertySymbol ownProperty && IsAutoProperty(ownProperty);
+        if (!isStatic && isOwnMember && member.ContainingType.TypeKind == TypeKind.Class
             && !LeakTypes.IsConcurrentCollection(type)
             && context.ContainingSymbol is IMethodSymbol { MethodKind: not MethodKind.Constructor }
             && !IsSynchronized(operation))
@@ -321,7 +323,7 @@ internal sealed partial class LeakCollector
             var node = NodeOf(operation, context.ContainingSymbol);
             AddCandidate(node, new Candidate(
                 Rules.HandlerFieldWritten, operation.Syntax.GetLocation(), Condition.SingletonReachable,
-                new object?[] { ownField.ContainingType.Name, ownField.Name, node.Name, null }, ownField.ContainingType.OriginalDefinition));
+                new object?[] { member.ContainingType.Name, member.Name, node.Name, null }, member.ContainingType.OriginalDefinition));
         }
     }
 

@@ -83,6 +83,15 @@ internal sealed class LeakTypes
         Callbacks("Microsoft.AspNetCore.Authorization.IAuthorizationHandler", "HandleAsync");
         Callbacks("Microsoft.AspNetCore.Authorization.IAuthorizationPolicyProvider", "GetPolicyAsync", "GetDefaultPolicyAsync", "GetFallbackPolicyAsync");
         Callbacks("Microsoft.AspNetCore.Http.IMiddleware", "InvokeAsync");
+        // Mediator request handlers: in layered apps the controllers only Send, and the request's work runs here, called
+        // through the mediator library (outside the compilation, so no call edge leads in). Notification handlers are
+        // left out: background code publishes too.
+        Callbacks("MediatR.IRequestHandler`2", "Handle");
+        Callbacks("MediatR.IRequestHandler`1", "Handle");
+        Callbacks("MediatR.IPipelineBehavior`2", "Handle");
+        Callbacks("Mediator.IRequestHandler`2", "Handle");
+        Callbacks("Mediator.ICommandHandler`2", "Handle");
+        Callbacks("Mediator.IQueryHandler`2", "Handle");
         Callbacks("Resident.IWebSocketHandler", "OnHandshakeAsync", "OnOpenAsync", "OnMessageAsync", "OnCloseAsync");
         Callbacks("Resident.IRequestReceivedHook", "OnRequestReceivedAsync");
         Callbacks("Resident.IResponseGeneratedHook", "OnResponseGeneratedAsync");

@@ -20,6 +20,8 @@ public static class ServicesRegistration
         services.AddSingleton<InvoiceService>();
         services.AddScoped<UploadService>();
         services.AddSingleton<IWebhookQueue>(provider => new WebhookQueue());
+        services.AddSingleton<ISyncLog, SyncLog>();
+        services.AddSingleton<ILockedSyncLog, LockedSyncLog>();
         return services;
     }
 }
@@ -44,6 +46,49 @@ public sealed class ReceiptPrinter : IDisposable
     public void Print(string line) => _buffer.Write(System.Text.Encoding.UTF8.GetBytes(line));
 
     public void Dispose() => _buffer.Dispose();
+}
+
+public interface ISyncLog
+{
+    void Changed(string entity);
+
+    IReadOnlyList<DateTime> Since(DateTime from);
+}
+
+/// <summary>Oqtane's SyncManager shape: a singleton keeps its list in a private auto-property, trimmed and appended per request, unlocked.</summary>
+public sealed class SyncLog : ISyncLog
+{
+    private List<DateTime> Events { get; set; } = new();
+
+    public void Changed(string entity)
+    {
+        Events.RemoveAll(at => at < DateTime.UtcNow.AddHours(-1)); // LEAK: RES004
+        Events.Add(DateTime.UtcNow); // LEAK: RES004
+    }
+
+    public IReadOnlyList<DateTime> Since(DateTime from) => Events.Where(at => at >= from).ToList();
+}
+
+public interface ILockedSyncLog
+{
+    void Changed(string entity);
+}
+
+/// <summary>The same shape under a lock.</summary>
+public sealed class LockedSyncLog : ILockedSyncLog
+{
+    private readonly object _gate = new();
+
+    private List<DateTime> Events { get; set; } = new();
+
+    public void Changed(string entity)
+    {
+        lock (_gate)
+        {
+            Events.RemoveAll(at => at < DateTime.UtcNow.AddHours(-1));
+            Events.Add(DateTime.UtcNow); // SAFE: RES004
+        }
+    }
 }
 
 /// <summary>A singleton list of subscribers, mutated from many request paths without a lock and enumerated per poll.</summary>
