@@ -151,7 +151,8 @@ public sealed class TableAppProcess : IAsyncDisposable
     private const string Configuration = "Release";
 #endif
 
-    private static string RepositoryRoot()
+    /// <summary>The repository's root (the folder holding Gen.sln), found from the test's output folder.</summary>
+    internal static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
