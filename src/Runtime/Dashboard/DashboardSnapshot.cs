@@ -180,10 +180,13 @@ internal sealed class DashboardSnapshot
         json.WriteEndArray();
     }
 
-    private void WriteTables(Utf8JsonWriter json)
+    private void WriteTables(Utf8JsonWriter json) => WriteTables(json, _tables);
+
+    /// <summary>The tables' usage as the dashboard and the <c>info</c> verb show it.</summary>
+    internal static void WriteTables(Utf8JsonWriter json, SwooleTables tables)
     {
         json.WriteStartArray("tables");
-        foreach (var table in _tables)
+        foreach (var table in tables)
         {
             json.WriteStartObject();
             json.WriteString("name", table.Name);

@@ -159,12 +159,41 @@ internal abstract class Series(KeyValuePair<string, object?>[] tags)
         return hash & int.MaxValue;
     }
 
+    /// <summary>Adds to a double without a lock (compare-and-swap until no other writer came in between).</summary>
+    protected static void AddAtomically(ref double target, double value)
+    {
+        var current = Volatile.Read(ref target);
+        while (true)
+        {
+            var seen = Interlocked.CompareExchange(ref target, current + value, current);
+            if (seen.Equals(current))
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var own = Tags;
         if (own.Length != tags.Length)
         {
             return false;
+        }
+
+        // A call site passes its tags in the same order every time: try that first, one compare per tag.
+        var inOrder = true;
+        for (var i = 0; i < own.Length && inOrder; i++)
+        {
+            inOrder = (ReferenceEquals(own[i].Key, tags[i].Key) || own[i].Key == tags[i].Key)
+                && (ReferenceEquals(own[i].Value, tags[i].Value) || Equals(own[i].Value, tags[i].Value));
+        }
+
+        if (inOrder)
+        {
+            return true;
         }
 
         foreach (var tag in tags)
@@ -200,17 +229,7 @@ internal sealed class SumSeries(KeyValuePair<string, object?>[] tags) : Series(t
 
     public void Add(double value)
     {
-        var current = Volatile.Read(ref _fraction);
-        while (true)
-        {
-            var seen = Interlocked.CompareExchange(ref _fraction, current + value, current);
-            if (seen.Equals(current))
-            {
-                return;
-            }
-
-            current = seen;
-        }
+        AddAtomically(ref _fraction, value);
     }
 
     /// <summary>Replaces the value (an observable instrument reports totals, not increments).</summary>
@@ -241,17 +260,7 @@ internal sealed class HistogramSeries(KeyValuePair<string, object?>[] tags, doub
         }
 
         Interlocked.Increment(ref _buckets[index]);
-        var current = Volatile.Read(ref _sum);
-        while (true)
-        {
-            var seen = Interlocked.CompareExchange(ref _sum, current + value, current);
-            if (seen.Equals(current))
-            {
-                return;
-            }
-
-            current = seen;
-        }
+        AddAtomically(ref _sum, value);
     }
 
     /// <summary>The count in each bucket (not cumulative; the last is above every bound) and the sum.</summary>

@@ -911,18 +911,7 @@ internal sealed partial class Master
             }
 
             json.WriteEndArray();
-            json.WriteStartArray("tables");
-            foreach (var table in _app.Services.GetRequiredService<SwooleTables>())
-            {
-                json.WriteStartObject();
-                json.WriteString("name", table.Name);
-                json.WriteNumber("rows", table.Count);
-                json.WriteNumber("size", table.Size);
-                json.WriteNumber("memoryBytes", table.MemorySize);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            Resident.Dashboard.DashboardSnapshot.WriteTables(json, _app.Services.GetRequiredService<SwooleTables>());
             json.WriteEndObject();
         }
 

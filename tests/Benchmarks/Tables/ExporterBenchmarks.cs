@@ -44,7 +44,8 @@ public class ExporterBenchmarks
         var factory = _services.GetRequiredService<IMeterFactory>();
         _off = Instruments(factory.Create("Bench.Off"));
         _resident = Instruments(factory.Create("Bench.Resident"));
-        _sdk = Instruments(factory.Create("Bench.OpenTelemetry"));
+        // OpenTelemetry's SDK listens to meters by name; a plain Meter, as most libraries make them.
+        _sdk = Instruments(new Meter("Bench.OpenTelemetry"));
         var options = new ResidentOptions();
         options.Metrics.Meters = ["Bench.Resident"];
         _collector = new MetricsCollector(factory, Options.Create(options));
