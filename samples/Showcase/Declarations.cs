@@ -5,7 +5,9 @@ using Resident;
 namespace Showcase;
 
 /// <summary>Resets the per-request <see cref="VisitCounter"/> after every response.</summary>
+#if !WITHOUT_CLEANER // A benchmark variant (tests/Benchmarks/http-plaintext.sh) measures the Showcase without it.
 [Cleaner]
+#endif
 public sealed class VisitCounterCleaner(VisitCounter counter) : ICleaner
 {
     public ValueTask CleanAsync(HttpContext context)
@@ -24,7 +26,9 @@ public sealed class VisitCounterCleaner(VisitCounter counter) : ICleaner
 /// non-generic indexer (a generic virtual call costs a lookup under NativeAOT) and the value is formatted into a
 /// stack buffer.
 /// </remarks>
+#if !WITHOUT_REQUEST_HOOKS // A benchmark variant (tests/Benchmarks/http-plaintext.sh) measures the Showcase without them.
 [RequestHook]
+#endif
 public sealed class ResponseTimeHook : IRequestReceivedHook, IResponseGeneratedHook
 {
     private const string HeaderName = "X-Response-Time-Ms";
