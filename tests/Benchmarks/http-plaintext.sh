@@ -15,7 +15,8 @@
 #   env: WRK_THREADS (1), WRK_CONNECTIONS (64), ROUTE (/plaintext), WARMUP (aot: 1, jit: 10 seconds),
 #        VARIANTS (all; "none" for the ratio table only, or a space-separated subset of the names below),
 #        RESIDENT_ARGS (extra Showcase arguments for every Showcase run), PIN (jit: 1 pins as aot does),
-#        SERVER_CPU (1), WRK_CPU (0), ARTIFACTS (tests/Benchmarks/bin/http-plaintext: builds and published binaries).
+#        SERVER_CPU (1), WRK_CPU (0), ARTIFACTS (tests/Benchmarks/bin/http-plaintext: builds and published binaries),
+#        BUILD (1; 0 runs what ARTIFACTS already holds). rounds 0 only builds.
 #
 # The feature toggles (variants), each the shipped Showcase with one thing off:
 #   no-forwarded   --Resident:ForwardedHeaders=false   no forwarded-header check (X-Real-IP, X-Forwarded-For, ...)
@@ -74,10 +75,10 @@ declare -A built=()
 for server in $servers; do
   key=raw; [[ $server != raw ]] && key="showcase-${variant_build[$server]}"
   [[ -v "built[$key]" ]] && continue
-  echo "building $key ($mode) ..."
-  build "$server"
+  if [[ "${BUILD:-1}" != 0 ]]; then echo "building $key ($mode) ..."; build "$server"; fi
   built[$key]=$server
 done
+(( rounds > 0 )) || exit 0
 # The directory each server runs from (variants that differ only in arguments share the shipped build).
 dir_of() { if [[ $1 == raw ]]; then echo "$artifacts/$mode/raw"; else echo "$artifacts/$mode/${built[showcase-${variant_build[$1]}]}"; fi; }
 
