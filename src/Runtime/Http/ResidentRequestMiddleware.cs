@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Resident.Hosting;
+using Resident.Metrics;
 
 namespace Resident.Http;
 
@@ -9,12 +10,16 @@ namespace Resident.Http;
 /// The first middleware of a Resident app: counts the request (and signals MaxRequest), applies trusted forwarded
 /// headers, runs the RequestReceived hooks, and arranges for the Server header and ResponseGenerated hooks (just
 /// before the headers are written), for <c>Connection: close</c> while the generation drains, and for the cleaners
-/// (after the response has been sent).
+/// (after the response has been sent). Then it sends the request on to the branch that can serve it: the WebSocket
+/// branch for an upgrade, the static-file branch for a path the web root has, else straight to the app.
 /// </summary>
 /// <remarks>
-/// Callbacks are bound once here and receive the <see cref="HttpContext"/> as state, so a request allocates no
-/// closures; with no hooks the request goes straight to the app. MaxRequest and the drain cost a compare and a
-/// volatile read per request.
+/// A request pays only for what the app declared and the request can reach: no cleaners, no OnCompleted callback;
+/// no ResponseGenerated hooks and no Server header, no OnStarting callback; no WebSocket handlers or no upgrade, no
+/// WebSocket middleware; a path the web root does not have, no static-file middleware. Callbacks are bound once here
+/// and receive the <see cref="HttpContext"/> as state, so a request allocates no closures, and every component is
+/// called through a struct-specialized loop (see <see cref="ContainedCalls"/>), which NativeAOT compiles to direct
+/// interface calls. MaxRequest and the drain cost a compare and a volatile read per request.
 /// </remarks>
 internal sealed class ResidentRequestMiddleware
 {
@@ -31,31 +36,32 @@ internal sealed class ResidentRequestMiddleware
         return Task.CompletedTask;
     };
 
-    private readonly RequestDelegate _next;
+    private readonly RequestDelegate _app;
+    private readonly RequestBranches _branches;
     private readonly ResidentServer _server;
     private readonly ConnectionDrain _drain;
     private readonly long _maxRequest;
     private readonly ForwardedHeadersMapper? _forwardedHeaders;
     private readonly StringValues _serverHeader;
-    private readonly Named<IRequestReceivedHook>[] _received;
-    private readonly Named<IResponseGeneratedHook>[] _generated;
-    private readonly Named<ICleaner>[] _cleaners;
+    private readonly ContainedComponents<IRequestReceivedHook> _received;
+    private readonly ContainedComponents<IResponseGeneratedHook> _generated;
+    private readonly ContainedComponents<ICleaner> _cleaners;
     private readonly ILogger _logger;
     private readonly Func<object, Task>? _onStarting;
     private readonly Func<object, Task>? _onCompleted;
-    private readonly Action<string, Exception> _reportReceived;
-    private readonly Action<string, Exception> _reportGenerated;
-    private readonly Action<string, Exception> _reportCleaner;
 
     public ResidentRequestMiddleware(
-        RequestDelegate next,
+        RequestDelegate app,
+        RequestBranches branches,
         ResidentServer server,
         ResidentRuntime runtime,
         ResidentOptions options,
         ConnectionDrain drain,
+        ResidentMetrics metrics,
         ILogger logger)
     {
-        _next = next;
+        _app = app;
+        _branches = branches;
         _server = server;
         _drain = drain;
 
@@ -66,14 +72,11 @@ internal sealed class ResidentRequestMiddleware
         _serverHeader = string.IsNullOrEmpty(options.Server) ? StringValues.Empty : new StringValues(options.Server);
 
         var components = runtime.Components;
-        _received = components.RequestReceivedHooks;
-        _generated = components.ResponseGeneratedHooks;
-        _cleaners = components.Cleaners;
+        _received = new(components.RequestReceivedHooks, ContainedComponents<IRequestReceivedHook>.RequestReceivedKind, "RequestReceived", logger, metrics);
+        _generated = new(components.ResponseGeneratedHooks, ContainedComponents<IResponseGeneratedHook>.ResponseGeneratedKind, "ResponseGenerated", logger, metrics);
+        _cleaners = new(components.Cleaners, ContainedComponents<ICleaner>.CleanerKind, stage: null, logger, metrics);
         _onStarting = _generated.Length > 0 || _serverHeader.Count > 0 ? OnStarting : null;
         _onCompleted = _cleaners.Length > 0 ? RunCleanersAsync : null;
-        _reportReceived = (hook, exception) => HttpLog.RequestHookFailed(_logger, hook, "RequestReceived", exception);
-        _reportGenerated = (hook, exception) => HttpLog.RequestHookFailed(_logger, hook, "ResponseGenerated", exception);
-        _reportCleaner = (cleaner, exception) => HttpLog.CleanerFailed(_logger, cleaner, exception);
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -102,13 +105,19 @@ internal sealed class ResidentRequestMiddleware
 
         if (_received.Length > 0)
         {
-            return RunReceivedHooksThenAppAsync(context);
+            var hooks = ContainedCalls.RunAsync<IRequestReceivedHook, RequestReceivedCall>(_received, context);
+            if (!hooks.IsCompletedSuccessfully)
+            {
+                return AwaitReceivedHooksThenAppAsync(context, hooks);
+            }
         }
 
+        // After the hooks, which may rewrite the request.
+        var next = _branches.For(context, _app);
         Task app;
         try
         {
-            app = _next(context);
+            app = next(context);
         }
         catch (Exception exception) when (CanAnswer(context, exception))
         {
@@ -140,12 +149,13 @@ internal sealed class ResidentRequestMiddleware
         }
     }
 
-    private async Task RunReceivedHooksThenAppAsync(HttpContext context)
+    private async Task AwaitReceivedHooksThenAppAsync(HttpContext context, Task hooks)
     {
-        await ContainedCalls.RunAsync(_received, context, static (hook, c) => hook.OnRequestReceivedAsync(c), _reportReceived);
+        // ContainedCalls contains every hook's exception, so this await does not throw.
+        await hooks;
         try
         {
-            await _next(context);
+            await _branches.For(context, _app)(context);
         }
         catch (Exception exception) when (CanAnswer(context, exception))
         {
@@ -188,9 +198,11 @@ internal sealed class ResidentRequestMiddleware
             context.Response.Headers.Server = _serverHeader;
         }
 
-        return ContainedCalls.RunAsync(_generated, context, static (hook, c) => hook.OnResponseGeneratedAsync(c), _reportGenerated);
+        return _generated.Length > 0
+            ? ContainedCalls.RunAsync<IResponseGeneratedHook, ResponseGeneratedCall>(_generated, context)
+            : Task.CompletedTask;
     }
 
     private Task RunCleanersAsync(object state) =>
-        ContainedCalls.RunAsync(_cleaners, (HttpContext)state, static (cleaner, c) => cleaner.CleanAsync(c), _reportCleaner);
+        ContainedCalls.RunAsync<ICleaner, CleanerCall>(_cleaners, (HttpContext)state);
 }
