@@ -24,6 +24,8 @@
 #   no-server      --Resident:Server=                  no Server header (with hooks, OnStarting is still registered)
 #   no-hooks       built with ShowcaseWithout=hooks     no [RequestHook] (RequestReceived/ResponseGenerated)
 #   no-cleaner     built with ShowcaseWithout=cleaner   no [Cleaner] (no OnCompleted callback)
+#   no-metrics     --Resident:Metrics:Enabled=false   no Prometheus collector (the Showcase ships with /metrics on):
+#                  ASP.NET Core's request and connection instruments stay disabled, as in raw Kestrel
 #   all-off        all of the above: what is left is Resident's fixed cost (request count, drain check, WebSocket
 #                  upgrade test, the app's extra endpoints and services)
 # A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians.
@@ -46,12 +48,12 @@ wrk_cpu=${WRK_CPU:-0}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/http-plaintext}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 
-declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [all-off]=hooks-cleaner )
+declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [all-off]=hooks-cleaner )
 declare -A variant_args=(
   [shipped]="" [no-forwarded]="--Resident:ForwardedHeaders=false" [no-static]="--Resident:HandleStatic=false"
-  [no-server]="--Resident:Server=" [no-hooks]="" [no-cleaner]=""
-  [all-off]="--Resident:ForwardedHeaders=false --Resident:HandleStatic=false --Resident:Server=" )
-all_variants="no-forwarded no-static no-server no-hooks no-cleaner all-off"
+  [no-server]="--Resident:Server=" [no-hooks]="" [no-cleaner]="" [no-metrics]="--Resident:Metrics:Enabled=false"
+  [all-off]="--Resident:ForwardedHeaders=false --Resident:HandleStatic=false --Resident:Server= --Resident:Metrics:Enabled=false" )
+all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics all-off"
 variants=${VARIANTS:-$all_variants}
 [[ "$variants" == none ]] && variants=""
 for variant in $variants; do

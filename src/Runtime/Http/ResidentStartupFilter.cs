@@ -40,7 +40,6 @@ internal sealed class ResidentStartupFilter(
             app.Use(endpoints.Middleware);
         }
 
-
         IApplicationBuilder? webSockets = null;
         if (runtime.Declarations.WebSocketHandlers.Length > 0)
         {
