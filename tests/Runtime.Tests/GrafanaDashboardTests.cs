@@ -51,7 +51,8 @@ public sealed partial class GrafanaDashboardTests
         using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(TableAppProcess.RepositoryRoot(), "samples", "grafana", "resident-dashboard.json")));
         var queried = dashboard.RootElement.GetProperty("panels").EnumerateArray()
             .SelectMany(panel => panel.GetProperty("targets").EnumerateArray())
-            .SelectMany(target => SeriesName().Matches(target.GetProperty("expr").GetString()!).Select(match => match.Value))
+            .Select(target => LabelParts().Replace(target.GetProperty("expr").GetString()!, ""))
+            .SelectMany(expression => SeriesName().Matches(expression).Select(match => match.Value))
             .Distinct()
             .ToArray();
 
@@ -61,4 +62,8 @@ public sealed partial class GrafanaDashboardTests
 
     [GeneratedRegex(@"\b(?:resident|http|kestrel|dotnet)_[a-z0-9_]+\b")]
     private static partial Regex SeriesName();
+
+    // Label matchers ({job=~"$job"}) and groupings (by (le, http_route)) name labels, not series.
+    [GeneratedRegex(@"\{[^}]*\}|\bby\s*\([^)]*\)")]
+    private static partial Regex LabelParts();
 }
