@@ -50,7 +50,8 @@ public class ExporterBenchmarks
         options.Metrics.Meters = ["Bench.Resident"];
         _collector = new MetricsCollector(factory, Options.Create(options));
         _collector.Start();
-        _openTelemetry = Sdk.CreateMeterProviderBuilder().AddMeter("Bench.OpenTelemetry").Build();
+        // The SDK enables instruments only when a reader will collect them: an exporter, as an app has.
+        _openTelemetry = Sdk.CreateMeterProviderBuilder().AddMeter("Bench.OpenTelemetry").AddInMemoryExporter(new List<Metric>()).Build();
     }
 
     private static (Histogram<double>, Counter<long>) Instruments(Meter meter) =>
