@@ -27,12 +27,12 @@ common=(--Resident:ListenPort=0 --Resident:Metrics:Enabled=true --Resident:Socke
 # measure NAME URL: warms the server up, then prints "NAME median p99 bytes series" (times in ms).
 measure() {
   local name=$1 url=$2
-  for ((i = 0; i < load; i++)); do echo "url = \"$url/plaintext\""; done > "$work/load.cfg"
-  curl -s -K "$work/load.cfg" -o /dev/null
+  for ((i = 0; i < load; i++)); do printf 'url = "%s/plaintext"\noutput = "/dev/null"\n' "$url"; done > "$work/load.cfg"
+  curl -s -K "$work/load.cfg"
   for ((i = 0; i < 5; i++)); do curl -s -X POST "$url/task?name=bench$i" -o /dev/null; done
   curl -s -H "Accept: $accept" "$url/metrics" -o "$work/$name.txt"
-  for ((i = 0; i < scrapes; i++)); do printf 'url = "%s/metrics"\n-H "Accept: %s"\n-o /dev/null\n-w "%%{time_total}\\n"\n' "$url" "$accept"; done > "$work/scrape.cfg"
-  curl -s -K "$work/scrape.cfg" | sort -n > "$work/$name.times"
+  for ((i = 0; i < scrapes; i++)); do printf 'url = "%s/metrics"\noutput = "/dev/null"\n' "$url"; done > "$work/scrape.cfg"
+  curl -s -H "Accept: $accept" -w '%{time_total}\n' -K "$work/scrape.cfg" | sort -n > "$work/$name.times"
   local median p99 bytes series
   median=$(awk -v n="$scrapes" 'NR == int((n + 1) / 2) { printf "%.2f", $1 * 1000 }' "$work/$name.times")
   p99=$(awk -v n="$scrapes" 'NR == int(n * 0.99) { printf "%.2f", $1 * 1000 }' "$work/$name.times")
