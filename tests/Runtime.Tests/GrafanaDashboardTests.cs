@@ -30,9 +30,11 @@ public sealed partial class GrafanaDashboardTests
                     return;
                 }
 
-                var kind = instrument.GetType().Name.StartsWith("Histogram", StringComparison.Ordinal) ? MetricKind.Histogram
-                    : instrument.GetType().Name is "Counter`1" or "ObservableCounter`1" ? MetricKind.Counter
-                    : MetricKind.Gauge;
+                if (InstrumentState.KindOf(instrument) is not { Kind: var kind })
+                {
+                    return;
+                }
+
                 var (name, _) = PrometheusNames.Family(instrument.Name, instrument.Unit, kind);
                 string[] names = kind switch
                 {

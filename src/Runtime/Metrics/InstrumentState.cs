@@ -34,43 +34,35 @@ internal abstract class InstrumentState(Instrument instrument, MetricKind kind)
 
     protected abstract void AddPoints(List<MetricPoint> points);
 
-    /// <summary>The state for <paramref name="instrument"/>, or null for a kind Prometheus cannot show.</summary>
-    public static InstrumentState? For(Instrument instrument, int maxSeries, Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skip)
+    /// <summary>
+    /// How Prometheus shows <paramref name="instrument"/>, and whether it keeps the last value (gauges, observables)
+    /// and is read at scrapes; null for a kind Prometheus cannot show. The generic definition tells the kind; no
+    /// member is reached by reflection.
+    /// </summary>
+    internal static (MetricKind Kind, bool LastValue, bool Observable)? KindOf(Instrument instrument)
     {
-        // The generic definition tells the instrument's kind; no member is reached by reflection.
-        var definition = instrument.GetType().IsGenericType ? instrument.GetType().GetGenericTypeDefinition() : null;
-        if (definition == typeof(Counter<>))
+        var type = instrument.GetType();
+        var definition = type.IsGenericType ? type.GetGenericTypeDefinition() : null;
+        return definition switch
         {
-            return new SumState(instrument, MetricKind.Counter, maxSeries);
-        }
-
-        if (definition == typeof(UpDownCounter<>))
-        {
-            return new SumState(instrument, MetricKind.Gauge, maxSeries);
-        }
-
-        if (definition == typeof(Gauge<>))
-        {
-            return new SumState(instrument, MetricKind.Gauge, maxSeries, lastValue: true);
-        }
-
-        if (definition == typeof(ObservableCounter<>))
-        {
-            return new SumState(instrument, MetricKind.Counter, maxSeries, lastValue: true, observable: true);
-        }
-
-        if (definition == typeof(ObservableUpDownCounter<>) || definition == typeof(ObservableGauge<>))
-        {
-            return new SumState(instrument, MetricKind.Gauge, maxSeries, lastValue: true, observable: true);
-        }
-
-        if (definition == typeof(Histogram<>))
-        {
-            return new HistogramState(instrument, maxSeries, BucketBounds(instrument), skip);
-        }
-
-        return null;
+            _ when definition == typeof(Counter<>) => (MetricKind.Counter, false, false),
+            _ when definition == typeof(UpDownCounter<>) => (MetricKind.Gauge, false, false),
+            _ when definition == typeof(Gauge<>) => (MetricKind.Gauge, true, false),
+            _ when definition == typeof(ObservableCounter<>) => (MetricKind.Counter, true, true),
+            _ when definition == typeof(ObservableUpDownCounter<>) || definition == typeof(ObservableGauge<>) => (MetricKind.Gauge, true, true),
+            _ when definition == typeof(Histogram<>) => (MetricKind.Histogram, false, false),
+            _ => null,
+        };
     }
+
+    /// <summary>The state for <paramref name="instrument"/>, or null for a kind Prometheus cannot show.</summary>
+    public static InstrumentState? For(Instrument instrument, int maxSeries, Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skip) =>
+        KindOf(instrument) switch
+        {
+            null => null,
+            (MetricKind.Histogram, _, _) => new HistogramState(instrument, maxSeries, BucketBounds(instrument), skip),
+            var (kind, lastValue, observable) => new SumState(instrument, kind, maxSeries, lastValue, observable),
+        };
 
     /// <summary>The instrument's advised buckets, else OpenTelemetry's defaults for seconds or for other units.</summary>
     private static double[] BucketBounds(Instrument instrument)

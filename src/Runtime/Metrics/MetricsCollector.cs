@@ -95,9 +95,6 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
         }
     }
 
-    /// <summary>Whether <see cref="Start"/> ran.</summary>
-    public bool Started => Volatile.Read(ref _listener) is not null;
-
     /// <summary>Everything measured so far, with the observable instruments read now.</summary>
     public MetricsSnapshot Collect()
     {

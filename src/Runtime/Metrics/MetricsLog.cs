@@ -5,9 +5,6 @@ namespace Resident.Metrics;
 /// <summary>The metrics endpoint and the health probes log here; ids 2200–2299 (see <see cref="Hosting.LogEventIds"/>).</summary>
 internal static partial class MetricsLog
 {
-    [LoggerMessage(EventId = 2200, EventName = "MetricsServed", Level = LogLevel.Information, Message = "Prometheus metrics at {Address}.")]
-    public static partial void MetricsServed(ILogger logger, string address);
-
     [LoggerMessage(EventId = 2201, EventName = "NotReady", Level = LogLevel.Debug, Message = "{Path} answered 503: {Report}")]
     public static partial void NotReady(ILogger logger, string path, string report);
 

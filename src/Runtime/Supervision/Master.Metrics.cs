@@ -50,8 +50,6 @@ internal sealed partial class Master
             }
         }
 
-        var prefix = new byte[4];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(prefix, requestId);
-        asking.Channel?.Post(ControlKind.MetricsReply, MetricsSnapshot.Merge(parts).Write(), prefix);
+        asking.Channel?.Post(ControlKind.MetricsReply, MetricsSnapshot.Merge(parts).Write(), Int32(requestId));
     }
 }

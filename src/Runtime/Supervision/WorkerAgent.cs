@@ -76,9 +76,7 @@ internal sealed class WorkerAgent(
         _scrapes[id] = pending;
         try
         {
-            var payload = new byte[4];
-            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(payload, id);
-            channel.Post(ControlKind.MetricsRequest, payload);
+            await channel.SendAsync(ControlKind.MetricsRequest, id).ConfigureAwait(false);
 
             // The master waits up to the worker timeout for each worker; allow for that and the merge.
             var timeout = TimeSpan.FromMilliseconds(ResidentLimits.Metrics.WorkerScrapeTimeoutMilliseconds * 2);
