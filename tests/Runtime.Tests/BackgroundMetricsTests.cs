@@ -335,6 +335,9 @@ public sealed class BackgroundMetricsTests
         Assert.Equal(2, Sum(restarts, process));
         Assert.Equal(2, restarts.GetMeasurementSnapshot().Count);
         Assert.Equal(1, Observe(running, process));
+
+        // The two-instance process starts on loops of its own, independent of the crashing one.
+        await WaitUntilAsync(() => server.Server.Processes["pair"].Running == 2, "both pair instances running");
         Assert.Equal(2, Observe(running, Tag("process", "pair")));
     }
 
