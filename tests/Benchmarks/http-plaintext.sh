@@ -17,6 +17,13 @@
 #        RESIDENT_ARGS (extra Showcase arguments for every Showcase run), PIN (jit: 1 pins as aot does),
 #        SERVER_CPU (1), WRK_CPU (0), ARTIFACTS (tests/Benchmarks/bin/http-plaintext: builds and published binaries),
 #        BUILD (1; 0 runs what ARTIFACTS already holds). rounds 0 only builds.
+#        FRESH (jit: 0; 1 starts a fresh process for every measurement, as aot always does),
+#        KEEP_RESULTS (a file to keep the raw per-round figures in: "round server requests/s cpu-us-per-request").
+#
+# Why fresh processes: on this kind of machine one process of the SAME binary runs in a fast or a slow mode for its
+# whole life (raw Kestrel under NativeAOT: about 43k or 50k requests/s, fresh process to fresh process; not thread
+# count, not address-space layout). Long-lived processes pair a mode with a server for the whole run and bias every
+# ratio; fresh processes per measurement mix the modes, and the medians over enough rounds (9 or more) settle.
 #
 # The feature toggles (variants), each the shipped Showcase with one thing off:
 #   no-forwarded   --Resident:ForwardedHeaders=false   no forwarded-header check (X-Real-IP, X-Forwarded-For, ...)
@@ -138,7 +145,10 @@ rps() {
 }
 
 declare -A address_of=() pid_of=()
-if [[ $mode == jit ]]; then
+# Long-lived servers (jit unless FRESH=1): a process keeps whatever speed it started with for the whole run.
+long_lived=0
+[[ $mode == jit && "${FRESH:-0}" != 1 ]] && long_lived=1
+if (( long_lived )); then
   for server in $servers; do start "$server"; address_of[$server]=$address; pid_of[$server]=$pid; done
   echo "warming up ..."
   for server in $servers; do rps "${WARMUP:-10}" "${address_of[$server]}" "${pid_of[$server]}" >/dev/null; done
@@ -146,14 +156,17 @@ fi
 
 # measure NAME: one measurement of one server (aot: a fresh process, warmed, measured, stopped).
 measure() {
-  if [[ $mode == jit ]]; then rps "$seconds" "${address_of[$1]}" "${pid_of[$1]}"; return; fi
+  if (( long_lived )); then rps "$seconds" "${address_of[$1]}" "${pid_of[$1]}"; return; fi
   start "$1"
-  "${pin_wrk[@]}" wrk -t"$threads" -c"$connections" -d"${WARMUP:-1}"s "$address$route" >/dev/null
+  local warmup=${WARMUP:-1}
+  [[ $mode == jit ]] && warmup=${WARMUP:-10}
+  "${pin_wrk[@]}" wrk -t"$threads" -c"$connections" -d"${warmup}"s "$address$route" >/dev/null
   rps "$seconds" "$address" "$pid"
   stop "$pid"
 }
 
 results="$logs/results"
+[[ -n "${KEEP_RESULTS:-}" ]] && results=$KEEP_RESULTS
 order=($servers)
 printf '%-6s %12s %12s %8s %14s %14s %8s\n' round showcase raw ratio "showcase us/req" "raw us/req" "cpu ratio"
 for round in $(seq 1 "$rounds"); do
