@@ -16,11 +16,14 @@ internal static class Bench
     }
 
     /// <summary>
-    /// POST /broadcast?count=N&amp;size=64 sends N messages of size bytes to every connection; GET /memory measures
+    /// GET /plaintext answers "Hello, World!"; POST /broadcast?count=N&amp;size=64 sends N messages of size bytes to every connection; GET /memory measures
     /// the process after a full blocking collection; GET /connections counts the open connections.
     /// </summary>
     public static void MapCommon(WebApplication app, Func<int> connections, Func<byte[], int, Task<long>> broadcast)
     {
+        // The same minimal API as RawKestrel's and the Showcase's, for throughput.sh's HTTP rounds.
+        app.MapGet("/plaintext", () => "Hello, World!");
+
         app.MapPost("/broadcast", async (int? count, int? size) =>
         {
             var payload = new byte[Math.Clamp(size ?? 64, 1, 1024 * 1024)];
