@@ -12,6 +12,9 @@ internal static class Bench
         // 10,000 connections coming and going would flood the console; keep only warnings and "Now listening on".
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        // The supervised master's "Resident started: <address>; master pid …" line (throughput.sh reads it).
+        builder.Logging.AddFilter("Resident.Master", LogLevel.Information);
         return builder;
     }
 
