@@ -32,12 +32,14 @@ internal sealed record PerformanceSettings(
 
     /// <summary>
     /// The profiles. Throughput keeps only what measurement showed earns its place (docs/performance.md has the
-    /// figures and the command); everything else stays at the platform's default.
+    /// figures and the command): inline socket completions and one pinned worker per core. Inline scheduling cost more
+    /// CPU per request than it saved on every run (raw Kestrel included), and workstation GC more too, so they stay
+    /// off; the keys remain for machines where they measure better.
     /// </summary>
     private static PerformanceSettings Profile(PerformanceProfile profile) => profile switch
     {
         PerformanceProfile.Throughput => new PerformanceSettings(
-            InlineScheduling: true,
+            InlineScheduling: false,
             InlineSocketCompletions: true,
             IOQueueCount: null,
             WaitForDataBeforeAllocatingBuffer: null,
