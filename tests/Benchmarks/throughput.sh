@@ -25,7 +25,8 @@
 #     rounds (5), seconds (5): each round measures every server once per benchmark, in an order that rotates from
 #                    round to round; the headline figures are medians of the paired (same-round) ratios.
 #   env: BENCHES ("http ws"), WRK_THREADS (1), WRK_CONNECTIONS (64), WS_CLIENTS (64), WS_SIZE (64),
-#        WARMUP (jit: 10, aot: 2 seconds), SERVER_CPU (1), WRK_CPU (0), BUILD (1; 0 runs what ARTIFACTS holds),
+#        WARMUP (jit: 25, aot: 2 seconds; tiered JIT reaches its steady state on one core only after 10-30 s
+#        of load: shorter warm-ups measure the JIT, not the server), SERVER_CPU (1), WRK_CPU (0), BUILD (1; 0 runs what ARTIFACTS holds),
 #        ARTIFACTS (tests/Benchmarks/bin/throughput), PROFILE_ARGS (--Resident:Performance:Profile=Throughput),
 #        PROFILE_SUPERVISED (1; 0 runs the profile in one process with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1
 #        set by this script, as docs/performance.md tells single-process users to),
@@ -47,7 +48,7 @@ ws_clients=${WS_CLIENTS:-64}
 ws_size=${WS_SIZE:-64}
 server_cpu=${SERVER_CPU:-1}
 wrk_cpu=${WRK_CPU:-0}
-warmup=${WARMUP:-$([[ $mode == jit ]] && echo 10 || echo 2)}
+warmup=${WARMUP:-$([[ $mode == jit ]] && echo 25 || echo 2)}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/throughput}
 profile_args=${PROFILE_ARGS:---Resident:Performance:Profile=Throughput}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
