@@ -145,4 +145,11 @@ internal static class ResidentLimits
         /// <summary>How long a supervised scrape waits for each worker's figures before answering without them.</summary>
         public const int WorkerScrapeTimeoutMilliseconds = 3000;
     }
+
+    /// <summary>The <c>Resident:Performance</c> section.</summary>
+    public static class Performance
+    {
+        public const int MaxIOQueueCount = 1024;
+        public const int MaxMinThreads = 32767;
+    }
 }

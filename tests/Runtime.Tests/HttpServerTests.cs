@@ -10,7 +10,8 @@ using Xunit;
 
 namespace Resident.Tests;
 
-public sealed class HttpServerTests
+/// <summary>The HTTP server's behaviour; <see cref="HttpServerTestsWithThroughputProfile"/> runs every test again with the profile on.</summary>
+public class HttpServerTests
 {
     private static void EchoConnection(WebApplication app) =>
         app.MapGet("/whoami", (HttpContext context) =>

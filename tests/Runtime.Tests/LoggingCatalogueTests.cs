@@ -22,6 +22,7 @@ public sealed class LoggingCatalogueTests
         ["Resident.Supervision.MasterLog"] = LogEventIds.Master,
         ["Resident.Supervision.SupervisionLog"] = LogEventIds.Supervision,
         ["Resident.Metrics.MetricsLog"] = LogEventIds.Metrics,
+        ["Resident.Performance.PerformanceLog"] = LogEventIds.Performance,
     };
 
     private static List<(MethodInfo Method, LoggerMessageAttribute Message)> Messages() =>

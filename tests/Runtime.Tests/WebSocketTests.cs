@@ -15,7 +15,8 @@ using Xunit;
 
 namespace Resident.Tests;
 
-public sealed class WebSocketTests
+/// <summary>The WebSocket server's behaviour; <see cref="WebSocketTestsWithThroughputProfile"/> runs every test again with the profile on.</summary>
+public class WebSocketTests
 {
     [Fact]
     public async Task A_connection_opens_exchanges_messages_and_closes_in_order()

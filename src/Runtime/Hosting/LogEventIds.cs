@@ -7,7 +7,7 @@ namespace Resident.Hosting;
 /// Tasks 1300–1399 (<c>TaskLog</c>), Events 1400–1499 (reserved), Timers 1500–1599 (<c>CronLog</c>),
 /// Processes 1600–1699 (<c>ProcessLog</c>), Sockets 1700–1799 (<c>SocketLog</c>), Tables 1800–1899 (<c>TableLog</c>),
 /// Supervision 1900–1999 (<c>SupervisionLog</c>: systemd, watch mode), the supervised master 2000–2099 (<c>MasterLog</c>),
-/// the Resident.Redis package 2100–2199 (<c>RedisLog</c> and its feature classes), metrics and health 2200–2299 (<c>MetricsLog</c>).
+/// the Resident.Redis package 2100–2199 (<c>RedisLog</c> and its feature classes), metrics and health 2200–2299 (<c>MetricsLog</c>), performance settings 2300–2399 (<c>PerformanceLog</c>).
 /// A test checks every id is unique, named and inside its class's block.
 /// </summary>
 internal static class LogEventIds
@@ -26,4 +26,5 @@ internal static class LogEventIds
     public const int Master = 2000;
     public const int Redis = 2100;
     public const int Metrics = 2200;
+    public const int Performance = 2300;
 }

@@ -96,6 +96,7 @@ public static class ResidentHostingExtensions
         Resident.Processes.CustomProcessFeature.AddCustomProcesses(services);
         Resident.Sockets.SocketFeature.AddSockets(services);
         Resident.Tables.TableOptionsFeature.AddTableOptions(services);
+        Resident.Performance.PerformanceFeature.AddPerformance(services);
 
         // First among hosted services, so its Starting/Stopped callbacks bracket everything else.
         services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ResidentLifecycleService>());

@@ -152,6 +152,9 @@ public sealed class ResidentOptions
     /// <summary>The liveness and readiness endpoints (section <c>Resident:Health</c>).</summary>
     public Resident.Metrics.ResidentHealthOptions Health { get; set; } = new();
 
+    /// <summary>Transport and runtime settings for CPU per request (section <c>Resident:Performance</c>; docs/performance.md).</summary>
+    public ResidentPerformanceOptions Performance { get; set; } = new();
+
     /// <summary>Errors met while reading configuration, reported with every other start-up error.</summary>
     internal List<string> BindingErrors { get; } = [];
 

@@ -46,6 +46,8 @@ internal sealed partial class Master
     private readonly DateTimeOffset _startedAt = DateTimeOffset.UtcNow;
     private readonly SystemdNotifier _systemd;
     private readonly ResidentMetrics _metrics;
+    private readonly Resident.Performance.PerformanceSettings _performance;
+    private readonly IReadOnlyList<int> _cpus = Resident.Performance.WorkerTuning.AllowedCpus();
     private List<WorkerProcess> _serving = [];
     private MasterListeners? _listeners;
     private Socket? _control;
@@ -65,6 +67,7 @@ internal sealed partial class Master
         _logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Resident.Master");
         _systemd = new SystemdNotifier(_logger);
         _metrics = app.Services.GetRequiredService<ResidentMetrics>();
+        _performance = Resident.Performance.PerformanceSettings.Of(_options.Performance);
         _metrics.ObserveSupervisorWorkers(CountWorkers);
     }
 
@@ -349,6 +352,9 @@ internal sealed partial class Master
         {
             environment[SupervisorEnvironment.AppVersion] = version;
         }
+
+        // Resident:Performance's start-time settings (inline completions, GC, CPU pinning): the master's advantage.
+        Resident.Performance.WorkerTuning.Apply(environment, _performance, workerId, _cpus);
 
         if (_command.EnvironmentName is { } name)
         {

@@ -47,9 +47,9 @@ internal static class Scenarios
             // A B, B A, A B ...: a drift of the machine favours neither.
             foreach (var target in turn % 2 == 0 ? targets : targets.Reverse())
             {
-                var cpu = CpuTicks(target.Pid);
+                var cpu = CpuTicks(target.Pids);
                 measured[target.Index] += await RunEchoSliceAsync(sockets[target.Index], payload, slice, samples[target.Index], timeout.Token);
-                cpuTicks[target.Index] += CpuTicks(target.Pid) - cpu;
+                cpuTicks[target.Index] += CpuTicks(target.Pids) - cpu;
             }
         }
 
@@ -163,9 +163,9 @@ internal static class Scenarios
         {
             foreach (var target in turn % 2 == 0 ? targets : targets.Reverse())
             {
-                var cpu = CpuTicks(target.Pid);
+                var cpu = CpuTicks(target.Pids);
                 var seconds = await BroadcastOnceAsync(target, counters[target.Index], clients, messages, size);
-                cpuTicks[target.Index] += CpuTicks(target.Pid) - cpu;
+                cpuTicks[target.Index] += CpuTicks(target.Pids) - cpu;
                 rates[target.Index].Add(clients * (double)messages / seconds);
                 Console.Error.WriteLine($"  broadcast {target.Url}: {clients} x {messages} messages in {seconds * 1000:F1} ms");
             }
@@ -396,21 +396,22 @@ internal static class Scenarios
         return payload;
     }
 
-    /// <summary>User + system CPU of a process in clock ticks (/proc/PID/stat fields 14 and 15); 0 without a pid.</summary>
-    private static long CpuTicks(int pid)
+    /// <summary>User + system CPU of processes in clock ticks (/proc/PID/stat fields 14 and 15), summed; 0 without pids.</summary>
+    private static long CpuTicks(IReadOnlyList<int> pids)
     {
-        if (pid <= 0)
+        long ticks = 0;
+        foreach (var pid in pids)
         {
-            return 0;
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
         }
 
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        return ticks;
     }
 
     private static string CpuPerMessage(long ticks, long messages, Target target, Options options) =>
-        target.Pid <= 0 ? "n/a" : (ticks * 1_000_000.0 / options.Int("clk-tck", 100) / messages).ToString("F2");
+        target.Pids.Count == 0 ? "n/a" : (ticks * 1_000_000.0 / options.Int("clk-tck", 100) / messages).ToString("F2");
 
     private static long Percentile(long[] sorted, double fraction) => sorted[(int)Math.Ceiling(fraction * sorted.Length) - 1];
 

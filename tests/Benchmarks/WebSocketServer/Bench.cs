@@ -12,15 +12,21 @@ internal static class Bench
         // 10,000 connections coming and going would flood the console; keep only warnings and "Now listening on".
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Information);
+
+        // The supervised master's "Resident started: <address>; master pid …" line (throughput.sh reads it).
+        builder.Logging.AddFilter("Resident.Master", LogLevel.Information);
         return builder;
     }
 
     /// <summary>
-    /// POST /broadcast?count=N&amp;size=64 sends N messages of size bytes to every connection; GET /memory measures
+    /// GET /plaintext answers "Hello, World!"; POST /broadcast?count=N&amp;size=64 sends N messages of size bytes to every connection; GET /memory measures
     /// the process after a full blocking collection; GET /connections counts the open connections.
     /// </summary>
     public static void MapCommon(WebApplication app, Func<int> connections, Func<byte[], int, Task<long>> broadcast)
     {
+        // The same minimal API as RawKestrel's and the Showcase's, for throughput.sh's HTTP rounds.
+        app.MapGet("/plaintext", () => "Hello, World!");
+
         app.MapPost("/broadcast", async (int? count, int? size) =>
         {
             var payload = new byte[Math.Clamp(size ?? 64, 1, 1024 * 1024)];

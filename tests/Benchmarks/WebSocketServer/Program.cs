@@ -41,7 +41,9 @@ switch (mode)
 
             return sent;
         });
-        return await app.RunResidentAsync([.. rest]);
+        // The mode goes on as one '-' word, which the verb parser skips: a supervised master (`start`) starts its
+        // workers with these arguments, and they must come up in resident mode too.
+        return await app.RunResidentAsync([.. rest, "--mode=resident"]);
     }
 
     case "raw":

@@ -8,6 +8,8 @@ namespace Resident.Tests.Infrastructure;
 /// <summary>A real Resident app on Kestrel, bound to 127.0.0.1 on a port the OS chooses, with a real HttpClient.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
+    private static readonly AsyncLocal<IReadOnlyDictionary<string, string?>?> Ambient = new();
+
     private TestServer(WebApplication app, Recorder recorder, CapturedLogs logs)
     {
         App = app;
@@ -16,6 +18,17 @@ public sealed class TestServer : IAsyncDisposable
         Server = app.Services.GetRequiredService<IResidentServer>();
         BaseAddress = new Uri(Server.ListenAddresses.First(address => !address.Contains("unix:", StringComparison.Ordinal)));
         Client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>
+    /// Settings every server the current test builds gets, under the test's own (which win). A test class's
+    /// constructor sets them (xUnit runs the test in the constructor's flow), so a subclass reruns every test of its
+    /// base class on differently configured servers — say, with the throughput profile on.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?>? AmbientSettings
+    {
+        get => Ambient.Value;
+        set => Ambient.Value = value;
     }
 
     public WebApplication App { get; }
@@ -64,6 +77,11 @@ public sealed class TestServer : IAsyncDisposable
         });
 
         var configuration = new Dictionary<string, string?> { ["Resident:ListenPort"] = "0" };
+        foreach (var (key, value) in Ambient.Value ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
         foreach (var (key, value) in settings ?? [])
         {
             configuration[key] = value;

@@ -1,0 +1,51 @@
+namespace Resident.Performance;
+
+/// <summary>
+/// What <c>Resident:Performance</c> comes to once the profile is applied and the keys set override it: the one place
+/// the profile's choices live. Null means "leave the platform's default".
+/// </summary>
+internal sealed record PerformanceSettings(
+    bool InlineScheduling,
+    bool InlineSocketCompletions,
+    int? IOQueueCount,
+    bool? WaitForDataBeforeAllocatingBuffer,
+    GarbageCollectorMode GarbageCollector,
+    bool PinWorkers,
+    int? MinThreads)
+{
+    /// <summary>The settings of <paramref name="options"/>: its profile's, overridden by every key it sets.</summary>
+    public static PerformanceSettings Of(ResidentPerformanceOptions options)
+    {
+        var profile = Profile(options.Profile);
+        return new PerformanceSettings(
+            options.InlineScheduling ?? profile.InlineScheduling,
+            options.InlineSocketCompletions ?? profile.InlineSocketCompletions,
+            options.IOQueueCount ?? profile.IOQueueCount,
+            options.WaitForDataBeforeAllocatingBuffer ?? profile.WaitForDataBeforeAllocatingBuffer,
+            options.GarbageCollector ?? profile.GarbageCollector,
+            options.PinWorkers ?? profile.PinWorkers,
+            options.MinThreads is 0 ? null : options.MinThreads ?? profile.MinThreads);
+    }
+
+    /// <summary>Whether anything differs from the platform's defaults.</summary>
+    public bool ChangesAnything => this != Profile(PerformanceProfile.Default);
+
+    /// <summary>
+    /// The profiles. Throughput keeps only what measurement showed earns its place (docs/performance.md has the
+    /// figures and the command): inline socket completions and one pinned worker per core. Inline scheduling cost more
+    /// CPU per request than it saved on every run (raw Kestrel included), and workstation GC more too, so they stay
+    /// off; the keys remain for machines where they measure better.
+    /// </summary>
+    private static PerformanceSettings Profile(PerformanceProfile profile) => profile switch
+    {
+        PerformanceProfile.Throughput => new PerformanceSettings(
+            InlineScheduling: false,
+            InlineSocketCompletions: true,
+            IOQueueCount: null,
+            WaitForDataBeforeAllocatingBuffer: null,
+            GarbageCollector: GarbageCollectorMode.Runtime,
+            PinWorkers: true,
+            MinThreads: null),
+        _ => new PerformanceSettings(false, false, null, null, GarbageCollectorMode.Runtime, false, null),
+    };
+}
