@@ -36,6 +36,12 @@ public sealed class PublicEnumValuesTests
         Assert.Equal(
             [("Cluster", 0), ("Node", 1)],
             Members<CronScope>());
+        Assert.Equal(
+            [("Default", 0), ("Throughput", 1)],
+            Members<PerformanceProfile>());
+        Assert.Equal(
+            [("Runtime", 0), ("Workstation", 1), ("WorkstationConcurrent", 2), ("Server", 3), ("ServerDatas", 4)],
+            Members<GarbageCollectorMode>());
     }
 
     [Fact]
@@ -44,7 +50,7 @@ public sealed class PublicEnumValuesTests
         var pinned = new[]
         {
             typeof(TaskBackoff), typeof(LifecycleEvent), typeof(PortType), typeof(SocketFraming), typeof(TaskQueueFullMode),
-            typeof(Propagation), typeof(TableColumnType), typeof(CronScope),
+            typeof(Propagation), typeof(TableColumnType), typeof(CronScope), typeof(PerformanceProfile), typeof(GarbageCollectorMode),
         };
         var exported = typeof(ResidentManifestBuilder).Assembly.GetExportedTypes().Where(type => type.IsEnum);
 
