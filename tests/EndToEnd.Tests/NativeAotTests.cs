@@ -4,6 +4,8 @@ using Xunit;
 namespace Resident.EndToEnd.Tests;
 
 /// <summary>The Showcase published with NativeAOT: zero trim/AOT warnings, and the native binary serves.</summary>
+/// <remarks>In the packages' collection: one NativeAOT publish or pack at a time, so neither starves the other on two cores.</remarks>
+[Collection(PackageTests.Collection)]
 public sealed partial class NativeAotTests
 {
     [Fact]

@@ -8,7 +8,10 @@ namespace Resident.EndToEnd.Tests;
 [Collection(Collection)]
 public sealed class PackageTests
 {
-    /// <summary>Tests that pack the repository's projects: one at a time, since packing writes the same obj files.</summary>
+    /// <summary>
+    /// Tests that pack or publish the repository's projects (packages, the template, NativeAOT): one at a time, since
+    /// they write the same obj files and each takes both cores for minutes.
+    /// </summary>
     public const string Collection = "Packages";
 
     [Fact]
