@@ -17,7 +17,7 @@
 #        RESIDENT_ARGS (extra Showcase arguments for every Showcase run), PIN (jit: 1 pins as aot does),
 #        SERVER_CPU (1), WRK_CPU (0), ARTIFACTS (tests/Benchmarks/bin/http-plaintext: builds and published binaries),
 #        BUILD (1; 0 runs what ARTIFACTS already holds). rounds 0 only builds.
-#        FRESH (jit: 0; 1 starts a fresh process for every measurement, as aot always does),
+#        FRESH (jit: 0; 1 starts a fresh process for every measurement, as aot always does, warmed WARMUP (25) seconds),
 #        KEEP_RESULTS (a file to keep the raw per-round figures in: "round server requests/s cpu-us-per-request").
 #
 # Why fresh processes: on this kind of machine one process of the SAME binary runs in a fast or a slow mode for its
@@ -159,7 +159,8 @@ measure() {
   if (( long_lived )); then rps "$seconds" "${address_of[$1]}" "${pid_of[$1]}"; return; fi
   start "$1"
   local warmup=${WARMUP:-1}
-  [[ $mode == jit ]] && warmup=${WARMUP:-10}
+  # Tiered compilation needs 25 s or so of load on one core to settle (tests/Benchmarks/throughput.sh found 8–10 s short).
+  [[ $mode == jit ]] && warmup=${WARMUP:-25}
   "${pin_wrk[@]}" wrk -t"$threads" -c"$connections" -d"${warmup}"s "$address$route" >/dev/null
   rps "$seconds" "$address" "$pid"
   stop "$pid"
@@ -167,6 +168,7 @@ measure() {
 
 results="$logs/results"
 [[ -n "${KEEP_RESULTS:-}" ]] && results=$KEEP_RESULTS
+: >"$results"
 order=($servers)
 printf '%-6s %12s %12s %8s %14s %14s %8s\n' round showcase raw ratio "showcase us/req" "raw us/req" "cpu ratio"
 for round in $(seq 1 "$rounds"); do
