@@ -12,7 +12,7 @@
 #                    before it, no JIT to warm).
 #     rounds (7), seconds (5): each round measures raw Kestrel, the shipped Showcase and every variant once, in an
 #                    order that rotates from round to round, so drift on a shared machine hits all of them alike.
-#   env: WRK_THREADS (1), WRK_CONNECTIONS (64), ROUTE (/plaintext), WARMUP (aot: 1, jit: 10 seconds),
+#   env: WRK_THREADS (1), WRK_CONNECTIONS (64), ROUTE (/plaintext), WARMUP (aot: 1, jit: 10 seconds once per long-lived server, 25 per fresh one),
 #        VARIANTS (all; "none" for the ratio table only, or a space-separated subset of the names below),
 #        RESIDENT_ARGS (extra Showcase arguments for every Showcase run), PIN (jit: 1 pins as aot does),
 #        SERVER_CPU (1), WRK_CPU (0), ARTIFACTS (tests/Benchmarks/bin/http-plaintext: builds and published binaries),
