@@ -130,7 +130,8 @@ internal static class PerformanceFeature
             }
 
             var supervised = Resident.Supervision.WorkerIdentity.OfThisProcess is not null;
-            if (!supervised && settings.InlineSocketCompletions && Environment.GetEnvironmentVariable(WorkerTuning.InlineCompletionsVariable) != "1")
+            var inlineCompletionsOn = Environment.GetEnvironmentVariable(WorkerTuning.InlineCompletionsVariable) == "1";
+            if (!supervised && settings.InlineSocketCompletions && !inlineCompletionsOn)
             {
                 PerformanceLog.StartTimeSettingMissing(logger, $"{Key(Prefix + nameof(ResidentPerformanceOptions.InlineSocketCompletions))}",
                     $"{WorkerTuning.InlineCompletionsVariable}=1");
@@ -139,7 +140,7 @@ internal static class PerformanceFeature
             if (settings.ChangesAnything)
             {
                 PerformanceLog.InEffect(logger, options.Value.Performance.Profile, settings.InlineScheduling, settings.InlineSocketCompletions
-                    && Environment.GetEnvironmentVariable(WorkerTuning.InlineCompletionsVariable) == "1", pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+                    && inlineCompletionsOn, pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
             }
 
             return Task.CompletedTask;
