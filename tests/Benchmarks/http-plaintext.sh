@@ -33,6 +33,8 @@
 #   no-cleaner     built with ShowcaseWithout=cleaner   no [Cleaner] (no OnCompleted callback)
 #   no-metrics     --Resident:Metrics:Enabled=false   no Prometheus collector (the Showcase ships with /metrics on):
 #                  ASP.NET Core's request and connection instruments stay disabled, as in raw Kestrel
+#   lean-metrics   --Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts
+#                  metrics on with one measurement per request (http.server.request.duration) instead of four
 #   all-off        all of the above: what is left is Resident's fixed cost (request count, drain check, WebSocket
 #                  upgrade test, the app's extra endpoints and services)
 # A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians.
@@ -55,12 +57,13 @@ wrk_cpu=${WRK_CPU:-0}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/http-plaintext}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 
-declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [all-off]=hooks-cleaner )
+declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [lean-metrics]="" [all-off]=hooks-cleaner )
 declare -A variant_args=(
   [shipped]="" [no-forwarded]="--Resident:ForwardedHeaders=false" [no-static]="--Resident:HandleStatic=false"
   [no-server]="--Resident:Server=" [no-hooks]="" [no-cleaner]="" [no-metrics]="--Resident:Metrics:Enabled=false"
+  [lean-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts"
   [all-off]="--Resident:ForwardedHeaders=false --Resident:HandleStatic=false --Resident:Server= --Resident:Metrics:Enabled=false" )
-all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics all-off"
+all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics lean-metrics all-off"
 variants=${VARIANTS:-$all_variants}
 [[ "$variants" == none ]] && variants=""
 for variant in $variants; do

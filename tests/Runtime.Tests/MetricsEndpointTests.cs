@@ -209,6 +209,27 @@ public sealed partial class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Excluded_instruments_are_left_out_by_name_or_prefix_and_the_rest_of_their_meters_stay()
+    {
+        await using (var all = await TestServer.StartAsync(MetricsOn))
+        {
+            await all.Client.GetStringAsync("/plaintext");
+            var text = await all.Client.GetStringAsync("/metrics");
+            Assert.Contains("# TYPE http_server_active_requests gauge\n", text, StringComparison.Ordinal);
+            Assert.Contains("# TYPE aspnetcore_routing_match_attempts_total counter\n", text, StringComparison.Ordinal);
+        }
+
+        // One value listing several entries, as an environment variable gives it: a name and a prefix.
+        await using var lean = await TestServer.StartAsync(With(("Resident:Metrics:ExcludedInstruments", "http.server.active_requests, aspnetcore.routing.*")));
+        await lean.Client.GetStringAsync("/plaintext");
+        var leanText = await lean.Client.GetStringAsync("/metrics");
+
+        Assert.DoesNotContain("http_server_active_requests", leanText, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_routing_", leanText, StringComparison.Ordinal);
+        Assert.Equal(1, Sample(leanText, "http_server_request_duration_seconds_count", "http_route=\"/plaintext\""));
+    }
+
+    [Fact]
     public async Task Liveness_and_readiness_answer_and_a_failing_check_makes_the_server_not_ready()
     {
         var healthy = true;
@@ -273,6 +294,8 @@ public sealed partial class MetricsEndpointTests
     [InlineData("Resident:Metrics:IgnoredStatusCodes:0", "42", "Resident:Metrics:IgnoredStatusCodes:0 must be from 100 to 599")]
     [InlineData("Resident:Metrics:MaxSeriesPerInstrument", "1", "Resident:Metrics:MaxSeriesPerInstrument must be from 10 to 100000")]
     [InlineData("Resident:Metrics:Meters:0", "*", "Resident:Metrics:Meters:0 must be a meter name")]
+    [InlineData("Resident:Metrics:ExcludedInstruments:0", " ", "Resident:Metrics:ExcludedInstruments:0 must be an instrument name")]
+    [InlineData("Resident:Metrics:ExcludedInstruments:0", "*", "Resident:Metrics:ExcludedInstruments:0 must be an instrument name")]
     [InlineData("Resident:Health:ReadyPath", "/metrics", "Resident:Health:ReadyPath must differ from Resident:Metrics:Path")]
     [InlineData("Resident:Metrics:Enabled", "yes", "Resident:Metrics:Enabled must be true or false")]
     public async Task A_bad_metrics_or_health_setting_fails_the_start_naming_the_key(string key, string value, string expected)

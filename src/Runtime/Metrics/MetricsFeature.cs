@@ -36,6 +36,7 @@ internal static class MetricsFeature
         ReadInt(metricsSection, nameof(metrics.ListenPort), errors, value => metrics.ListenPort = value, metricsPrefix);
         ReadInt(metricsSection, nameof(metrics.MaxSeriesPerInstrument), errors, value => metrics.MaxSeriesPerInstrument = value, metricsPrefix);
         ReadList(metricsSection, nameof(metrics.Meters), value => metrics.Meters = value);
+        ReadList(metricsSection, nameof(metrics.ExcludedInstruments), value => metrics.ExcludedInstruments = value);
         ReadList(metricsSection, nameof(metrics.IgnoredStatusCodes), values =>
         {
             var codes = new List<int>();
@@ -99,6 +100,14 @@ internal static class MetricsFeature
             if (string.IsNullOrWhiteSpace(metrics.Meters[i]) || metrics.Meters[i] == "*")
             {
                 errors.Add(Message($"{metricsPrefix}{nameof(metrics.Meters)}:{i}", "must be a meter name, or a prefix ending in * (not * alone)", metrics.Meters[i]));
+            }
+        }
+
+        for (var i = 0; i < metrics.ExcludedInstruments.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(metrics.ExcludedInstruments[i]) || metrics.ExcludedInstruments[i] == "*")
+            {
+                errors.Add(Message($"{metricsPrefix}{nameof(metrics.ExcludedInstruments)}:{i}", "must be an instrument name, or a prefix ending in * (not * alone)", metrics.ExcludedInstruments[i]));
             }
         }
 

@@ -34,6 +34,13 @@ public sealed class ResidentMetricsOptions
     public IList<string> Meters { get; set; } = [];
 
     /// <summary>
+    /// Instruments left out of the export (and so never measured) although their meter is exported, by instrument
+    /// name, e.g. <c>http.server.active_requests</c>; a name ending in <c>*</c> leaves out every instrument starting
+    /// with it. Per-request instruments cost server CPU on every request.
+    /// </summary>
+    public IList<string> ExcludedInstruments { get; set; } = [];
+
+    /// <summary>
     /// The most tag combinations kept per instrument (default 2000); measurements with more land in one series tagged
     /// <c>otel_metric_overflow="true"</c>, so an unbounded tag value cannot exhaust memory.
     /// </summary>
