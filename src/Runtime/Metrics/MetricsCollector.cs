@@ -47,10 +47,8 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
             }
 
             var settings = options.Value.Metrics;
-            var exact = new HashSet<string>(BuiltInMeters.Concat(settings.Meters.Where(name => !name.EndsWith('*'))), StringComparer.Ordinal);
-            var prefixes = settings.Meters.Where(name => name.EndsWith('*')).Select(name => name[..^1]).ToArray();
-            var excluded = new HashSet<string>(settings.ExcludedInstruments.Where(name => !name.EndsWith('*')), StringComparer.Ordinal);
-            var excludedPrefixes = settings.ExcludedInstruments.Where(name => name.EndsWith('*')).Select(name => name[..^1]).ToArray();
+            var exported = new NamePatterns(BuiltInMeters.Concat(settings.Meters));
+            var excluded = new NamePatterns(settings.ExcludedInstruments);
             var ignored = settings.IgnoredStatusCodes.ToHashSet();
             Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skipIgnored = ignored.Count == 0 ? null : tags => HasIgnoredStatus(tags, ignored);
             var maxSeries = settings.MaxSeriesPerInstrument;
@@ -61,9 +59,8 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
                 {
                     var meter = instrument.Meter;
                     if ((meter.Scope is not null && !ReferenceEquals(meter.Scope, meterFactory))
-                        || !(exact.Contains(meter.Name) || prefixes.Any(prefix => meter.Name.StartsWith(prefix, StringComparison.Ordinal)))
-                        || excluded.Contains(instrument.Name)
-                        || excludedPrefixes.Any(prefix => instrument.Name.StartsWith(prefix, StringComparison.Ordinal)))
+                        || !exported.Matches(meter.Name)
+                        || excluded.Matches(instrument.Name))
                     {
                         return;
                     }

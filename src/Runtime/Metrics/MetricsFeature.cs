@@ -95,21 +95,8 @@ internal static class MetricsFeature
             Range(errors, $"{metricsPrefix}{nameof(metrics.IgnoredStatusCodes)}:{i}", metrics.IgnoredStatusCodes[i], 100, 599);
         }
 
-        for (var i = 0; i < metrics.Meters.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(metrics.Meters[i]) || metrics.Meters[i] == "*")
-            {
-                errors.Add(Message($"{metricsPrefix}{nameof(metrics.Meters)}:{i}", "must be a meter name, or a prefix ending in * (not * alone)", metrics.Meters[i]));
-            }
-        }
-
-        for (var i = 0; i < metrics.ExcludedInstruments.Count; i++)
-        {
-            if (string.IsNullOrWhiteSpace(metrics.ExcludedInstruments[i]) || metrics.ExcludedInstruments[i] == "*")
-            {
-                errors.Add(Message($"{metricsPrefix}{nameof(metrics.ExcludedInstruments)}:{i}", "must be an instrument name, or a prefix ending in * (not * alone)", metrics.ExcludedInstruments[i]));
-            }
-        }
+        NamePatterns.Validate(errors, metricsPrefix + nameof(metrics.Meters), metrics.Meters, "a meter name");
+        NamePatterns.Validate(errors, metricsPrefix + nameof(metrics.ExcludedInstruments), metrics.ExcludedInstruments, "an instrument name");
 
         const string healthPrefix = ResidentHealthOptions.SectionName + ":";
         var health = options.Health;
