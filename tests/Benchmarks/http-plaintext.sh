@@ -35,6 +35,10 @@
 #                  ASP.NET Core's request and connection instruments stay disabled, as in raw Kestrel
 #   lean-metrics   --Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts
 #                  metrics on with one measurement per request (http.server.request.duration) instead of four
+#   no-request-metrics --Resident:Metrics:ExcludedInstruments=http.server.*,aspnetcore.routing.*
+#                  metrics on without any per-request measurement (the cost of the collector alone)
+#   aspnetcore-metrics --Resident:Metrics:AspNetCoreRequestMetrics=true
+#                  the request instruments measured by ASP.NET Core's hosting layer instead of Resident's middleware
 #   all-off        all of the above: what is left is Resident's fixed cost (request count, drain check, WebSocket
 #                  upgrade test, the app's extra endpoints and services)
 # A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians.
@@ -57,13 +61,15 @@ wrk_cpu=${WRK_CPU:-0}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/http-plaintext}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 
-declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [lean-metrics]="" [all-off]=hooks-cleaner )
+declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [lean-metrics]="" [no-request-metrics]="" [aspnetcore-metrics]="" [all-off]=hooks-cleaner )
 declare -A variant_args=(
   [shipped]="" [no-forwarded]="--Resident:ForwardedHeaders=false" [no-static]="--Resident:HandleStatic=false"
   [no-server]="--Resident:Server=" [no-hooks]="" [no-cleaner]="" [no-metrics]="--Resident:Metrics:Enabled=false"
   [lean-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts"
+  [no-request-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.*,aspnetcore.routing.*"
+  [aspnetcore-metrics]="--Resident:Metrics:AspNetCoreRequestMetrics=true"
   [all-off]="--Resident:ForwardedHeaders=false --Resident:HandleStatic=false --Resident:Server= --Resident:Metrics:Enabled=false" )
-all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics lean-metrics all-off"
+all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics lean-metrics no-request-metrics aspnetcore-metrics all-off"
 variants=${VARIANTS:-$all_variants}
 [[ "$variants" == none ]] && variants=""
 for variant in $variants; do

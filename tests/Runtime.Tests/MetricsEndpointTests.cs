@@ -230,6 +230,102 @@ public sealed partial class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task Resident_measures_the_request_instruments_with_the_series_ASP_NET_Core_would_give()
+    {
+        static void Routes(WebApplication app)
+        {
+            app.MapGet("/items/{id}", (int id) => id);
+            app.MapPost("/items", () => Results.Created("/items/1", 1));
+            app.MapGet("/boom", string () => throw new InvalidOperationException("boom"));
+            app.MapGet("/quiet", () => "not measured").DisableHttpMetrics();
+        }
+
+        static async Task<string> SendAllAsync(TestServer server)
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                (await server.Client.GetAsync($"/items/{i}")).EnsureSuccessStatusCode();
+            }
+
+            Assert.Equal(HttpStatusCode.Created, (await server.Client.PostAsync("/items", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.InternalServerError, (await server.Client.GetAsync("/boom")).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/nothing-here")).StatusCode);
+            (await server.Client.GetAsync("/quiet")).EnsureSuccessStatusCode();
+            using var odd = new HttpRequestMessage(new HttpMethod("FOO"), "/items/1");
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, (await server.Client.SendAsync(odd)).StatusCode);
+            return await server.Client.GetStringAsync("/metrics");
+        }
+
+        // Each sample line with its labels in one order, and its value unless the value depends on timing.
+        static string[] Series(string text, string family, bool withValues) =>
+        [
+            .. text.Split('\n')
+                .Where(line => line.StartsWith(family + "{", StringComparison.Ordinal))
+                .Select(line =>
+                {
+                    var labels = line[(line.IndexOf('{') + 1)..line.LastIndexOf('}')].Split("\",", StringSplitOptions.None).Order(StringComparer.Ordinal);
+                    return $"{line[..line.IndexOf('{')]}{{{string.Join(',', labels)}}}" + (withValues ? line[line.LastIndexOf(' ')..] : "");
+                })
+                .Order(StringComparer.Ordinal),
+        ];
+
+        string ours, theirs;
+        await using (var resident = await TestServer.StartAsync(MetricsOn, routes: Routes))
+        {
+            ours = await SendAllAsync(resident);
+        }
+
+        await using (var aspNetCore = await TestServer.StartAsync(With(("Resident:Metrics:AspNetCoreRequestMetrics", "true")), routes: Routes))
+        {
+            theirs = await SendAllAsync(aspNetCore);
+        }
+
+        var counts = Series(ours, "http_server_request_duration_seconds_count", withValues: true);
+        Assert.Equal(Series(theirs, "http_server_request_duration_seconds_count", withValues: true), counts);
+        Assert.Equal(Series(theirs, "http_server_request_duration_seconds_bucket", withValues: false), Series(ours, "http_server_request_duration_seconds_bucket", withValues: false));
+        Assert.Equal(Series(theirs, "http_server_active_requests", withValues: false), Series(ours, "http_server_active_requests", withValues: false));
+        string[] families = ["# HELP http_server_request_duration_seconds ", "# TYPE http_server_request_duration_seconds ", "# HELP http_server_active_requests ", "# TYPE http_server_active_requests "];
+        foreach (var header in families)
+        {
+            Assert.Equal(theirs.Split('\n').Single(line => line.StartsWith(header, StringComparison.Ordinal)), ours.Split('\n').Single(line => line.StartsWith(header, StringComparison.Ordinal)));
+        }
+
+        // What the comparison covers: routes, statuses, the unhandled 404, _OTHER, and /quiet left out.
+        Assert.Equal(3, Sample(ours, "http_server_request_duration_seconds_count", "http_route=\"/items/{id}\"", "http_request_method=\"GET\""));
+        Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "http_response_status_code=\"500\""));
+        Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "aspnetcore_request_is_unhandled=\"true\""));
+        Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "http_request_method=\"_OTHER\""));
+        Assert.DoesNotContain(counts, line => line.Contains("/quiet", StringComparison.Ordinal));
+        Assert.Equal(7, counts.Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal("", await Promtool.CheckMetricsAsync(ours));
+    }
+
+    [Fact]
+    public async Task A_request_in_flight_is_an_active_request_until_it_ends()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(MetricsOn, routes: app => app.MapPost("/slow", async () =>
+        {
+            entered.TrySetResult();
+            await release.Task;
+            return "done";
+        }));
+
+        var slow = server.Client.PostAsync("/slow", null);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var during = await server.Client.GetStringAsync("/metrics");
+        release.TrySetResult();
+        (await slow).EnsureSuccessStatusCode();
+        var after = await server.Client.GetStringAsync("/metrics");
+
+        Assert.Equal(1, Sample(during, "http_server_active_requests", "http_request_method=\"POST\""));
+        Assert.Equal(0, Sample(during, "http_server_request_duration_seconds_count", "http_route=\"/slow\""));
+        Assert.Equal(0, Sample(after, "http_server_active_requests", "http_request_method=\"POST\""));
+        Assert.Equal(1, Sample(after, "http_server_request_duration_seconds_count", "http_route=\"/slow\"", "http_request_method=\"POST\""));
+    }
+
+    [Fact]
     public async Task Liveness_and_readiness_answer_and_a_failing_check_makes_the_server_not_ready()
     {
         var healthy = true;
@@ -298,6 +394,7 @@ public sealed partial class MetricsEndpointTests
     [InlineData("Resident:Metrics:ExcludedInstruments:0", "*", "Resident:Metrics:ExcludedInstruments:0 must be an instrument name")]
     [InlineData("Resident:Health:ReadyPath", "/metrics", "Resident:Health:ReadyPath must differ from Resident:Metrics:Path")]
     [InlineData("Resident:Metrics:Enabled", "yes", "Resident:Metrics:Enabled must be true or false")]
+    [InlineData("Resident:Metrics:AspNetCoreRequestMetrics", "maybe", "Resident:Metrics:AspNetCoreRequestMetrics must be true or false")]
     public async Task A_bad_metrics_or_health_setting_fails_the_start_naming_the_key(string key, string value, string expected)
     {
         var exception = await TestServer.StartFailureAsync(With((key, value)));

@@ -28,10 +28,13 @@ internal sealed class ResidentStartupFilter(
     {
         var settings = options.Value;
         var logger = loggerFactory.CreateLogger("Resident.Http");
+        HttpRequestMetrics? requestMetrics = null;
         if (settings.Metrics.Enabled)
         {
             // Before the first request, so the figures cover the whole run.
-            app.ApplicationServices.GetRequiredService<MetricsCollector>().Start();
+            var collector = app.ApplicationServices.GetRequiredService<MetricsCollector>();
+            collector.Start();
+            requestMetrics = collector.RequestMetrics;
         }
 
         // Scrapes and probes are answered first: no hooks, cleaners or MaxRequest count for them.
@@ -86,7 +89,10 @@ internal sealed class ResidentStartupFilter(
             var branches = webSocketBranch is null && staticBranch is null
                 ? RequestBranches.None
                 : new RequestBranches(webSocketBranch, index, staticBranch);
-            return new ResidentRequestMiddleware(main, branches, server, runtime, settings, drain, metrics, logger).InvokeAsync;
+            RequestDelegate resident = new ResidentRequestMiddleware(main, branches, server, runtime, settings, drain, metrics, logger).InvokeAsync;
+
+            // Outside Resident's middleware, so the figures include its answer to an unhandled exception (a 500).
+            return requestMetrics is null ? resident : requestMetrics.Measure(resident);
         });
 
         next(app);

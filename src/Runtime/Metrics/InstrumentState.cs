@@ -17,6 +17,9 @@ internal abstract class InstrumentState(Instrument instrument, MetricKind kind)
 
     public abstract void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags);
 
+    /// <summary>The series of <paramref name="tags"/>, for a caller that keeps it and records into it directly.</summary>
+    public abstract Series SeriesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags);
+
     /// <summary>Observable instruments forget the last scrape's values before their callbacks run again.</summary>
     public virtual void BeginObservation()
     {
@@ -143,6 +146,8 @@ internal abstract class InstrumentState(Instrument instrument, MetricKind kind)
             }
         }
 
+        public override Series SeriesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => _series.Get(tags);
+
         public override void BeginObservation()
         {
             if (observable)
@@ -167,6 +172,8 @@ internal abstract class InstrumentState(Instrument instrument, MetricKind kind)
         private readonly SeriesTable<HistogramSeries> _series = new(maxSeries, tags => new HistogramSeries(tags, bounds));
 
         public override void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags) => Record((double)value, tags);
+
+        public override Series SeriesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => _series.Get(tags);
 
         public override void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {

@@ -29,12 +29,18 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
         "System.Net.Http",
     ];
 
-    private const string RequestDurationName = "http.server.request.duration";
+    private const string HostingMeterName = "Microsoft.AspNetCore.Hosting";
     private const string StatusCodeTag = "http.response.status_code";
 
     private readonly Lock _gate = new();
     private readonly List<InstrumentState> _instruments = [];
     private MeterListener? _listener;
+
+    /// <summary>
+    /// The request instruments Resident measures itself (unless <c>Resident:Metrics:AspNetCoreRequestMetrics</c>);
+    /// set by <see cref="Start"/>, null when ASP.NET Core measures them or both are excluded.
+    /// </summary>
+    public HttpRequestMetrics? RequestMetrics { get; private set; }
 
     /// <summary>Starts listening (once).</summary>
     public void Start()
@@ -52,6 +58,11 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
             var ignored = settings.IgnoredStatusCodes.ToHashSet();
             Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skipIgnored = ignored.Count == 0 ? null : tags => HasIgnoredStatus(tags, ignored);
             var maxSeries = settings.MaxSeriesPerInstrument;
+            if (!settings.AspNetCoreRequestMetrics && new HttpRequestMetrics(settings, excluded) is { Active: true } requests)
+            {
+                RequestMetrics = requests;
+                _instruments.AddRange(requests.Instruments);
+            }
 
             var listener = new MeterListener
             {
@@ -60,12 +71,15 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
                     var meter = instrument.Meter;
                     if ((meter.Scope is not null && !ReferenceEquals(meter.Scope, meterFactory))
                         || !exported.Matches(meter.Name)
-                        || excluded.Matches(instrument.Name))
+                        || excluded.Matches(instrument.Name)
+                        || (meter.Name == HostingMeterName && !settings.AspNetCoreRequestMetrics
+                            && instrument.Name is HttpRequestMetrics.DurationName or HttpRequestMetrics.ActiveName))
                     {
+                        // Left disabled, ASP.NET Core's request instruments cost nothing: Resident measures them.
                         return;
                     }
 
-                    var skip = instrument.Name == RequestDurationName && meter.Name == "Microsoft.AspNetCore.Hosting" ? skipIgnored : null;
+                    var skip = instrument.Name == HttpRequestMetrics.DurationName && meter.Name == HostingMeterName ? skipIgnored : null;
                     if (InstrumentState.For(instrument, maxSeries, skip) is { } state)
                     {
                         lock (_gate)
@@ -142,6 +156,8 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
             _listener?.Dispose();
             _listener = null;
             _instruments.Clear();
+            RequestMetrics?.Dispose();
+            RequestMetrics = null;
         }
     }
 }

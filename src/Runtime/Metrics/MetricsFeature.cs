@@ -31,6 +31,7 @@ internal static class MetricsFeature
         var metricsSection = section.GetSection(ResidentMetricsOptions.SectionName);
         var metrics = options.Metrics;
         ReadBool(metricsSection, nameof(metrics.Enabled), errors, value => metrics.Enabled = value, metricsPrefix);
+        ReadBool(metricsSection, nameof(metrics.AspNetCoreRequestMetrics), errors, value => metrics.AspNetCoreRequestMetrics = value, metricsPrefix);
         ReadString(metricsSection, nameof(metrics.Path), value => metrics.Path = value);
         ReadString(metricsSection, nameof(metrics.ListenIp), value => metrics.ListenIp = value);
         ReadInt(metricsSection, nameof(metrics.ListenPort), errors, value => metrics.ListenPort = value, metricsPrefix);
