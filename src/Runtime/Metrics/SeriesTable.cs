@@ -14,9 +14,24 @@ internal sealed class SeriesTable<TSeries>(int maxSeries, Func<KeyValuePair<stri
     private TSeries?[] _slots = new TSeries?[16];
     private int _count;
     private TSeries? _overflow;
+    private TSeries? _last;
 
     /// <summary>The series of <paramref name="tags"/> (in any order), made on first use.</summary>
     public TSeries Get(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        // Measurements mostly repeat the last tag set (one route, one status): a few reference compares, no hash.
+        var last = Volatile.Read(ref _last);
+        if (last is not null && last.MatchesInOrder(tags))
+        {
+            return last;
+        }
+
+        var found = Find(tags);
+        Volatile.Write(ref _last, found);
+        return found;
+    }
+
+    private TSeries Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var hash = Series.Hash(tags);
         var slots = Volatile.Read(ref _slots);
@@ -175,6 +190,27 @@ internal abstract class Series(KeyValuePair<string, object?>[] tags)
         }
     }
 
+    /// <summary>Whether <paramref name="tags"/> are this series' tags in the same order.</summary>
+    public bool MatchesInOrder(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var own = Tags;
+        if (own.Length != tags.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < own.Length; i++)
+        {
+            if (!(ReferenceEquals(own[i].Key, tags[i].Key) || own[i].Key == tags[i].Key)
+                || !(ReferenceEquals(own[i].Value, tags[i].Value) || Equals(own[i].Value, tags[i].Value)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var own = Tags;
@@ -184,14 +220,7 @@ internal abstract class Series(KeyValuePair<string, object?>[] tags)
         }
 
         // A call site passes its tags in the same order every time: try that first, one compare per tag.
-        var inOrder = true;
-        for (var i = 0; i < own.Length && inOrder; i++)
-        {
-            inOrder = (ReferenceEquals(own[i].Key, tags[i].Key) || own[i].Key == tags[i].Key)
-                && (ReferenceEquals(own[i].Value, tags[i].Value) || Equals(own[i].Value, tags[i].Value));
-        }
-
-        if (inOrder)
+        if (MatchesInOrder(tags))
         {
             return true;
         }
