@@ -33,12 +33,11 @@
 #   no-cleaner     built with ShowcaseWithout=cleaner   no [Cleaner] (no OnCompleted callback)
 #   no-metrics     --Resident:Metrics:Enabled=false   no Prometheus collector (the Showcase ships with /metrics on):
 #                  ASP.NET Core's request and connection instruments stay disabled, as in raw Kestrel
-#   lean-metrics   --Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts
-#                  metrics on with one measurement per request (http.server.request.duration) instead of four
-#   no-request-metrics --Resident:Metrics:ExcludedInstruments=http.server.*,aspnetcore.routing.*
+#   no-request-metrics --Resident:Metrics:ExcludedInstruments=http.server.*
 #                  metrics on without any per-request measurement (the cost of the collector alone)
 #   aspnetcore-metrics --Resident:Metrics:AspNetCoreRequestMetrics=true
-#                  the request instruments measured by ASP.NET Core's hosting layer instead of Resident's middleware
+#                  the request instruments measured by ASP.NET Core's hosting layer (and routing's match attempts)
+#                  instead of Resident's middleware
 #   all-off        all of the above: what is left is Resident's fixed cost (request count, drain check, WebSocket
 #                  upgrade test, the app's extra endpoints and services)
 # A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians.
@@ -61,15 +60,14 @@ wrk_cpu=${WRK_CPU:-0}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/http-plaintext}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 
-declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [lean-metrics]="" [no-request-metrics]="" [aspnetcore-metrics]="" [all-off]=hooks-cleaner )
+declare -A variant_build=( [shipped]="" [no-forwarded]="" [no-static]="" [no-server]="" [no-hooks]=hooks [no-cleaner]=cleaner [no-metrics]="" [no-request-metrics]="" [aspnetcore-metrics]="" [all-off]=hooks-cleaner )
 declare -A variant_args=(
   [shipped]="" [no-forwarded]="--Resident:ForwardedHeaders=false" [no-static]="--Resident:HandleStatic=false"
   [no-server]="--Resident:Server=" [no-hooks]="" [no-cleaner]="" [no-metrics]="--Resident:Metrics:Enabled=false"
-  [lean-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.active_requests,aspnetcore.routing.match_attempts"
-  [no-request-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.*,aspnetcore.routing.*"
+  [no-request-metrics]="--Resident:Metrics:ExcludedInstruments=http.server.*"
   [aspnetcore-metrics]="--Resident:Metrics:AspNetCoreRequestMetrics=true"
   [all-off]="--Resident:ForwardedHeaders=false --Resident:HandleStatic=false --Resident:Server= --Resident:Metrics:Enabled=false" )
-all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics lean-metrics no-request-metrics aspnetcore-metrics all-off"
+all_variants="no-forwarded no-static no-server no-hooks no-cleaner no-metrics no-request-metrics aspnetcore-metrics all-off"
 variants=${VARIANTS:-$all_variants}
 [[ "$variants" == none ]] && variants=""
 for variant in $variants; do
@@ -205,6 +203,14 @@ summary() {
       printf "%.0f %.0f %.4f %.2f %.2f %.4f\n", median(s, n), median(k, n), median(rr, n), median(sc, n), median(kc, n), median(cr, n)
     }' "$results"
 }
+# paired VARIANT: the median over rounds of shipped/VARIANT requests/s in the same round (e.g. metrics on/off).
+paired() {
+  awk -v who="$1" '
+    function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+                                       return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+    { rps[$1, $2] = $3; if ($1 > rounds) rounds = $1 }
+    END { for (r = 1; r <= rounds; r++) { n++; q[n] = rps[r, "shipped"] / rps[r, who] } printf "%.4f\n", median(q, n) }' "$results"
+}
 read -r s k ratio sc kc cpu_ratio < <(summary shipped)
 printf 'median %12s %12s %8.3f %14s %14s %8.3f\n' "$s" "$k" "$ratio" "$sc" "$kc" "$cpu_ratio"
 echo "$mode: requests/s ratio Showcase/raw (higher is better) and server CPU-per-request ratio (lower is better);" \
@@ -213,11 +219,12 @@ echo "$mode: requests/s ratio Showcase/raw (higher is better) and server CPU-per
 if [[ -n "$variants" ]]; then
   echo
   echo "per-feature cost ($mode): the Showcase with one feature off, medians over the same rounds"
-  printf '%-14s %10s %10s %14s %22s\n' variant "rps ratio" "cpu ratio" "us/req" "feature cost us/req"
-  printf '%-14s %10.3f %10.3f %14.2f %22s\n' shipped "$ratio" "$cpu_ratio" "$sc" "-"
+  printf '%-18s %10s %10s %14s %22s %16s\n' variant "rps ratio" "cpu ratio" "us/req" "feature cost us/req" "shipped/variant"
+  printf '%-18s %10.3f %10.3f %14.2f %22s %16s\n' shipped "$ratio" "$cpu_ratio" "$sc" "-" "-"
   for variant in $variants; do
     read -r _ _ vratio vsc _ vcpu < <(summary "$variant")
-    printf '%-14s %10.3f %10.3f %14.2f %22.2f\n' "$variant" "$vratio" "$vcpu" "$vsc" "$(echo "($cpu_ratio - $vcpu) * $kc" | bc -l)"
+    printf '%-18s %10.3f %10.3f %14.2f %22.2f %16.3f\n' "$variant" "$vratio" "$vcpu" "$vsc" "$(echo "($cpu_ratio - $vcpu) * $kc" | bc -l)" "$(paired "$variant")"
   done
-  echo "feature cost = (shipped cpu ratio - variant cpu ratio) x raw us/req ($kc); all-off is everything above at once"
+  echo "feature cost = (shipped cpu ratio - variant cpu ratio) x raw us/req ($kc); all-off is everything above at once;"
+  echo "shipped/variant = median of the same round's requests/s ratio (for no-metrics: metrics on/off)"
 fi

@@ -30,6 +30,8 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
     ];
 
     private const string HostingMeterName = "Microsoft.AspNetCore.Hosting";
+    private const string RoutingMeterName = "Microsoft.AspNetCore.Routing";
+    private const string RoutingMatchAttemptsName = "aspnetcore.routing.match_attempts";
     private const string StatusCodeTag = "http.response.status_code";
 
     private readonly Lock _gate = new();
@@ -72,10 +74,8 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
                     if ((meter.Scope is not null && !ReferenceEquals(meter.Scope, meterFactory))
                         || !exported.Matches(meter.Name)
                         || excluded.Matches(instrument.Name)
-                        || (meter.Name == HostingMeterName && !settings.AspNetCoreRequestMetrics
-                            && instrument.Name is HttpRequestMetrics.DurationName or HttpRequestMetrics.ActiveName))
+                        || (!settings.AspNetCoreRequestMetrics && IsAspNetCorePerRequest(meter.Name, instrument.Name)))
                     {
-                        // Left disabled, ASP.NET Core's request instruments cost nothing: Resident measures them.
                         return;
                     }
 
@@ -135,6 +135,13 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
 
         return snapshot;
     }
+
+    // Left disabled, ASP.NET Core's per-request instruments cost nothing: Resident measures the request duration and the
+    // requests in flight itself, and routing's match attempts (one more measurement per request) repeat the duration's
+    // count by route.
+    private static bool IsAspNetCorePerRequest(string meter, string instrument) =>
+        (meter == HostingMeterName && instrument is HttpRequestMetrics.DurationName or HttpRequestMetrics.ActiveName)
+        || (meter == RoutingMeterName && instrument == RoutingMatchAttemptsName);
 
     private static bool HasIgnoredStatus(ReadOnlySpan<KeyValuePair<string, object?>> tags, HashSet<int> ignored)
     {
