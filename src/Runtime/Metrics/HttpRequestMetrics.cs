@@ -17,9 +17,10 @@ namespace Resident.Metrics;
 /// Why not subscribe to ASP.NET Core's own: once either of its instruments has a listener, the hosting layer runs its
 /// metrics path on every request (a tags feature set on the request, tag lists built at start and end, the
 /// listener's tag-set lookups), which measured 2.5–3 µs of server CPU per request under NativeAOT, about an eighth
-/// of a plaintext request. Here a request costs two timestamps and two series lookups, and nothing at all with
-/// metrics off. What differs: scrapes and health probes (answered before Resident's middleware) are not counted, the
-/// time ends when the app's pipeline completes rather than after Kestrel's last write, and tags an app adds through
+/// of a plaintext request. Here a request that repeats the last method, scheme, protocol and status of its endpoint
+/// costs two timestamps, a few reference compares and four interlocked operations, and nothing at all with metrics
+/// off. What differs: scrapes and health probes (answered before Resident's middleware) are not counted, the time
+/// ends when the app's pipeline completes rather than after Kestrel's last write, and tags an app adds through
 /// <c>IHttpMetricsTagsFeature</c> need <c>Resident:Metrics:AspNetCoreRequestMetrics=true</c>.
 /// The instruments live on a meter no listener can take (its scope is this object): only the collector reads them.
 /// </remarks>

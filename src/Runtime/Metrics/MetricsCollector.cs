@@ -60,10 +60,19 @@ internal sealed class MetricsCollector(IMeterFactory meterFactory, IOptions<Resi
             var ignored = settings.IgnoredStatusCodes.ToHashSet();
             Func<ReadOnlySpan<KeyValuePair<string, object?>>, bool>? skipIgnored = ignored.Count == 0 ? null : tags => HasIgnoredStatus(tags, ignored);
             var maxSeries = settings.MaxSeriesPerInstrument;
-            if (!settings.AspNetCoreRequestMetrics && new HttpRequestMetrics(settings, excluded) is { Active: true } requests)
+            if (!settings.AspNetCoreRequestMetrics)
             {
-                RequestMetrics = requests;
-                _instruments.AddRange(requests.Instruments);
+                var requests = new HttpRequestMetrics(settings, excluded);
+                if (requests.Active)
+                {
+                    RequestMetrics = requests;
+                    _instruments.AddRange(requests.Instruments);
+                }
+                else
+                {
+                    // Both excluded: nothing to measure, and a meter stays registered until disposed.
+                    requests.Dispose();
+                }
             }
 
             var listener = new MeterListener
