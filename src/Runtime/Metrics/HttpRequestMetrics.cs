@@ -17,10 +17,10 @@ namespace Resident.Metrics;
 /// Why not subscribe to ASP.NET Core's own: once either of its instruments has a listener, the hosting layer runs its
 /// metrics path on every request (a tags feature set on the request, tag lists built at start and end, the
 /// listener's tag-set lookups), which measured 2.5–3 µs of server CPU per request under NativeAOT, about an eighth
-/// of a plaintext request. Here a request that repeats the last method, scheme, protocol and status of its endpoint
-/// costs two timestamps, a few reference compares and four interlocked operations, and nothing at all with metrics
-/// off. What differs: scrapes and health probes (answered before Resident's middleware) are not counted, the time
-/// ends when the app's pipeline completes rather than after Kestrel's last write, and tags an app adds through
+/// of a plaintext request. Here a request whose tags repeat the last request's costs two timestamps, the series
+/// tables' reference compares and four interlocked operations, and nothing at all with metrics off. What differs:
+/// scrapes and health probes (answered before Resident's middleware) are not counted, the time ends when the app's
+/// pipeline completes rather than after Kestrel's last write, and tags an app adds through
 /// <c>IHttpMetricsTagsFeature</c> need <c>Resident:Metrics:AspNetCoreRequestMetrics=true</c>.
 /// The instruments live on a meter no listener can take (its scope is this object): only the collector reads them.
 /// </remarks>
@@ -44,7 +44,6 @@ internal sealed class HttpRequestMetrics : IDisposable
     private readonly bool[] _ignoredStatus = new bool[600];
     private readonly ConditionalWeakTable<Endpoint, EndpointTags> _endpoints = [];
     private EndpointTags? _lastEndpoint;
-    private ActiveKey? _lastActive;
 
     /// <summary>The two instruments, each unless <paramref name="excluded"/> names it.</summary>
     public HttpRequestMetrics(ResidentMetricsOptions settings, NamePatterns excluded)
@@ -52,8 +51,8 @@ internal sealed class HttpRequestMetrics : IDisposable
         _meter = new Meter(new MeterOptions("Resident.Http.Requests") { Scope = this });
         if (!excluded.Matches(DurationName))
         {
-            var duration = _meter.CreateHistogram(DurationName, "s", "Duration of HTTP server requests.",
-                advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] });
+            // Unit "s" gives it the second buckets ASP.NET Core advises for its own.
+            var duration = _meter.CreateHistogram<double>(DurationName, "s", "Duration of HTTP server requests.");
             _duration = InstrumentState.For(duration, settings.MaxSeriesPerInstrument, skip: null);
         }
 
@@ -124,24 +123,9 @@ internal sealed class HttpRequestMetrics : IDisposable
         End(context, start, exception: null);
     }
 
-    // The in-flight series of the method and scheme: the last one used is kept, as requests mostly repeat both.
-    private SumSeries? ActiveSeries(string method, string scheme)
-    {
-        if (_active is null)
-        {
-            return null;
-        }
-
-        var last = Volatile.Read(ref _lastActive);
-        if (last is not null && ReferenceEquals(last.Method, method) && last.Scheme == scheme)
-        {
-            return last.Series;
-        }
-
-        var series = (SumSeries)_active.SeriesOf([new("url.scheme", scheme), new("http.request.method", method)]);
-        Volatile.Write(ref _lastActive, new ActiveKey(method, scheme, series));
-        return series;
-    }
+    // The in-flight series of the method and scheme (a repeat of the last tags is the series table's fast path).
+    private SumSeries? ActiveSeries(string method, string scheme) =>
+        (SumSeries?)_active?.SeriesOf([new("url.scheme", scheme), new("http.request.method", method)]);
 
     private void End(HttpContext context, in RequestStart start, Exception? exception)
     {
@@ -165,25 +149,11 @@ internal sealed class HttpRequestMetrics : IDisposable
             return;
         }
 
-        var protocol = ProtocolVersion(context.Request.Protocol);
-        if (endpointTags is not null && exception is null)
-        {
-            // An endpoint's requests mostly repeat method, scheme, protocol and status: its last series is a few
-            // compares away, with no tags to build or hash.
-            var last = Volatile.Read(ref endpointTags.LastDuration);
-            if (last is not null && last.Status == status && ReferenceEquals(last.Method, start.Method)
-                && ReferenceEquals(last.Protocol, protocol) && last.Scheme == start.Scheme)
-            {
-                last.Series.Record(elapsed);
-                return;
-            }
-        }
-
         var buffer = new TagBuffer();
         Span<KeyValuePair<string, object?>> tags = buffer;
         tags[0] = new("url.scheme", start.Scheme);
         tags[1] = new("http.request.method", start.Method);
-        tags[2] = new("network.protocol.version", protocol);
+        tags[2] = new("network.protocol.version", ProtocolVersion(context.Request.Protocol));
         var count = 3;
         if (endpoint is null && status == StatusCodes.Status404NotFound
             && context.Items.TryGetValue(UnhandledItemKey, out var unhandled) && unhandled is true)
@@ -202,12 +172,7 @@ internal sealed class HttpRequestMetrics : IDisposable
             tags[count++] = new("error.type", exception.GetType().FullName);
         }
 
-        var series = (HistogramSeries)_duration.SeriesOf(tags[..count]);
-        series.Record(elapsed);
-        if (endpointTags is not null && exception is null)
-        {
-            Volatile.Write(ref endpointTags.LastDuration, new DurationKey(start.Method, start.Scheme, protocol, status, series));
-        }
+        _duration.Record(elapsed, tags[..count]);
     }
 
     // The route tag and the opt-out, read once per endpoint: the last endpoint is one compare away, others one
@@ -267,21 +232,7 @@ internal sealed class HttpRequestMetrics : IDisposable
 
     private readonly record struct RequestStart(string Method, string Scheme, SumSeries? Active, long Timestamp);
 
-    private sealed record ActiveKey(string Method, string Scheme, SumSeries Series);
-
-    private sealed record DurationKey(string Method, string Scheme, string Protocol, int Status, HistogramSeries Series);
-
-    private sealed class EndpointTags(Endpoint endpoint, string? route, bool disabled)
-    {
-        public Endpoint Endpoint { get; } = endpoint;
-
-        public string? Route { get; } = route;
-
-        public bool Disabled { get; } = disabled;
-
-        /// <summary>The series this endpoint's last measured request went to (no exception), with what it was found by.</summary>
-        public DurationKey? LastDuration;
-    }
+    private sealed record EndpointTags(Endpoint Endpoint, string? Route, bool Disabled);
 
     [InlineArray(7)]
     private struct TagBuffer
