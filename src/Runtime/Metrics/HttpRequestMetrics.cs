@@ -35,13 +35,12 @@ internal sealed class HttpRequestMetrics : IDisposable
     // Where ASP.NET Core's terminal middleware marks a request no endpoint or middleware handled (a 404 of its own).
     private const string UnhandledItemKey = "__RequestUnhandled";
 
-    private static readonly object?[] BoxedStatusCodes = new object?[600];
-    private static readonly object BoxedTrue = true;
-
     private readonly Meter _meter;
     private readonly InstrumentState? _duration;
     private readonly InstrumentState? _active;
     private readonly bool[] _ignoredStatus = new bool[600];
+    private readonly object?[] _boxedStatusCodes = new object?[600];
+    private readonly object _boxedTrue = true;
     private readonly ConditionalWeakTable<Endpoint, EndpointTags> _endpoints = [];
     private EndpointTags? _lastEndpoint;
 
@@ -124,8 +123,19 @@ internal sealed class HttpRequestMetrics : IDisposable
     }
 
     // The in-flight series of the method and scheme (a repeat of the last tags is the series table's fast path).
-    private SumSeries? ActiveSeries(string method, string scheme) =>
-        (SumSeries?)_active?.SeriesOf([new("url.scheme", scheme), new("http.request.method", method)]);
+    private SumSeries? ActiveSeries(string method, string scheme)
+    {
+        if (_active is null)
+        {
+            return null;
+        }
+
+        var buffer = new TagBuffer();
+        Span<KeyValuePair<string, object?>> tags = buffer;
+        tags[0] = new("url.scheme", scheme);
+        tags[1] = new("http.request.method", method);
+        return (SumSeries)_active.SeriesOf(tags[..2]);
+    }
 
     private void End(HttpContext context, in RequestStart start, Exception? exception)
     {
@@ -158,7 +168,7 @@ internal sealed class HttpRequestMetrics : IDisposable
         if (endpoint is null && status == StatusCodes.Status404NotFound
             && context.Items.TryGetValue(UnhandledItemKey, out var unhandled) && unhandled is true)
         {
-            tags[count++] = new("aspnetcore.request.is_unhandled", BoxedTrue);
+            tags[count++] = new("aspnetcore.request.is_unhandled", _boxedTrue);
         }
 
         tags[count++] = new("http.response.status_code", Boxed(status));
@@ -217,15 +227,15 @@ internal sealed class HttpRequestMetrics : IDisposable
         _ => protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol,
     };
 
-    private static object Boxed(int status)
+    private object Boxed(int status)
     {
-        if ((uint)status >= (uint)BoxedStatusCodes.Length)
+        if ((uint)status >= (uint)_boxedStatusCodes.Length)
         {
             return status;
         }
 
         // A race boxes a code twice; either box is equal.
-        return BoxedStatusCodes[status] ??= status;
+        return _boxedStatusCodes[status] ??= status;
     }
 
     public void Dispose() => _meter.Dispose();

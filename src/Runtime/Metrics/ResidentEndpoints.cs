@@ -27,8 +27,17 @@ internal sealed class ResidentEndpoints(
 
     private readonly ResidentMetricsOptions _metrics = options.Value.Metrics;
     private readonly ResidentHealthOptions _health = options.Value.Health;
+
+    // Converted once: comparing with a string would unescape it into a PathString on every request.
+    private readonly PathString? _metricsPath = PathOf(options.Value.Metrics.Enabled, options.Value.Metrics.Path);
+    private readonly PathString? _livePath = PathOf(options.Value.Health.Enabled, options.Value.Health.LivePath);
+    private readonly PathString? _readyPath = PathOf(options.Value.Health.Enabled, options.Value.Health.ReadyPath);
     private ListenOptions? _metricsListen;
     private int _metricsPort = -1;
+
+    // A path without its leading '/' is left to the start-up checks, which name its key.
+    private static PathString? PathOf(bool enabled, string path) =>
+        enabled && path.StartsWith('/') ? (PathString)path : null;
 
     /// <summary>Whether anything is served (metrics or health on).</summary>
     public bool Active => _metrics.Enabled || _health.Enabled;
@@ -64,39 +73,38 @@ internal sealed class ResidentEndpoints(
     internal static IPEndPoint OwnEndPoint(ResidentOptions settings) =>
         new(IPAddress.Parse(settings.Metrics.ListenIp.Length > 0 ? settings.Metrics.ListenIp : settings.ListenIp), settings.Metrics.ListenPort ?? 0);
 
-    public RequestDelegate Middleware(RequestDelegate next) => context =>
+    public RequestDelegate Middleware(RequestDelegate next)
     {
-        if (HasOwnPort && context.Connection.LocalPort == MetricsPort)
+        if (!HasOwnPort)
         {
-            return ServeAsync(context, static context =>
+            return context => ServeAsync(context, next);
+        }
+
+        return context => context.Connection.LocalPort == MetricsPort
+            ? ServeAsync(context, static context =>
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
                 return Task.CompletedTask;
-            });
-        }
-
-        return HasOwnPort ? next(context) : ServeAsync(context, next);
-    };
+            })
+            : next(context);
+    }
 
     private Task ServeAsync(HttpContext context, RequestDelegate next)
     {
         var path = context.Request.Path;
-        if (_metrics.Enabled && path.Equals(_metrics.Path, StringComparison.OrdinalIgnoreCase))
+        if (_metricsPath is { } metricsPath && path.Equals(metricsPath, StringComparison.OrdinalIgnoreCase))
         {
             return ScrapeAsync(context);
         }
 
-        if (_health.Enabled)
+        if (_livePath is { } livePath && path.Equals(livePath, StringComparison.OrdinalIgnoreCase))
         {
-            if (path.Equals(_health.LivePath, StringComparison.OrdinalIgnoreCase))
-            {
-                return ProbeAsync(context, LiveChecks);
-            }
+            return ProbeAsync(context, LiveChecks);
+        }
 
-            if (path.Equals(_health.ReadyPath, StringComparison.OrdinalIgnoreCase))
-            {
-                return ProbeAsync(context, null);
-            }
+        if (_readyPath is { } readyPath && path.Equals(readyPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return ProbeAsync(context, null);
         }
 
         return next(context);
