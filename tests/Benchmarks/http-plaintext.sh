@@ -40,7 +40,9 @@
 #                  instead of Resident's middleware
 #   all-off        all of the above: what is left is Resident's fixed cost (request count, drain check, WebSocket
 #                  upgrade test, the app's extra endpoints and services)
-# A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians.
+# A feature's cost is (shipped CPU ratio - variant CPU ratio) x raw Kestrel's CPU per request, from the medians: the
+# difference of two noisy figures. tests/Benchmarks/http-profile.sh measures each feature's own CPU from profiles of one
+# run, which repeats far better.
 #
 # The headline figures are the medians of the paired (same-round) ratios: requests/s Showcase/raw (higher is better)
 # and server CPU per request Showcase/raw (lower is better; user+system time of the server process from /proc,
