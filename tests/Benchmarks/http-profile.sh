@@ -52,11 +52,10 @@ if [[ "${BUILD:-1}" != 0 ]]; then
   ARTIFACTS="$artifacts" VARIANTS=none tests/Benchmarks/http-plaintext.sh "$mode" 0
 fi
 
-work=$(mktemp -d)
+if [[ -n "${KEEP:-}" ]]; then mkdir -p "$KEEP"; work=$KEEP; else work=$(mktemp -d); fi
 pid=""
 cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null; wait 2>/dev/null || true; [[ -z "${KEEP:-}" ]] && rm -rf "$work"; return 0; }
 trap cleanup EXIT
-[[ -n "${KEEP:-}" ]] && { mkdir -p "$KEEP"; work=$KEEP; }
 
 # start NAME: the server pinned to its core on a port the OS chooses; sets $pid and $address.
 start() {
