@@ -146,6 +146,16 @@ public sealed class RequestOverheadTests
         fallback.Headers.TryAddWithoutValidation("X-Real-IP", "not an address");
         fallback.Headers.Add("X-Forwarded-For", "203.0.113.9");
         Assert.StartsWith("203.0.113.9|", await (await server.Client.SendAsync(fallback)).Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // Names match in any case, among other headers of the same lengths (Accept, Accept-Language, an unknown one).
+        var mixed = new HttpRequestMessage(HttpMethod.Get, "/whoami");
+        mixed.Headers.TryAddWithoutValidation("accept", "text/plain");
+        mixed.Headers.TryAddWithoutValidation("Accept-Language", "en");
+        mixed.Headers.TryAddWithoutValidation("X-Forwarded-Fox", "198.51.100.99");
+        mixed.Headers.TryAddWithoutValidation("x-real-ip", "198.51.100.7");
+        mixed.Headers.TryAddWithoutValidation("x-real-port", "4321");
+        mixed.Headers.TryAddWithoutValidation("SCHEME", "https");
+        Assert.Equal("198.51.100.7|4321|https", await (await server.Client.SendAsync(mixed)).Content.ReadAsStringAsync());
     }
 
     [Fact]
