@@ -35,6 +35,54 @@ public class HttpServerTests
     }
 
     [Fact]
+    public async Task What_the_app_flushed_reaches_the_client_while_the_app_awaits()
+    {
+        // Under inline scheduling Resident holds the app's flushes until it returns or yields: a held flush must go
+        // out as soon as the app awaits, or this client would never see "first;" and never release the app.
+        var seenFirst = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(routes: app => app.MapGet("/stream", async (HttpContext context) =>
+        {
+            await context.Response.WriteAsync("first;");
+            await seenFirst.Task;
+            await context.Response.WriteAsync("second");
+        }));
+
+        using var response = await server.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
+        var body = await response.Content.ReadAsStreamAsync();
+        var first = new byte["first;".Length];
+        await body.ReadExactlyAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal("first;", System.Text.Encoding.ASCII.GetString(first));
+
+        seenFirst.SetResult();
+        Assert.Equal("second", await new StreamReader(body).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
+    public async Task A_large_response_flushed_piece_by_piece_arrives_whole()
+    {
+        // 2 MiB in 4 KiB flushes, without awaiting anything else: more than a held flush may hold back.
+        const int pieces = 512;
+        await using var server = await TestServer.StartAsync(routes: app => app.MapGet("/large", async (HttpContext context) =>
+        {
+            var piece = new byte[4096];
+            for (var i = 0; i < pieces; i++)
+            {
+                piece.AsSpan().Fill((byte)('a' + i % 26));
+                await context.Response.Body.WriteAsync(piece);
+                await context.Response.BodyWriter.WriteAsync(piece.AsMemory(0, 1));
+            }
+        }));
+
+        var bytes = await server.Client.GetByteArrayAsync("/large").WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(pieces * 4097, bytes.Length);
+        for (var i = 0; i < pieces; i++)
+        {
+            var expected = (byte)('a' + i % 26);
+            Assert.True(bytes.AsSpan(i * 4097, 4097).IndexOfAnyExcept(expected) < 0, $"piece {i} is not all '{(char)expected}'");
+        }
+    }
+
+    [Fact]
     public async Task Forwarded_headers_from_a_trusted_proxy_set_the_client_address_port_and_scheme()
     {
         await using var server = await TestServer.StartAsync(routes: EchoConnection);

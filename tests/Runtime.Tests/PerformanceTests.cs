@@ -11,14 +11,14 @@ namespace Resident.Tests;
 internal static class ThroughputProfile
 {
     /// <summary>
-    /// The profile, plus the transport settings it leaves off but offers (inline scheduling above all: the riskiest,
-    /// so every HTTP and WebSocket test proves it safe for Resident's own code). Inline socket completions and the
-    /// pinning take effect only in supervised workers; PerformanceProfileTests (end to end) covers those.
+    /// The profile (with inline scheduling, the riskiest setting, so every HTTP and WebSocket test proves it safe for
+    /// Resident's own code, and Resident's held flushes with it), plus a transport setting it leaves at Kestrel's
+    /// default. Inline socket completions and the pinning take effect only in supervised workers;
+    /// PerformanceProfileTests (end to end) covers those.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
     {
         ["Resident:Performance:Profile"] = "Throughput",
-        ["Resident:Performance:InlineScheduling"] = "true",
         ["Resident:Performance:WaitForDataBeforeAllocatingBuffer"] = "false",
     };
 
@@ -106,15 +106,20 @@ public sealed class PerformanceTests
     }
 
     [Fact]
-    public void The_throughput_profile_picks_inline_completions_and_pinned_workers_and_a_key_overrides_it()
+    public void The_throughput_profile_picks_inline_scheduling_and_completions_and_pinned_workers_and_a_key_overrides_it()
     {
         var profile = PerformanceSettings.Of(new ResidentPerformanceOptions { Profile = PerformanceProfile.Throughput });
+        Assert.True(profile.InlineScheduling);
         Assert.True(profile.InlineSocketCompletions);
         Assert.True(profile.PinWorkers);
-        Assert.False(profile.InlineScheduling);
+        Assert.Equal(GarbageCollectorMode.Runtime, profile.GarbageCollector);
         Assert.True(profile.ChangesAnything);
 
-        var overridden = PerformanceSettings.Of(new ResidentPerformanceOptions { Profile = PerformanceProfile.Throughput, InlineSocketCompletions = false, PinWorkers = false });
+        var overridden = PerformanceSettings.Of(new ResidentPerformanceOptions
+        {
+            Profile = PerformanceProfile.Throughput, InlineScheduling = false, InlineSocketCompletions = false, PinWorkers = false,
+        });
+        Assert.False(overridden.InlineScheduling);
         Assert.False(overridden.InlineSocketCompletions);
         Assert.False(overridden.PinWorkers);
         Assert.False(overridden.ChangesAnything);

@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Resident.Hosting;
 using Resident.Metrics;
+using Resident.Performance;
 
 namespace Resident.Http;
 
@@ -49,6 +51,7 @@ internal sealed class ResidentRequestMiddleware
     private readonly ILogger _logger;
     private readonly Func<object, Task>? _onStarting;
     private readonly Func<object, Task>? _onCompleted;
+    private readonly bool _holdFlushes;
 
     public ResidentRequestMiddleware(
         RequestDelegate app,
@@ -77,6 +80,7 @@ internal sealed class ResidentRequestMiddleware
         _cleaners = new(components.Cleaners, ContainedComponents<ICleaner>.CleanerKind, stage: null, logger, metrics);
         _onStarting = _generated.Length > 0 || _serverHeader.Count > 0 ? OnStarting : null;
         _onCompleted = _cleaners.Length > 0 ? RunCleanersAsync : null;
+        _holdFlushes = PerformanceSettings.Of(options.Performance).InlineScheduling;
     }
 
     public Task InvokeAsync(HttpContext context)
@@ -114,6 +118,10 @@ internal sealed class ResidentRequestMiddleware
 
         // After the hooks, which may rewrite the request.
         var next = _branches.For(context, _app);
+
+        // Under inline scheduling the app's flushes wait for it to return or yield (HeldFlushResponseBody says why);
+        // the WebSocket and static-file branches send on their own terms.
+        var held = _holdFlushes && ReferenceEquals(next, _app) ? HoldFlushes(context) : null;
         Task app;
         try
         {
@@ -121,11 +129,37 @@ internal sealed class ResidentRequestMiddleware
         }
         catch (Exception exception) when (CanAnswer(context, exception))
         {
+            held?.Release();
             AnswerUnhandled(context, exception);
             return Task.CompletedTask;
         }
 
+        if (held is not null && held.Release() && !app.IsCompleted)
+        {
+            return SendHeldThenAwaitAppAsync(context, app, held);
+        }
+
         return app.IsCompletedSuccessfully ? app : AwaitAppAsync(context, app);
+    }
+
+    private static HeldFlushResponseBody? HoldFlushes(HttpContext context)
+    {
+        var features = context.Features;
+        if (features[typeof(IHttpResponseBodyFeature)] is not IHttpResponseBodyFeature body)
+        {
+            return null;
+        }
+
+        var held = new HeldFlushResponseBody(body);
+        features[typeof(IHttpResponseBodyFeature)] = held;
+        return held;
+    }
+
+    private async Task SendHeldThenAwaitAppAsync(HttpContext context, Task app, HeldFlushResponseBody held)
+    {
+        // The app yielded (it awaits I/O): what it flushed so far goes out now, as it expects.
+        await held.FlushHeldAsync();
+        await AwaitAppAsync(context, app);
     }
 
     private void ReachMaxRequest()

@@ -32,14 +32,14 @@ internal sealed record PerformanceSettings(
 
     /// <summary>
     /// The profiles. Throughput keeps only what measurement showed earns its place (docs/performance.md has the
-    /// figures and the command): inline socket completions and one pinned worker per core. Inline scheduling cost more
-    /// CPU per request than it saved on every run (raw Kestrel included), and workstation GC more too, so they stay
-    /// off; the keys remain for machines where they measure better.
+    /// figures and the command): inline scheduling (with Resident holding the app's flushes until it returns, so a
+    /// response leaves in one send), inline socket completions and one pinned worker per core. Workstation GC cost
+    /// more CPU per request than it saved, so it stays off; its key remains for machines where it measures better.
     /// </summary>
     private static PerformanceSettings Profile(PerformanceProfile profile) => profile switch
     {
         PerformanceProfile.Throughput => new PerformanceSettings(
-            InlineScheduling: false,
+            InlineScheduling: true,
             InlineSocketCompletions: true,
             IOQueueCount: null,
             WaitForDataBeforeAllocatingBuffer: null,

@@ -18,8 +18,10 @@ public sealed class ResidentPerformanceOptions
 
     /// <summary>
     /// Kestrel's <c>SocketTransportOptions.UnsafePreferInlineScheduling</c>: request code runs on the socket's I/O
-    /// thread instead of being queued to the thread pool. Unset: the profile's choice. Never with handlers that block
-    /// (analyzer RES005 flags blocking calls): one blocked request stalls every connection of that I/O thread.
+    /// thread instead of being queued to the thread pool, and Resident holds the app's response flushes until it
+    /// returns or awaits, so a response leaves in one send. Unset: the profile's choice (on with
+    /// <see cref="PerformanceProfile.Throughput"/>). Never with handlers that block (analyzer RES005 flags blocking
+    /// calls): one blocked request stalls every connection of that I/O thread.
     /// </summary>
     public bool? InlineScheduling { get; set; }
 
