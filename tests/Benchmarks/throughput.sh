@@ -34,6 +34,9 @@
 #        e.g. VARIANTS='inline:1:--Resident:Performance:InlineScheduling=true;gc:1:--Resident:Performance:GarbageCollector=Workstation'
 #        (how docs/performance.md measured each setting on its own; a variant's arguments may start with
 #        env:NAME=VALUE words, set in its environment). rounds 0 only builds.
+#        LOAD_ENV (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1): the echo load generator's environment. With inline
+#        completions it costs less per round trip, so the servers rather than the generator set the pace (without them
+#        it topped out near 47k round trips/s on one core, below the profile's server); LOAD_ENV= runs it plain.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -51,6 +54,7 @@ wrk_cpu=${WRK_CPU:-0}
 warmup=${WARMUP:-$([[ $mode == jit ]] && echo 25 || echo 2)}
 artifacts=${ARTIFACTS:-$PWD/tests/Benchmarks/bin/throughput}
 profile_args=${PROFILE_ARGS:---Resident:Performance:Profile=Throughput}
+load_env=${LOAD_ENV-DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 2; }
 command -v taskset >/dev/null || { echo "taskset is missing: apt-get install -y util-linux" >&2; exit 2; }
 
@@ -167,7 +171,7 @@ http_run() {
 ws_run() {
   local secs=$1 warm=$2 urls=() pids=() name out i=0; shift 2
   for name in "$@"; do urls+=("ws://${ws_address[$name]#http://}/echo"); pids+=("$(pids_of "${ws_pid[$name]}")"); done
-  out=$(IFS=,; taskset -c "$wrk_cpu" dotnet "$artifacts/load/WebSocketLoad.dll" echo --url "${urls[*]}" --server-pid "${pids[*]}" \
+  out=$(IFS=,; env $load_env taskset -c "$wrk_cpu" dotnet "$artifacts/load/WebSocketLoad.dll" echo --url "${urls[*]}" --server-pid "${pids[*]}" \
     --clk-tck "$ticks_per_second" --clients "$ws_clients" --seconds "$secs" --size "$ws_size" --warmup "$warm" 2>>"$logs/load.log") \
     || { echo "load generator failed:" >&2; cat "$logs/load.log" >&2; exit 1; }
   for name in "$@"; do

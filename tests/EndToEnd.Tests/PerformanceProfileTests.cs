@@ -34,7 +34,8 @@ public sealed class PerformanceProfileTests
         // Pinned workers still serve.
         var serving = await server.WhoAsync();
         Assert.Contains(serving.ProcessId, workers.Select(worker => worker.ProcessId));
-        Assert.Contains("Performance profile Throughput", server.Log, StringComparison.Ordinal);
+        // The workers have inline completions, so the profile's inline scheduling is on in them.
+        Assert.Contains("Performance profile Throughput: inline scheduling True, inline socket completions True", server.Log, StringComparison.Ordinal);
     }
 
     [Fact]

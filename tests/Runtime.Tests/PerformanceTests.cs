@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Resident.Performance;
 using Resident.Tests.Infrastructure;
@@ -11,14 +12,15 @@ namespace Resident.Tests;
 internal static class ThroughputProfile
 {
     /// <summary>
-    /// The profile (with inline scheduling, the riskiest setting, so every HTTP and WebSocket test proves it safe for
-    /// Resident's own code, and Resident's held flushes with it), plus a transport setting it leaves at Kestrel's
-    /// default. Inline socket completions and the pinning take effect only in supervised workers;
-    /// PerformanceProfileTests (end to end) covers those.
+    /// The profile, with inline scheduling set by its key: the profile picks it only where socket completions are
+    /// inline, which only a supervised worker's environment gives (PerformanceProfileTests, end to end, covers that
+    /// and the pinning). It is the riskiest setting, so every HTTP and WebSocket test proves it (and Resident's held
+    /// flushes with it) safe for Resident's own code. Plus a transport setting the profile leaves at Kestrel's default.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string?> Settings = new Dictionary<string, string?>
     {
         ["Resident:Performance:Profile"] = "Throughput",
+        ["Resident:Performance:InlineScheduling"] = "true",
         ["Resident:Performance:WaitForDataBeforeAllocatingBuffer"] = "false",
     };
 
@@ -123,6 +125,27 @@ public sealed class PerformanceTests
         Assert.False(overridden.InlineSocketCompletions);
         Assert.False(overridden.PinWorkers);
         Assert.False(overridden.ChangesAnything);
+    }
+
+    [Fact]
+    public async Task The_profiles_inline_scheduling_waits_for_inline_socket_completions_in_the_process()
+    {
+        Assert.False(WorkerTuning.InlineCompletionsInThisProcess, $"this test needs a process started without {WorkerTuning.InlineCompletionsVariable}=1");
+
+        // The profile alone, in one process without the variable: completions still hop to the thread pool, so inline
+        // scheduling (and the held flushes) stay off, and the warning says which variable is missing.
+        await using var server = await TestServer.StartAsync(new() { ["Resident:Performance:Profile"] = "Throughput" });
+        var transport = server.App.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
+        Assert.False(transport.UnsafePreferInlineScheduling);
+        Assert.Contains(server.Logs.Entries, entry => entry.Level == LogLevel.Warning
+            && entry.Message.Contains($"{WorkerTuning.InlineCompletionsVariable}=1", StringComparison.Ordinal)
+            && entry.Message.Contains("inline scheduling stays off", StringComparison.Ordinal));
+        Assert.Contains(server.Logs.Entries, entry => entry.Message.StartsWith("Performance profile Throughput: inline scheduling False", StringComparison.Ordinal));
+        Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
+
+        // The key set on its own is obeyed.
+        var options = new ResidentPerformanceOptions { Profile = PerformanceProfile.Throughput, InlineScheduling = true };
+        Assert.True(PerformanceSettings.InlineSchedulingInEffect(options));
     }
 
     [Fact]

@@ -41,7 +41,10 @@ internal sealed class HeldFlushResponseBody(IHttpResponseBodyFeature inner) : Pi
         return _flushHeld;
     }
 
-    /// <summary>Sends what the app flushed before it yielded; a client that went away is the app's to notice.</summary>
+    /// <summary>
+    /// Sends what the app flushed before it yielded. A client that went away, or a response the app ended meanwhile
+    /// on another thread (the writer then refuses a flush), is the app's to notice on its next write.
+    /// </summary>
     public async Task FlushHeldAsync()
     {
         try
@@ -78,9 +81,18 @@ internal sealed class HeldFlushResponseBody(IHttpResponseBodyFeature inner) : Pi
 
     public override void CancelPendingFlush() => _writer.CancelPendingFlush();
 
-    public override void Complete(Exception? exception = null) => _writer.Complete(exception);
+    // Completing sends everything: nothing is held any more.
+    public override void Complete(Exception? exception = null)
+    {
+        _flushHeld = false;
+        _writer.Complete(exception);
+    }
 
-    public override ValueTask CompleteAsync(Exception? exception = null) => _writer.CompleteAsync(exception);
+    public override ValueTask CompleteAsync(Exception? exception = null)
+    {
+        _flushHeld = false;
+        return _writer.CompleteAsync(exception);
+    }
 
     public override bool CanGetUnflushedBytes => _writer.CanGetUnflushedBytes;
 
@@ -97,5 +109,9 @@ internal sealed class HeldFlushResponseBody(IHttpResponseBodyFeature inner) : Pi
     public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default) =>
         inner.SendFileAsync(path, offset, count, cancellationToken);
 
-    Task IHttpResponseBodyFeature.CompleteAsync() => inner.CompleteAsync();
+    Task IHttpResponseBodyFeature.CompleteAsync()
+    {
+        _flushHeld = false;
+        return inner.CompleteAsync();
+    }
 }

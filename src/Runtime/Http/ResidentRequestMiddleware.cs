@@ -21,7 +21,8 @@ namespace Resident.Http;
 /// WebSocket middleware; a path the web root does not have, no static-file middleware. Callbacks are bound once here
 /// and receive the <see cref="HttpContext"/> as state, so a request allocates no closures, and every component is
 /// called through a struct-specialized loop (see <see cref="ContainedCalls"/>), which NativeAOT compiles to direct
-/// interface calls. MaxRequest and the drain cost a compare and a volatile read per request.
+/// interface calls. MaxRequest and the drain cost a compare and a volatile read per request. Under inline scheduling
+/// the app's response flushes are held while it runs without yielding (<see cref="HeldFlushResponseBody"/>).
 /// </remarks>
 internal sealed class ResidentRequestMiddleware
 {
@@ -80,7 +81,7 @@ internal sealed class ResidentRequestMiddleware
         _cleaners = new(components.Cleaners, ContainedComponents<ICleaner>.CleanerKind, stage: null, logger, metrics);
         _onStarting = _generated.Length > 0 || _serverHeader.Count > 0 ? OnStarting : null;
         _onCompleted = _cleaners.Length > 0 ? RunCleanersAsync : null;
-        _holdFlushes = PerformanceSettings.Of(options.Performance).InlineScheduling;
+        _holdFlushes = PerformanceSettings.InlineSchedulingInEffect(options.Performance);
     }
 
     public Task InvokeAsync(HttpContext context)

@@ -91,7 +91,7 @@ internal static class PerformanceFeature
             }
 
             var settings = PerformanceSettings.Of(options.Value.Performance);
-            transport.UnsafePreferInlineScheduling = settings.InlineScheduling;
+            transport.UnsafePreferInlineScheduling = PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance);
             if (settings.IOQueueCount is { } queues)
             {
                 transport.IOQueueCount = queues;
@@ -130,7 +130,7 @@ internal static class PerformanceFeature
             }
 
             var supervised = Resident.Supervision.WorkerIdentity.OfThisProcess is not null;
-            var inlineCompletionsOn = Environment.GetEnvironmentVariable(WorkerTuning.InlineCompletionsVariable) == "1";
+            var inlineCompletionsOn = WorkerTuning.InlineCompletionsInThisProcess;
             if (!supervised && settings.InlineSocketCompletions && !inlineCompletionsOn)
             {
                 PerformanceLog.StartTimeSettingMissing(logger, $"{Key(Prefix + nameof(ResidentPerformanceOptions.InlineSocketCompletions))}",
@@ -139,7 +139,7 @@ internal static class PerformanceFeature
 
             if (settings.ChangesAnything)
             {
-                PerformanceLog.InEffect(logger, options.Value.Performance.Profile, settings.InlineScheduling, settings.InlineSocketCompletions
+                PerformanceLog.InEffect(logger, options.Value.Performance.Profile, PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance), settings.InlineSocketCompletions
                     && inlineCompletionsOn, pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
             }
 

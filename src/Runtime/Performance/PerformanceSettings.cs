@@ -27,6 +27,15 @@ internal sealed record PerformanceSettings(
             options.MinThreads is 0 ? null : options.MinThreads ?? profile.MinThreads);
     }
 
+    /// <summary>
+    /// Inline scheduling as this process applies it. A key that sets it is obeyed. The profile's choice holds only where
+    /// socket completions are inline too (a supervised worker the master gave the variable, or a process started with
+    /// it): without them a request still hops to the thread pool, and inline scheduling then measured 20–35% more CPU
+    /// per request than Kestrel's defaults (docs/performance.md).
+    /// </summary>
+    public static bool InlineSchedulingInEffect(ResidentPerformanceOptions options) =>
+        options.InlineScheduling ?? (Of(options).InlineScheduling && WorkerTuning.InlineCompletionsInThisProcess);
+
     /// <summary>Whether anything differs from the platform's defaults.</summary>
     public bool ChangesAnything => this != Profile(PerformanceProfile.Default);
 

@@ -12,6 +12,9 @@ internal static partial class WorkerTuning
     /// <summary>Socket completions on the epoll thread (read once by System.Net.Sockets).</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>Whether this process started with socket completions on the epoll thread.</summary>
+    public static bool InlineCompletionsInThisProcess => Environment.GetEnvironmentVariable(InlineCompletionsVariable) == "1";
+
     /// <summary>The CPU a worker pins itself to (set by the master with <c>PinWorkers</c>).</summary>
     public const string CpuVariable = "RESIDENT_WORKER_CPU";
 
