@@ -44,7 +44,10 @@ public class HttpServerTests
         {
             await context.Response.WriteAsync("first;");
             await seenFirst.Task;
-            await context.Response.WriteAsync("second");
+
+            // After the app yielded, through the stream and the writer: in order.
+            await context.Response.Body.WriteAsync("second;"u8.ToArray());
+            await context.Response.WriteAsync("third");
         }));
 
         using var response = await server.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
@@ -54,7 +57,7 @@ public class HttpServerTests
         Assert.Equal("first;", System.Text.Encoding.ASCII.GetString(first));
 
         seenFirst.SetResult();
-        Assert.Equal("second", await new StreamReader(body).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("second;third", await new StreamReader(body).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30)));
     }
 
     [Fact]

@@ -159,7 +159,7 @@ internal sealed class ResidentRequestMiddleware
     private async Task SendHeldThenAwaitAppAsync(HttpContext context, Task app, HeldFlushResponseBody held)
     {
         // The app yielded (it awaits I/O): what it flushed so far goes out now, as it expects.
-        await held.FlushHeldAsync();
+        await held.SendHeldAsync();
         await AwaitAppAsync(context, app);
     }
 
