@@ -138,8 +138,8 @@ public sealed class PerformanceTests
         var transport = server.App.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
         Assert.False(transport.UnsafePreferInlineScheduling);
         Assert.Contains(server.Logs.Entries, entry => entry.Level == LogLevel.Warning
-            && entry.Message.Contains($"{WorkerTuning.InlineCompletionsVariable}=1", StringComparison.Ordinal)
-            && entry.Message.Contains("inline scheduling stays off", StringComparison.Ordinal));
+            && entry.Message.StartsWith("The Throughput profile's inline scheduling stays off in this process", StringComparison.Ordinal)
+            && entry.Message.Contains($"{WorkerTuning.InlineCompletionsVariable}=1", StringComparison.Ordinal));
         Assert.Contains(server.Logs.Entries, entry => entry.Message.StartsWith("Performance profile Throughput: inline scheduling False", StringComparison.Ordinal));
         Assert.Equal("Hello, World!", await server.Client.GetStringAsync("/plaintext"));
 

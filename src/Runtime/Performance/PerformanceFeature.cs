@@ -135,6 +135,10 @@ internal static class PerformanceFeature
             {
                 PerformanceLog.StartTimeSettingMissing(logger, $"{Key(Prefix + nameof(ResidentPerformanceOptions.InlineSocketCompletions))}",
                     $"{WorkerTuning.InlineCompletionsVariable}=1");
+                if (settings.InlineScheduling && !PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance))
+                {
+                    PerformanceLog.InlineSchedulingWaitsForCompletions(logger, $"{WorkerTuning.InlineCompletionsVariable}=1");
+                }
             }
 
             if (settings.ChangesAnything)
