@@ -75,8 +75,8 @@ internal sealed class ForwardedHeadersMapper(TrustedProxies trusted)
     /// <remarks>
     /// One pass over the request's headers finds all five. None of them is a header Kestrel knows by name, so looking
     /// each one up would compare it with every known name of its length, five times per request; the pass costs a
-    /// step per header the request has (a plain request has two or three) and a length test per step. A request
-    /// without any of them stops there: no peer check, nothing parsed, allocated or written.
+    /// step per header the request has (a plain request has two or three), a length test per step and Kestrel's boxed
+    /// header enumerator. A request without any of them stops there: no peer check, nothing parsed or written.
     /// </remarks>
     public void Apply(HttpContext context)
     {
