@@ -131,11 +131,12 @@ internal static class PerformanceFeature
 
             var supervised = Resident.Supervision.WorkerIdentity.OfThisProcess is not null;
             var inlineCompletionsOn = WorkerTuning.InlineCompletionsInThisProcess;
+            var inlineScheduling = PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance);
             if (!supervised && settings.InlineSocketCompletions && !inlineCompletionsOn)
             {
                 PerformanceLog.StartTimeSettingMissing(logger, $"{Key(Prefix + nameof(ResidentPerformanceOptions.InlineSocketCompletions))}",
                     $"{WorkerTuning.InlineCompletionsVariable}=1");
-                if (settings.InlineScheduling && !PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance))
+                if (settings.InlineScheduling && !inlineScheduling)
                 {
                     PerformanceLog.InlineSchedulingWaitsForCompletions(logger, $"{WorkerTuning.InlineCompletionsVariable}=1");
                 }
@@ -143,7 +144,7 @@ internal static class PerformanceFeature
 
             if (settings.ChangesAnything)
             {
-                PerformanceLog.InEffect(logger, options.Value.Performance.Profile, PerformanceSettings.InlineSchedulingInEffect(options.Value.Performance), settings.InlineSocketCompletions
+                PerformanceLog.InEffect(logger, options.Value.Performance.Profile, inlineScheduling, settings.InlineSocketCompletions
                     && inlineCompletionsOn, pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
             }
 
