@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -93,12 +94,13 @@ public sealed class PerformanceTests
             ["Resident:Performance:GarbageCollector"] = "ServerDatas",
             ["Resident:Performance:PinWorkers"] = "false",
             ["Resident:Performance:MinThreads"] = "12",
+            ["Resident:Performance:RequestActivityForLogging"] = "true",
         });
         await using (app)
         {
             var options = app.Services.GetRequiredService<IOptions<ResidentOptions>>().Value.Performance;
             Assert.Equal(PerformanceProfile.Throughput, options.Profile);
-            Assert.Equal(new PerformanceSettings(true, false, 3, false, GarbageCollectorMode.ServerDatas, false, 12), PerformanceSettings.Of(options));
+            Assert.Equal(new PerformanceSettings(true, false, 3, false, GarbageCollectorMode.ServerDatas, false, 12, RequestActivityForLogging: true), PerformanceSettings.Of(options));
 
             var transport = app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value;
             Assert.True(transport.UnsafePreferInlineScheduling);
@@ -115,16 +117,82 @@ public sealed class PerformanceTests
         Assert.True(profile.InlineSocketCompletions);
         Assert.True(profile.PinWorkers);
         Assert.Equal(GarbageCollectorMode.Runtime, profile.GarbageCollector);
+        Assert.False(profile.RequestActivityForLogging);
         Assert.True(profile.ChangesAnything);
 
         var overridden = PerformanceSettings.Of(new ResidentPerformanceOptions
         {
             Profile = PerformanceProfile.Throughput, InlineScheduling = false, InlineSocketCompletions = false, PinWorkers = false,
+            RequestActivityForLogging = true,
         });
         Assert.False(overridden.InlineScheduling);
         Assert.False(overridden.InlineSocketCompletions);
         Assert.False(overridden.PinWorkers);
+        Assert.True(overridden.RequestActivityForLogging);
         Assert.False(overridden.ChangesAnything);
+    }
+
+    [Fact]
+    public async Task Without_a_tracer_the_profile_starts_no_request_Activity_and_a_listener_still_gets_one()
+    {
+        static void MapActivity(WebApplication app) =>
+            app.MapGet("/activity", () => System.Diagnostics.Activity.Current?.OperationName ?? "none");
+        const string HostingActivity = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+        var profile = new Dictionary<string, string?> { ["Resident:Performance:Profile"] = "Throughput" };
+
+        // ASP.NET Core's default: an Activity for every request, because hosting's log category is on.
+        await using (var server = await TestServer.StartAsync(routes: MapActivity))
+        {
+            Assert.Equal(HostingActivity, await server.Client.GetStringAsync("/activity"));
+        }
+
+        // The profile: none, and start-up says so.
+        await using (var server = await TestServer.StartAsync(profile, routes: MapActivity))
+        {
+            Assert.Equal("none", await server.Client.GetStringAsync("/activity"));
+            Assert.Contains(server.Logs.Entries, entry => entry.Message.StartsWith("Performance profile Throughput", StringComparison.Ordinal)
+                && entry.Message.EndsWith("request Activity for logging False.", StringComparison.Ordinal));
+            Assert.DoesNotContain(server.Logs.Entries, entry => entry.Message.Contains("RequestActivityForLogging is off", StringComparison.Ordinal));
+
+            // Something that asks for the Activity (here this host's DiagnosticListener; OpenTelemetry's tracing is an
+            // ActivityListener, which hosting asks the same way) still gets it.
+            var listener = server.App.Services.GetRequiredService<System.Diagnostics.DiagnosticListener>();
+            using (listener.Subscribe(new IgnoringObserver(), (name, _, _) => name == HostingActivity))
+            {
+                Assert.Equal(HostingActivity, await server.Client.GetStringAsync("/activity"));
+            }
+        }
+
+        // The key wins over the profile.
+        await using (var server = await TestServer.StartAsync(new(profile) { ["Resident:Performance:RequestActivityForLogging"] = "true" }, routes: MapActivity))
+        {
+            Assert.Equal(HostingActivity, await server.Client.GetStringAsync("/activity"));
+        }
+
+        // A level set for one provider outranks Resident's rule: the Activity stays, and a warning names the category.
+        await using (var server = await TestServer.StartAsync(profile, routes: MapActivity,
+            configure: builder => builder.Logging.AddFilter<CapturedLogs>(null, LogLevel.Information)))
+        {
+            Assert.Equal(HostingActivity, await server.Client.GetStringAsync("/activity"));
+            Assert.Contains(server.Logs.Entries, entry => entry.Level == LogLevel.Warning
+                && entry.Message.StartsWith("Resident:Performance:RequestActivityForLogging is off", StringComparison.Ordinal)
+                && entry.Message.Contains(PerformanceFeature.HostingDiagnosticsCategory, StringComparison.Ordinal));
+        }
+    }
+
+    private sealed class IgnoringObserver : IObserver<KeyValuePair<string, object?>>
+    {
+        public void OnCompleted()
+        {
+        }
+
+        public void OnError(Exception error)
+        {
+        }
+
+        public void OnNext(KeyValuePair<string, object?> value)
+        {
+        }
     }
 
     [Fact]
@@ -158,12 +226,14 @@ public sealed class PerformanceTests
             ["Resident:Performance:IOQueueCount"] = "-1",
             ["Resident:Performance:GarbageCollector"] = "Big",
             ["Resident:Performance:MinThreads"] = "99999",
+            ["Resident:Performance:RequestActivityForLogging"] = "perhaps",
         }));
         Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:Profile must be one of Default, Throughput, but is 'Fastest'", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:InlineScheduling must be true or false, but is 'sometimes'", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:IOQueueCount must be from 0 to 1024, but is '-1'", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:GarbageCollector must be one of", StringComparison.Ordinal) && e.Contains("'Big'", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:MinThreads must be from 0 to 32767, but is '99999'", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("Resident:Performance:RequestActivityForLogging must be true or false, but is 'perhaps'", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -11,12 +11,15 @@ namespace Resident.Performance;
 
 /// <summary>
 /// The <c>Resident:Performance</c> section: its keys and checks, Kestrel's socket-transport settings, the thread pool's
-/// minimum, and (in a supervised worker) the CPU pinning. The start-time environment of the workers is set by the
+/// minimum, hosting's request Activity, and (in a supervised worker) the CPU pinning. The start-time environment of the workers is set by the
 /// master through <see cref="WorkerTuning.Apply"/>.
 /// </summary>
 internal static class PerformanceFeature
 {
     private const string Prefix = ResidentPerformanceOptions.SectionName + ":";
+
+    /// <summary>The log category whose being on makes ASP.NET Core's hosting start an Activity for every request.</summary>
+    internal const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
     public static void AddPerformance(IServiceCollection services)
     {
@@ -24,6 +27,7 @@ internal static class PerformanceFeature
         var pinning = PinningOutcome.OfThisProcess();
         services.AddSingleton(pinning);
         services.AddSingleton<IConfigureOptions<SocketTransportOptions>, SocketTransportSetup>();
+        services.AddSingleton<IPostConfigureOptions<LoggerFilterOptions>, RequestActivitySetup>();
         services.AddSingleton<IHostedService, PerformanceStartup>();
         services.AddResidentSection(Bind, _ => new PerformanceStartupCheck());
     }
@@ -41,6 +45,7 @@ internal static class PerformanceFeature
         ReadEnum<GarbageCollectorMode>(performance, nameof(settings.GarbageCollector), errors, value => settings.GarbageCollector = value, Prefix);
         ReadBool(performance, nameof(settings.PinWorkers), errors, value => settings.PinWorkers = value, Prefix);
         ReadInt(performance, nameof(settings.MinThreads), errors, value => settings.MinThreads = value, Prefix);
+        ReadBool(performance, nameof(settings.RequestActivityForLogging), errors, value => settings.RequestActivityForLogging = value, Prefix);
     }
 
     internal static void Validate(ResidentOptions options, List<string> errors)
@@ -105,10 +110,28 @@ internal static class PerformanceFeature
     }
 
     /// <summary>
+    /// Turns hosting's log category off when the settings want no request Activity for logging alone. Hosting starts
+    /// one per request whenever that category is on at any level, with nothing tracing: under NativeAOT its tags, the
+    /// <c>traceparent</c> lookups and <c>Activity.Current</c> measured 1–2 µs of server CPU per plaintext request
+    /// (docs/performance.md). A post-configure rule comes after the configuration's and the app's, so it wins over
+    /// every rule for all providers; a provider's own rule still outranks it, which start-up reports.
+    /// </summary>
+    private sealed class RequestActivitySetup(IOptions<ResidentOptions> options) : IPostConfigureOptions<LoggerFilterOptions>
+    {
+        public void PostConfigure(string? name, LoggerFilterOptions filter)
+        {
+            if (IsValid(options.Value) && !PerformanceSettings.Of(options.Value.Performance).RequestActivityForLogging)
+            {
+                filter.Rules.Add(new LoggerFilterRule(null, HostingDiagnosticsCategory, LogLevel.None, null));
+            }
+        }
+    }
+
+    /// <summary>
     /// Applies the in-process settings when the host starts and says what is in effect: the thread pool's minimum,
     /// the pinning, and a warning for a start-time setting this process did not start with.
     /// </summary>
-    private sealed class PerformanceStartup(IOptions<ResidentOptions> options, PinningOutcome pinning, ILogger<PerformanceStartup> logger) : IHostedService
+    private sealed class PerformanceStartup(IOptions<ResidentOptions> options, PinningOutcome pinning, ILoggerFactory loggers, ILogger<PerformanceStartup> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -142,10 +165,16 @@ internal static class PerformanceFeature
                 }
             }
 
+            var requestActivity = loggers.CreateLogger(HostingDiagnosticsCategory).IsEnabled(LogLevel.Critical);
+            if (!settings.RequestActivityForLogging && requestActivity)
+            {
+                PerformanceLog.RequestActivityStillForLogging(logger, HostingDiagnosticsCategory);
+            }
+
             if (settings.ChangesAnything)
             {
                 PerformanceLog.InEffect(logger, options.Value.Performance.Profile, inlineScheduling, settings.InlineSocketCompletions
-                    && inlineCompletionsOn, pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
+                    && inlineCompletionsOn, pinning.Cpu?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none", requestActivity);
             }
 
             return Task.CompletedTask;

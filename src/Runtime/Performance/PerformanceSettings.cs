@@ -11,7 +11,8 @@ internal sealed record PerformanceSettings(
     bool? WaitForDataBeforeAllocatingBuffer,
     GarbageCollectorMode GarbageCollector,
     bool PinWorkers,
-    int? MinThreads)
+    int? MinThreads,
+    bool RequestActivityForLogging)
 {
     /// <summary>The settings of <paramref name="options"/>: its profile's, overridden by every key it sets.</summary>
     public static PerformanceSettings Of(ResidentPerformanceOptions options)
@@ -24,7 +25,8 @@ internal sealed record PerformanceSettings(
             options.WaitForDataBeforeAllocatingBuffer ?? profile.WaitForDataBeforeAllocatingBuffer,
             options.GarbageCollector ?? profile.GarbageCollector,
             options.PinWorkers ?? profile.PinWorkers,
-            options.MinThreads is 0 ? null : options.MinThreads ?? profile.MinThreads);
+            options.MinThreads is 0 ? null : options.MinThreads ?? profile.MinThreads,
+            options.RequestActivityForLogging ?? profile.RequestActivityForLogging);
     }
 
     /// <summary>
@@ -42,7 +44,8 @@ internal sealed record PerformanceSettings(
     /// <summary>
     /// The profiles. Throughput keeps only what measurement showed earns its place (docs/performance.md has the
     /// figures and the command): inline scheduling (with Resident holding the app's flushes until it returns, so a
-    /// response leaves in one send), inline socket completions and one pinned worker per core. Workstation GC cost
+    /// response leaves in one send), inline socket completions, one pinned worker per core, and no request Activity
+    /// that only logging would use. Workstation GC cost
     /// more CPU per request than it saved, so it stays off; its key remains for machines where it measures better.
     /// </summary>
     private static PerformanceSettings Profile(PerformanceProfile profile) => profile switch
@@ -54,7 +57,8 @@ internal sealed record PerformanceSettings(
             WaitForDataBeforeAllocatingBuffer: null,
             GarbageCollector: GarbageCollectorMode.Runtime,
             PinWorkers: true,
-            MinThreads: null),
-        _ => new PerformanceSettings(false, false, null, null, GarbageCollectorMode.Runtime, false, null),
+            MinThreads: null,
+            RequestActivityForLogging: false),
+        _ => new PerformanceSettings(false, false, null, null, GarbageCollectorMode.Runtime, false, null, RequestActivityForLogging: true),
     };
 }

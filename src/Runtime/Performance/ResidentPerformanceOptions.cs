@@ -63,6 +63,16 @@ public sealed class ResidentPerformanceOptions
     /// Unset: the profile's choice.
     /// </summary>
     public int? MinThreads { get; set; }
+
+    /// <summary>
+    /// Whether ASP.NET Core starts an <see cref="System.Diagnostics.Activity"/> for every request when nothing traces
+    /// (its default, true: the Activity gives log scopes a trace id and outgoing calls a <c>traceparent</c>). Hosting
+    /// starts one whenever its log category <c>Microsoft.AspNetCore.Hosting.Diagnostics</c> is on, so false turns that
+    /// category off (its lines are the Information-level "Request starting/finished"). An <c>ActivityListener</c>
+    /// (OpenTelemetry tracing) or a <c>DiagnosticListener</c> still gets its Activity. Unset: the profile's choice
+    /// (off with <see cref="PerformanceProfile.Throughput"/>).
+    /// </summary>
+    public bool? RequestActivityForLogging { get; set; }
 }
 
 /// <summary>The sets of settings <see cref="ResidentPerformanceOptions.Profile"/> can pick.</summary>
