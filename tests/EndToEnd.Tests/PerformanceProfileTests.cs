@@ -36,6 +36,8 @@ public sealed class PerformanceProfileTests
         Assert.Contains(serving.ProcessId, workers.Select(worker => worker.ProcessId));
         // The workers have inline completions, so the profile's inline scheduling is on in them.
         Assert.Contains("Performance profile Throughput: inline scheduling True, inline socket completions True", server.Log, StringComparison.Ordinal);
+        // And, with the app's own logging configuration, hosting starts no Activity for requests nothing traces.
+        Assert.Contains("request Activity for logging False.", server.Log, StringComparison.Ordinal);
     }
 
     [Fact]

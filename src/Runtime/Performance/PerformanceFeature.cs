@@ -11,8 +11,8 @@ namespace Resident.Performance;
 
 /// <summary>
 /// The <c>Resident:Performance</c> section: its keys and checks, Kestrel's socket-transport settings, the thread pool's
-/// minimum, hosting's request Activity, and (in a supervised worker) the CPU pinning. The start-time environment of the workers is set by the
-/// master through <see cref="WorkerTuning.Apply"/>.
+/// minimum, hosting's request Activity, and (in a supervised worker) the CPU pinning. The start-time environment of the
+/// workers is set by the master through <see cref="WorkerTuning.Apply"/>.
 /// </summary>
 internal static class PerformanceFeature
 {

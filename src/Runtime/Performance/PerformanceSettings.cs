@@ -45,8 +45,8 @@ internal sealed record PerformanceSettings(
     /// The profiles. Throughput keeps only what measurement showed earns its place (docs/performance.md has the
     /// figures and the command): inline scheduling (with Resident holding the app's flushes until it returns, so a
     /// response leaves in one send), inline socket completions, one pinned worker per core, and no request Activity
-    /// that only logging would use. Workstation GC cost
-    /// more CPU per request than it saved, so it stays off; its key remains for machines where it measures better.
+    /// that only logging would use. Workstation GC cost more CPU per request than it saved, so it stays off; its key
+    /// remains for machines where it measures better.
     /// </summary>
     private static PerformanceSettings Profile(PerformanceProfile profile) => profile switch
     {
