@@ -38,6 +38,7 @@ internal sealed class GenerationDrain(
 
     private readonly Lock _gate = new();
     private Task? _retirement;
+    private Task<int>? _stopAccepting;
 
     /// <summary>
     /// Completes once, when this worker has served <c>MaxRequest</c> requests (never with <c>MaxRequest = 0</c>). The
@@ -89,6 +90,26 @@ internal sealed class GenerationDrain(
         }
     }
 
+    /// <summary>
+    /// Step 1 of <see cref="RetireAsync"/> on its own, for a worker that must stop taking connections before it
+    /// hands its timers over (which may wait for a running cron firing): the listeners stop accepting once; every
+    /// call returns that one stop, which completes with how many listeners it stopped.
+    /// </summary>
+    public Task<int> StopAcceptingAsync()
+    {
+        lock (_gate)
+        {
+            return _stopAccepting ??= StopAcceptingOnceAsync();
+        }
+    }
+
+    private async Task<int> StopAcceptingOnceAsync()
+    {
+        // Off the caller's lock: closing the listen sockets waits for their pending accepts.
+        await Task.Yield();
+        return await transport.StopAcceptingAsync().ConfigureAwait(false);
+    }
+
     private async Task RunAsync(string reason, CancellationToken cancellationToken, Action? handOver)
     {
         // Off the caller's lock and thread: the steps below close sockets and wait.
@@ -101,7 +122,7 @@ internal sealed class GenerationDrain(
         var listeners = 0;
         try
         {
-            listeners = await transport.StopAcceptingAsync().ConfigureAwait(false);
+            listeners = await StopAcceptingAsync().ConfigureAwait(false);
         }
         catch (Exception exception)
         {

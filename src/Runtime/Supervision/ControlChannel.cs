@@ -17,6 +17,7 @@ internal enum ControlKind : byte
     Recycle = 7,
     MetricsRequest = 8,
     Metrics = 9,
+    StoppedAccepting = 10,
 
     // Master → worker.
     Retire = 20,

@@ -31,6 +31,7 @@ internal sealed partial class Master
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StopAcceptingWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan MaxRestartDelay = TimeSpan.FromSeconds(30);
 
     private readonly WebApplication _app;
@@ -548,7 +549,10 @@ internal sealed partial class Master
 
     // ---- Reload and recycling ----------------------------------------------------------------------------------
 
-    /// <summary>Starts a new generation, waits until it serves, then drains the old one. Returns what happened.</summary>
+    /// <summary>
+    /// Starts a new generation, waits until it serves, then retires the old one and waits until it takes no new
+    /// connection (it drains after that). Returns what happened.
+    /// </summary>
     public async Task<(bool Succeeded, string Message)> ReloadAsync()
     {
         await _operations.WaitAsync().ConfigureAwait(false);
@@ -614,12 +618,25 @@ internal sealed partial class Master
                 Retire(worker, "reload");
             }
 
+            // Return once the old generation takes no new connection, so a client that connects after the reload
+            // reaches the new code. A worker that never says so (wedged, or gone) holds the reload at most this long.
+            var stillAccepting = false;
+            try
+            {
+                await Task.WhenAll(old.Select(worker => Task.WhenAny(worker.StoppedAccepting.Task, worker.Exit))).WaitAsync(StopAcceptingWait).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                stillAccepting = true;
+            }
+
             _metrics.AddSupervisorReload();
 
             var elapsed = Stopwatch.GetElapsedTime(began);
             _systemd.Ready($"generation {generation} serving");
             var message = $"reloaded in {elapsed.TotalMilliseconds:0} ms: generation {generation} serves (pid {string.Join(", ", fresh.Select(worker => worker.ProcessId))}); " +
-                $"generation {old[0].Generation} (pid {string.Join(", ", old.Select(worker => worker.ProcessId))}) is draining.";
+                $"generation {old[0].Generation} (pid {string.Join(", ", old.Select(worker => worker.ProcessId))}) is draining" +
+                (stillAccepting ? $", though it did not confirm within {StopAcceptingWait.TotalSeconds:0} s that it stopped accepting." : ".");
             MasterLog.Reloaded(_logger, message);
             return (true, message);
         }
@@ -801,6 +818,9 @@ internal sealed partial class Master
                 }
 
                 break;
+            case ControlKind.StoppedAccepting:
+                worker.StoppedAccepting.TrySetResult();
+                break;
             case ControlKind.TimersStopped:
                 worker.TimersStopped.TrySetResult();
                 break;
@@ -976,6 +996,9 @@ internal sealed partial class Master
         public TaskCompletionSource<bool> Ready { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public TaskCompletionSource TimersStopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completed when the worker, retiring, says it takes no new connection.</summary>
+        public TaskCompletionSource StoppedAccepting { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public ConcurrentDictionary<int, TaskCompletionSource<string>> PendingStats { get; } = new();
 

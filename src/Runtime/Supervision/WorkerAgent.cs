@@ -162,7 +162,8 @@ internal sealed class WorkerAgent(
     }
 
     /// <summary>
-    /// Stop: the host's graceful stop. Reload or recycle: hand the timers over first (stop them here, waiting for a
+    /// Stop: the host's graceful stop. Reload or recycle: stop accepting connections and tell the master (a reload
+    /// returns once the old generation takes no new connection), hand the timers over (stop them here, waiting for a
     /// running firing, then tell the master), hand the pending tasks to the successor, then drain.
     /// </summary>
     private async Task RetireAsync(string reason)
@@ -177,6 +178,10 @@ internal sealed class WorkerAgent(
         {
             if (reason != "stop")
             {
+                // A failed stop is logged by the drain (the graceful stop unbinds the listeners anyway); the master
+                // hears either way, so a reload never waits on it.
+                await ((Task)drain.StopAcceptingAsync()).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await _channel!.SendAsync(ControlKind.StoppedAccepting, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
                 if (_timersRunning)
                 {
                     await Task.WhenAll(cron.StopAsync(), processes.StopAsync()).WaitAsync(server.Options.MaxWaitTime).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

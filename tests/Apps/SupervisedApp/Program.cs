@@ -57,14 +57,22 @@ public sealed class Journal(IConfiguration configuration)
     }
 }
 
-/// <summary>Every 100 ms: "cron {planned unix ms} {pid}".</summary>
+/// <summary>
+/// Every 100 ms: "cron {planned unix ms} {pid}". With App:CronMilliseconds each firing then works that long, without
+/// heeding cancellation (a job in the middle of its work), so a hand-over has a running firing to wait for.
+/// </summary>
 [CronJob(100)]
-public sealed class FastCron(Journal journal) : ICronJob
+public sealed class FastCron(Journal journal, IConfiguration configuration) : ICronJob
 {
-    public ValueTask RunAsync(CronJobContext context)
+    private readonly int _works = int.TryParse(configuration["App:CronMilliseconds"], out var milliseconds) ? milliseconds : 0;
+
+    public async ValueTask RunAsync(CronJobContext context)
     {
         journal.Write($"cron {context.PlannedAt.ToUnixTimeMilliseconds()} {Environment.ProcessId}");
-        return ValueTask.CompletedTask;
+        if (_works > 0)
+        {
+            await Task.Delay(_works, CancellationToken.None);
+        }
     }
 }
 
