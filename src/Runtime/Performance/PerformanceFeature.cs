@@ -114,7 +114,8 @@ internal static class PerformanceFeature
     /// one per request whenever that category is on at any level, with nothing tracing: under NativeAOT its tags, the
     /// <c>traceparent</c> lookups and <c>Activity.Current</c> measured 1–2 µs of server CPU per plaintext request
     /// (docs/performance.md). A post-configure rule comes after the configuration's and the app's, so it wins over
-    /// every rule for all providers; a provider's own rule still outranks it, which start-up reports.
+    /// every rule for all providers; a provider's own rule still outranks it, and a logger factory of a library's own
+    /// ignores it, which start-up reports.
     /// </summary>
     private sealed class RequestActivitySetup(IOptions<ResidentOptions> options) : IPostConfigureOptions<LoggerFilterOptions>
     {

@@ -17,6 +17,6 @@ internal static partial class PerformanceLog
     [LoggerMessage(EventId = 2303, EventName = "InlineSchedulingWaitsForCompletions", Level = LogLevel.Warning, Message = "The Throughput profile's inline scheduling stays off in this process: it pays only with inline socket completions, which need {Variable} in the environment when the process starts (set Resident:Performance:InlineScheduling to decide yourself).")]
     public static partial void InlineSchedulingWaitsForCompletions(ILogger logger, string variable);
 
-    [LoggerMessage(EventId = 2304, EventName = "RequestActivityStillForLogging", Level = LogLevel.Warning, Message = "Resident:Performance:RequestActivityForLogging is off, but a log level set for one logging provider keeps {Category} on, so ASP.NET Core still starts an Activity for every request: set that provider's level for {Category} to None.")]
+    [LoggerMessage(EventId = 2304, EventName = "RequestActivityStillForLogging", Level = LogLevel.Warning, Message = "Resident:Performance:RequestActivityForLogging is off, but logging still has {Category} on, so ASP.NET Core still starts an Activity for every request: a level set for one provider outranks Resident's rule, and a logger factory of its own (Serilog's, say) ignores it; set {Category} to None there.")]
     public static partial void RequestActivityStillForLogging(ILogger logger, string category);
 }
