@@ -39,7 +39,7 @@ public sealed class GenerationDrainTests
                 .Append(UnixSocketClient(unixPath)).Append(UnixSocketClient(unixPath)).ToArray();
             var loops = clients.Select(client => new ClientLoop(client)).ToArray();
             var running = loops.Select(loop => loop.RunUntilConnectionCloseAsync("/plaintext")).ToArray();
-            await WaitUntilAsync(() => loops.All(loop => loop.Succeeded >= 20), "every client to be in its keep-alive loop");
+            await Wait.UntilAsync(() => loops.All(loop => loop.Succeeded >= 20), "every client to be in its keep-alive loop");
             Assert.All(loops, loop => Assert.Equal(0, loop.ClosedResponses));
 
             var drain = server.App.Services.GetRequiredService<GenerationDrain>();
@@ -87,7 +87,7 @@ public sealed class GenerationDrainTests
 
             var drain = server.App.Services.GetRequiredService<GenerationDrain>();
             var retire = drain.RetireAsync("reload", CancellationToken.None);
-            await WaitUntilAsync(() => server.Logs.Entries.Any(entry => entry.Message.StartsWith("Retiring this worker", StringComparison.Ordinal)), "the retirement to begin");
+            await Wait.UntilAsync(() => server.Logs.Entries.Any(entry => entry.Message.StartsWith("Retiring this worker", StringComparison.Ordinal)), "the retirement to begin");
             await AssertRefusedAsync(new IPEndPoint(IPAddress.Loopback, server.BaseAddress.Port));
             Assert.False(retire.IsCompleted, "The retirement did not wait for the request in progress.");
 
@@ -233,7 +233,7 @@ public sealed class GenerationDrainTests
                 var loops = clients.Select(client => new ClientLoop(client)).ToArray();
                 using var stop = new CancellationTokenSource();
                 var running = loops.Select(loop => loop.RunAsync("/generation", stop.Token)).ToArray();
-                await WaitUntilAsync(() => loops.All(loop => loop.Answers("old") >= 10), "every client to be served by the old generation");
+                await Wait.UntilAsync(() => loops.All(loop => loop.Answers("old") >= 10), "every client to be served by the old generation");
 
                 // The next generation starts on the same socket, then the old one retires under load.
                 var next = await StartOnSharedSocketAsync(listening, descriptors, "next");
@@ -242,7 +242,7 @@ public sealed class GenerationDrainTests
                     await old.App.Services.GetRequiredService<GenerationDrain>().RetireAsync("reload", CancellationToken.None).WaitAsync(Bound);
                     var servedByOld = loops.Select(loop => loop.Answers("old")).ToArray();
                     var servedByNext = loops.Select(loop => loop.Answers("next")).ToArray();
-                    await WaitUntilAsync(() => loops.Select((loop, i) => loop.Answers("next") - servedByNext[i]).All(count => count >= 10),
+                    await Wait.UntilAsync(() => loops.Select((loop, i) => loop.Answers("next") - servedByNext[i]).All(count => count >= 10),
                         "every client to be served by the next generation after the retirement");
 
                     stop.Cancel();
@@ -465,15 +465,5 @@ public sealed class GenerationDrainTests
         using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, endpoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
         var error = await Assert.ThrowsAsync<SocketException>(async () => await socket.ConnectAsync(endpoint).WaitAsync(Bound));
         Assert.Contains(error.SocketErrorCode, new[] { SocketError.ConnectionRefused, SocketError.AddressNotAvailable });
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Bound;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
-            await Task.Delay(10);
-        }
     }
 }

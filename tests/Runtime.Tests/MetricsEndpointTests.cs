@@ -361,9 +361,12 @@ public sealed partial class MetricsEndpointTests
         drain.ConnectionGrace = TimeSpan.FromSeconds(60);
         (await server.Client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
 
-        // Begin the retirement, then ask on the connection already open (a retiring server accepts no new ones);
-        // the retirement waits for that connection to leave, which it does after this answer.
+        // Begin the retirement, then ask on the connection already open (a retiring server accepts no new ones) once
+        // it drains connections: the retirement waits for that connection to leave, which it does after this answer
+        // (asked before, the answer would keep the connection, and the retirement would wait out its grace).
         var retirement = drain.RetireAsync("reload", CancellationToken.None);
+        var connections = server.App.Services.GetRequiredService<Resident.Http.ConnectionDrain>();
+        await Wait.UntilAsync(() => connections.IsDraining, "the retirement to drain connections");
         using var ready = await server.Client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);

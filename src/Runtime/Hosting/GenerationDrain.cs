@@ -38,7 +38,7 @@ internal sealed class GenerationDrain(
 
     private readonly Lock _gate = new();
     private Task? _retirement;
-    private Task<int>? _stopAccepting;
+    private Lazy<Task<int>>? _stopAccepting;
 
     /// <summary>
     /// Completes once, when this worker has served <c>MaxRequest</c> requests (never with <c>MaxRequest = 0</c>). The
@@ -97,17 +97,14 @@ internal sealed class GenerationDrain(
     /// </summary>
     public Task<int> StopAcceptingAsync()
     {
+        Lazy<Task<int>> stop;
         lock (_gate)
         {
-            return _stopAccepting ??= StopAcceptingOnceAsync();
+            stop = _stopAccepting ??= new(transport.StopAcceptingAsync);
         }
-    }
 
-    private async Task<int> StopAcceptingOnceAsync()
-    {
-        // Off the caller's lock: closing the listen sockets waits for their pending accepts.
-        await Task.Yield();
-        return await transport.StopAcceptingAsync().ConfigureAwait(false);
+        // Started outside the lock, by the first caller: closing the listen sockets waits for their pending accepts.
+        return stop.Value;
     }
 
     private async Task RunAsync(string reason, CancellationToken cancellationToken, Action? handOver)
