@@ -37,8 +37,10 @@ internal sealed class GenerationDrain(
     internal static readonly TimeSpan DefaultConnectionGrace = TimeSpan.FromSeconds(3);
 
     private readonly Lock _gate = new();
+
+    // Started by the first caller, outside any lock of ours: closing the listen sockets waits for their pending accepts.
+    private readonly Lazy<Task<int>> _stopAccepting = new(transport.StopAcceptingAsync);
     private Task? _retirement;
-    private Lazy<Task<int>>? _stopAccepting;
 
     /// <summary>
     /// Completes once, when this worker has served <c>MaxRequest</c> requests (never with <c>MaxRequest = 0</c>). The
@@ -95,17 +97,7 @@ internal sealed class GenerationDrain(
     /// hands its timers over (which may wait for a running cron firing): the listeners stop accepting once; every
     /// call returns that one stop, which completes with how many listeners it stopped.
     /// </summary>
-    public Task<int> StopAcceptingAsync()
-    {
-        Lazy<Task<int>> stop;
-        lock (_gate)
-        {
-            stop = _stopAccepting ??= new(transport.StopAcceptingAsync);
-        }
-
-        // Started outside the lock, by the first caller: closing the listen sockets waits for their pending accepts.
-        return stop.Value;
-    }
+    public Task<int> StopAcceptingAsync() => _stopAccepting.Value;
 
     private async Task RunAsync(string reason, CancellationToken cancellationToken, Action? handOver)
     {

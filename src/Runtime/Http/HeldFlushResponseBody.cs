@@ -110,19 +110,9 @@ internal sealed class HeldFlushResponseBody(IHttpResponseBodyFeature inner) : Pi
         while (true)
         {
             var state = Volatile.Read(ref _state);
-            if (state == Released)
+            if (state >= Released)
             {
-                return _writer.FlushAsync(cancellationToken);
-            }
-
-            if (state == ReleasedWithAFlushHeld)
-            {
-                lock (Gate)
-                {
-                    return _sendingHeld is { IsCompleted: false } sending
-                        ? FlushAfterAsync(sending, cancellationToken)
-                        : _writer.FlushAsync(cancellationToken);
-                }
+                return SendingHeld is { } sending ? FlushAfterAsync(sending, cancellationToken) : _writer.FlushAsync(cancellationToken);
             }
 
             // Holding: hold this flush, or past the limit send everything (nothing is held then).
