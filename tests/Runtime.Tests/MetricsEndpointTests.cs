@@ -361,17 +361,34 @@ public sealed partial class MetricsEndpointTests
         drain.ConnectionGrace = TimeSpan.FromSeconds(60);
         (await server.Client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
 
-        // Begin the retirement, then ask on the connection already open (a retiring server accepts no new ones) once
-        // it drains connections: the retirement waits for that connection to leave, which it does after this answer
-        // (asked before, the answer would keep the connection, and the retirement would wait out its grace).
+        // Begin the retirement and ask at once, on the connection already open (a retiring server accepts no new
+        // ones), before the retirement has begun to drain connections: the answer closes the connection all the same,
+        // so the retirement, which waits for connections to leave, ends well within its 60 s grace.
         var retirement = drain.RetireAsync("reload", CancellationToken.None);
-        var connections = server.App.Services.GetRequiredService<Resident.Http.ConnectionDrain>();
-        await Wait.UntilAsync(() => connections.IsDraining, "the retirement to drain connections");
         using var ready = await server.Client.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains("resident: Unhealthy - draining", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        await retirement.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(ready.Headers.ConnectionClose, "a draining answer closes its keep-alive connection");
+        await retirement.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_worker_that_stopped_accepting_is_not_ready_before_it_retires()
+    {
+        // A supervised worker's reload stops accepting first and retires only once its timers are handed over.
+        await using var server = await TestServer.StartAsync();
+        (await server.Client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
+        var drain = server.App.Services.GetRequiredService<Resident.Hosting.GenerationDrain>();
+        Assert.False(drain.IsRetiring);
+
+        await drain.StopAcceptingAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        using var ready = await server.Client.GetAsync("/health/ready");
+
+        Assert.True(drain.IsRetiring);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("resident: Unhealthy - draining", await ready.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(ready.Headers.ConnectionClose, "a draining answer closes its keep-alive connection");
     }
 
     [Fact]

@@ -49,14 +49,17 @@ internal sealed class GenerationDrain(
     /// </summary>
     public Task MaxRequestReached => connections.MaxRequestReached;
 
-    /// <summary>Whether <see cref="RetireAsync"/> has been called.</summary>
+    /// <summary>
+    /// Whether this generation is on its way out: <see cref="RetireAsync"/> has been called, or it has stopped
+    /// accepting (a supervised worker does that first, then hands its timers over before it retires).
+    /// </summary>
     public bool IsRetiring
     {
         get
         {
             lock (_gate)
             {
-                return _retirement is not null;
+                return _retirement is not null || _stopAccepting.IsValueCreated;
             }
         }
     }

@@ -20,6 +20,7 @@ internal sealed class ResidentEndpoints(
     MetricsCollector collector,
     HealthCheckService health,
     Resident.Http.ConnectionDrain drain,
+    GenerationDrain generation,
     IServiceProvider services,
     ILogger<ResidentEndpoints> logger)
 {
@@ -128,11 +129,14 @@ internal sealed class ResidentEndpoints(
         await context.Response.WriteAsync(PrometheusWriter.Write(snapshot, openMetrics), context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>Never cached; and, served ahead of Resident's request middleware, says what it would while draining.</summary>
+    /// <summary>
+    /// Never cached; and, served ahead of Resident's request middleware, says what it would while draining, from the
+    /// retirement's first step on: a prober that hears "draining" reconnects to the next generation.
+    /// </summary>
     private void Prepare(HttpResponse response)
     {
         response.Headers.CacheControl = "no-store";
-        if (drain.IsDraining && HttpProtocol.IsHttp11(response.HttpContext.Request.Protocol))
+        if ((drain.IsDraining || generation.IsRetiring) && HttpProtocol.IsHttp11(response.HttpContext.Request.Protocol))
         {
             response.Headers.Connection = "close";
         }
