@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.AspNetCore.Connections.Features;
 using Resident;
 
 namespace Showcase;
@@ -23,11 +22,9 @@ public sealed class VisitCounterCleaner(VisitCounter counter) : ICleaner
 /// turns that into an <c>X-Response-Time-Ms</c> header just before the headers are written.
 /// </summary>
 /// <remarks>
-/// Hooks run on every request, so these keep to the cheap calls. The arrival is kept in one box per connection (per
-/// stream under HTTP/2), found through Kestrel's <see cref="IPersistentStateFeature"/>: a new feature per request
-/// would allocate, and setting any feature makes ASP.NET Core look up every feature the request already used again.
-/// Features are read through the non-generic indexer (a generic virtual call costs a lookup under NativeAOT) and the
-/// value is formatted into a stack buffer.
+/// Hooks run on every request, so these keep to the cheap calls: the feature is read and written through the
+/// non-generic indexer (a generic virtual call costs a lookup under NativeAOT) and the value is formatted into a
+/// stack buffer.
 /// </remarks>
 #if !WITHOUT_REQUEST_HOOKS // A benchmark variant (tests/Benchmarks/http-plaintext.sh) measures the Showcase without them.
 [RequestHook]
@@ -38,44 +35,19 @@ public sealed class ResponseTimeHook : IRequestReceivedHook, IResponseGeneratedH
 
     public ValueTask OnRequestReceivedAsync(HttpContext context)
     {
-        if (ArrivalOf(context) is { } arrival)
-        {
-            arrival.Timestamp = Stopwatch.GetTimestamp();
-        }
-
+        context.Features[typeof(RequestArrival)] = new RequestArrival(Stopwatch.GetTimestamp());
         return ValueTask.CompletedTask;
     }
 
     public ValueTask OnResponseGeneratedAsync(HttpContext context)
     {
-        // Taken once (zeroed), so a later request on the connection never reports this one's arrival.
-        if (ArrivalOf(context) is { Timestamp: not 0 } arrival)
+        if (context.Features[typeof(RequestArrival)] is RequestArrival arrival)
         {
             var microseconds = (long)Stopwatch.GetElapsedTime(arrival.Timestamp).TotalMicroseconds;
-            arrival.Timestamp = 0;
             context.Response.Headers[HeaderName] = Milliseconds(microseconds);
         }
 
         return ValueTask.CompletedTask;
-    }
-
-    // The connection's box, made by its first request; null on a server without persistent state (a test server).
-    private static RequestArrival? ArrivalOf(HttpContext context)
-    {
-        if (context.Features[typeof(IPersistentStateFeature)] is not IPersistentStateFeature persistent)
-        {
-            return null;
-        }
-
-        var state = persistent.State;
-        if (state.TryGetValue(typeof(RequestArrival), out var box))
-        {
-            return box as RequestArrival;
-        }
-
-        var arrival = new RequestArrival();
-        state[typeof(RequestArrival)] = arrival;
-        return arrival;
     }
 
     // "12.345": whole milliseconds, then three digits of microseconds.
@@ -91,10 +63,10 @@ public sealed class ResponseTimeHook : IRequestReceivedHook, IResponseGeneratedH
         return new string(text[..(length + 4)]);
     }
 
-    /// <summary>The note the two hooks share, reused by every request of one connection (or HTTP/2 stream).</summary>
-    private sealed class RequestArrival
+    /// <summary>The per-request note the two hooks share: a feature, so nothing is parsed back from a header.</summary>
+    private sealed class RequestArrival(long timestamp)
     {
-        public long Timestamp { get; set; }
+        public long Timestamp { get; } = timestamp;
     }
 }
 

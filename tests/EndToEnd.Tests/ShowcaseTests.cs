@@ -26,7 +26,7 @@ public sealed class ShowcaseTests
         Assert.Equal("application/json", json.Content.Headers.ContentType?.MediaType);
         Assert.Equal("""{"message":"Hello, World!"}""", await json.Content.ReadAsStringAsync());
 
-        // The hooks keep their note in one box per connection: the next request on it gets its own time as well.
+        // The next request on the same keep-alive connection gets its own time as well.
         Assert.True(double.Parse(Assert.Single(json.Headers.GetValues("X-Response-Time-Ms")), System.Globalization.CultureInfo.InvariantCulture) >= 0);
 
         // The cleaner resets the per-request counter after every response, so each request starts from zero.
