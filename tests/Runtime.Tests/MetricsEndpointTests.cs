@@ -249,6 +249,12 @@ public sealed partial class MetricsEndpointTests
             }
 
             Assert.Equal(HttpStatusCode.Created, (await server.Client.PostAsync("/items", null)).StatusCode);
+
+            // One endpoint, its status changing from request to request (Resident keeps each endpoint's last series).
+            Assert.Equal(HttpStatusCode.BadRequest, (await server.Client.GetAsync("/items/x")).StatusCode);
+            (await server.Client.GetAsync("/items/4")).EnsureSuccessStatusCode();
+            Assert.Equal(HttpStatusCode.BadRequest, (await server.Client.GetAsync("/items/y")).StatusCode);
+            Assert.Equal(HttpStatusCode.InternalServerError, (await server.Client.GetAsync("/boom")).StatusCode);
             Assert.Equal(HttpStatusCode.InternalServerError, (await server.Client.GetAsync("/boom")).StatusCode);
             Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync("/nothing-here")).StatusCode);
             (await server.Client.GetAsync("/quiet")).EnsureSuccessStatusCode();
@@ -293,13 +299,14 @@ public sealed partial class MetricsEndpointTests
             Assert.Equal(theirs.Split('\n').Single(line => line.StartsWith(header, StringComparison.Ordinal)), ours.Split('\n').Single(line => line.StartsWith(header, StringComparison.Ordinal)));
         }
 
-        // What the comparison covers: routes, statuses, the unhandled 404, _OTHER, and /quiet left out.
-        Assert.Equal(3, Sample(ours, "http_server_request_duration_seconds_count", "http_route=\"/items/{id}\"", "http_request_method=\"GET\""));
-        Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "http_response_status_code=\"500\""));
+        // What the comparison covers: routes, statuses (one endpoint's changing), the unhandled 404, _OTHER, and /quiet left out.
+        Assert.Equal(4, Sample(ours, "http_server_request_duration_seconds_count", "http_route=\"/items/{id}\"", "http_request_method=\"GET\"", "http_response_status_code=\"200\""));
+        Assert.Equal(2, Sample(ours, "http_server_request_duration_seconds_count", "http_route=\"/items/{id}\"", "http_request_method=\"GET\"", "http_response_status_code=\"400\""));
+        Assert.Equal(2, Sample(ours, "http_server_request_duration_seconds_count", "http_response_status_code=\"500\""));
         Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "aspnetcore_request_is_unhandled=\"true\""));
         Assert.Equal(1, Sample(ours, "http_server_request_duration_seconds_count", "http_request_method=\"_OTHER\""));
         Assert.DoesNotContain(counts, line => line.Contains("/quiet", StringComparison.Ordinal));
-        Assert.Equal(7, counts.Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(11, counts.Sum(line => double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)));
         Assert.Equal("", await Promtool.CheckMetricsAsync(ours));
     }
 

@@ -21,20 +21,22 @@ internal sealed class RequestBranches(RequestDelegate? webSockets, StaticFileInd
     /// <summary>The pipeline that serves <paramref name="context"/>: a branch, or <paramref name="app"/>.</summary>
     public RequestDelegate For(HttpContext context, RequestDelegate app)
     {
+        // The method is read once for both tests (each read is an interface call into the server).
         var request = context.Request;
-        if (webSockets is not null && MayUpgrade(request))
+        var method = request.Method;
+        if (webSockets is not null && MayUpgrade(request, method))
         {
             return webSockets;
         }
 
-        return AfterWebSockets(request, app);
+        return staticFiles is not null && staticFiles.MayServe(method, request.Path) ? staticBranch! : app;
     }
 
     /// <summary>The static-file branch or <paramref name="app"/>: what follows the WebSocket middleware.</summary>
     public RequestDelegate AfterWebSockets(HttpRequest request, RequestDelegate app) =>
-        staticFiles is not null && staticFiles.MayServe(request) ? staticBranch! : app;
+        staticFiles is not null && staticFiles.MayServe(request.Method, request.Path) ? staticBranch! : app;
 
     // What the WebSocket middleware looks for: an HTTP/1.1 upgrade or an HTTP/2 (or 3) extended CONNECT.
-    private static bool MayUpgrade(HttpRequest request) =>
-        request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(request.Method);
+    private static bool MayUpgrade(HttpRequest request, string method) =>
+        request.Headers.Upgrade.Count > 0 || HttpMethods.IsConnect(method);
 }

@@ -35,11 +35,11 @@ internal sealed class StaticFileIndex : IDisposable
     }
 
     /// <summary>Whether the static-file middlewares may answer <paramref name="request"/>: a GET or HEAD of a path the web root has.</summary>
-    public bool MayServe(HttpRequest request)
-    {
-        var method = request.Method;
-        return (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && MayServe(request.Path);
-    }
+    public bool MayServe(HttpRequest request) => MayServe(request.Method, request.Path);
+
+    /// <summary>Whether the static-file middlewares may answer a request of <paramref name="method"/> for <paramref name="path"/>.</summary>
+    public bool MayServe(string method, PathString path) =>
+        (HttpMethods.IsGet(method) || HttpMethods.IsHead(method)) && MayServe(path);
 
     /// <summary>Whether <paramref name="path"/> is a file of the web root or a folder with a default document.</summary>
     public bool MayServe(PathString path) => path.Value is { Length: > 0 } value && Volatile.Read(ref _paths).Contains(value);

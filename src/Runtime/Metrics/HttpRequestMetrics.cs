@@ -17,8 +17,9 @@ namespace Resident.Metrics;
 /// Why not subscribe to ASP.NET Core's own: once either of its instruments has a listener, the hosting layer runs its
 /// metrics path on every request (a tags feature set on the request, tag lists built at start and end, the
 /// listener's tag-set lookups), which measured 2.5–3 µs of server CPU per request under NativeAOT, about an eighth
-/// of a plaintext request. Here a request whose tags repeat the last request's costs two timestamps, the series
-/// tables' reference compares and four interlocked operations, and nothing at all with metrics off. What differs:
+/// of a plaintext request. Here a request costs two timestamps, two cached-series look-ups by small integers (its
+/// method and scheme; its endpoint's last status, protocol and method) and four interlocked operations, and nothing
+/// at all with metrics off; only a request unlike its endpoint's last builds its tags and asks the series table. What differs:
 /// scrapes and health probes (answered before Resident's middleware) are not counted, the time ends when the app's
 /// pipeline completes rather than after Kestrel's last write, and tags an app adds through
 /// <c>IHttpMetricsTagsFeature</c> need <c>Resident:Metrics:AspNetCoreRequestMetrics=true</c>.
@@ -35,6 +36,18 @@ internal sealed class HttpRequestMetrics : IDisposable
     // Where ASP.NET Core's terminal middleware marks a request no endpoint or middleware handled (a 404 of its own).
     private const string UnhandledItemKey = "__RequestUnhandled";
 
+    // The tag values a cached series is found by, by index: the methods ASP.NET Core tags by name (any other is
+    // _OTHER, the last), the two schemes and the four protocol versions. A request outside them (a scheme a proxy
+    // made up, HTTP/0.9) is measured all the same, through its tags.
+    private static readonly string[] MethodTags =
+    [
+        HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Head, HttpMethods.Patch,
+        HttpMethods.Options, HttpMethods.Connect, HttpMethods.Trace, "_OTHER",
+    ];
+
+    private static readonly string[] SchemeTags = ["http", "https"];
+    private static readonly string[] ProtocolTags = ["1.1", "2", "3", "1.0"];
+
     private readonly Meter _meter;
     private readonly InstrumentState? _duration;
     private readonly InstrumentState? _active;
@@ -42,6 +55,8 @@ internal sealed class HttpRequestMetrics : IDisposable
     private readonly object?[] _boxedStatusCodes = new object?[600];
     private readonly object _boxedTrue = true;
     private readonly ConditionalWeakTable<Endpoint, EndpointTags> _endpoints = [];
+    private readonly SumSeries?[] _activeSeries = new SumSeries?[SchemeTags.Length * MethodTags.Length];
+    private readonly EndpointTags _withoutEndpoint = new(null, null, false);
     private EndpointTags? _lastEndpoint;
 
     /// <summary>The two instruments, each unless <paramref name="excluded"/> names it.</summary>
@@ -82,11 +97,12 @@ internal sealed class HttpRequestMetrics : IDisposable
     private Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var request = context.Request;
-        var method = Method(request.Method);
+        var method = MethodIndex(request.Method);
         var scheme = request.Scheme;
-        var active = ActiveSeries(method, scheme);
+        var schemeIndex = SchemeIndex(scheme);
+        var active = ActiveSeries(method, scheme, schemeIndex);
         active?.Add(1);
-        var start = new RequestStart(method, scheme, active, Stopwatch.GetTimestamp());
+        var start = new RequestStart(method, scheme, schemeIndex, active, Stopwatch.GetTimestamp());
         Task served;
         try
         {
@@ -122,19 +138,32 @@ internal sealed class HttpRequestMetrics : IDisposable
         End(context, start, exception: null);
     }
 
-    // The in-flight series of the method and scheme (a repeat of the last tags is the series table's fast path).
-    private SumSeries? ActiveSeries(string method, string scheme)
+    // The in-flight series of the method and scheme: an array slot once the pair has been seen.
+    private SumSeries? ActiveSeries(int method, string scheme, int schemeIndex)
     {
         if (_active is null)
         {
             return null;
         }
 
+        var slot = schemeIndex < 0 ? -1 : schemeIndex * MethodTags.Length + method;
+        if (slot >= 0 && Volatile.Read(ref _activeSeries[slot]) is { } cached)
+        {
+            return cached;
+        }
+
         var buffer = new TagBuffer();
         Span<KeyValuePair<string, object?>> tags = buffer;
         tags[0] = new("url.scheme", scheme);
-        tags[1] = new("http.request.method", method);
-        return (SumSeries)_active.SeriesOf(tags[..2]);
+        tags[1] = new("http.request.method", MethodTags[method]);
+        var series = (SumSeries)_active.SeriesOf(tags[..2]);
+        if (slot >= 0)
+        {
+            // A race stores the same series twice: the table gives one series per tag set.
+            Volatile.Write(ref _activeSeries[slot], series);
+        }
+
+        return series;
     }
 
     private void End(HttpContext context, in RequestStart start, Exception? exception)
@@ -153,26 +182,37 @@ internal sealed class HttpRequestMetrics : IDisposable
         }
 
         var endpoint = context.GetEndpoint();
-        var endpointTags = endpoint is null ? null : TagsOf(endpoint);
-        if (endpointTags is { Disabled: true })
+        var endpointTags = endpoint is null ? _withoutEndpoint : TagsOf(endpoint);
+        if (endpointTags.Disabled)
         {
+            return;
+        }
+
+        var protocol = context.Request.Protocol;
+        var unhandled = endpoint is null && status == StatusCodes.Status404NotFound
+            && context.Items.TryGetValue(UnhandledItemKey, out var mark) && mark is true;
+
+        // Most requests repeat their endpoint's last status, method, scheme and protocol: its series, without tags.
+        var key = exception is null ? SeriesKey(status, start.Method, start.SchemeIndex, ProtocolIndex(protocol), unhandled) : -1;
+        if (key >= 0 && Volatile.Read(ref endpointTags.Last) is { } last && last.Key == key)
+        {
+            last.Series.Record(elapsed);
             return;
         }
 
         var buffer = new TagBuffer();
         Span<KeyValuePair<string, object?>> tags = buffer;
         tags[0] = new("url.scheme", start.Scheme);
-        tags[1] = new("http.request.method", start.Method);
-        tags[2] = new("network.protocol.version", ProtocolVersion(context.Request.Protocol));
+        tags[1] = new("http.request.method", MethodTags[start.Method]);
+        tags[2] = new("network.protocol.version", ProtocolVersion(protocol));
         var count = 3;
-        if (endpoint is null && status == StatusCodes.Status404NotFound
-            && context.Items.TryGetValue(UnhandledItemKey, out var unhandled) && unhandled is true)
+        if (unhandled)
         {
             tags[count++] = new("aspnetcore.request.is_unhandled", _boxedTrue);
         }
 
         tags[count++] = new("http.response.status_code", Boxed(status));
-        if (endpointTags?.Route is { } route)
+        if (endpointTags.Route is { } route)
         {
             tags[count++] = new("http.route", route);
         }
@@ -182,8 +222,21 @@ internal sealed class HttpRequestMetrics : IDisposable
             tags[count++] = new("error.type", exception.GetType().FullName);
         }
 
-        _duration.Record(elapsed, tags[..count]);
+        var series = (HistogramSeries)_duration.SeriesOf(tags[..count]);
+        series.Record(elapsed);
+        if (key >= 0)
+        {
+            Volatile.Write(ref endpointTags.Last, new KeyedSeries(key, series));
+        }
     }
+
+    // What tells one duration series of an endpoint from another, in one number: the status code (10 bits), the
+    // method (4), the scheme (1), the protocol (2) and the unhandled mark; -1 when a value has no index (the series
+    // is then found by its tags every time). A request that failed is never cached: its error type is a tag.
+    private static int SeriesKey(int status, int method, int scheme, int protocol, bool unhandled) =>
+        (uint)status < 1024 && scheme >= 0 && protocol >= 0
+            ? status | method << 10 | scheme << 14 | protocol << 15 | (unhandled ? 1 << 17 : 0)
+            : -1;
 
     // The route tag and the opt-out, read once per endpoint: the last endpoint is one compare away, others one
     // weak-table lookup (endpoints come and go with their data source, so a strong cache could keep them alive).
@@ -204,28 +257,42 @@ internal sealed class HttpRequestMetrics : IDisposable
     }
 
     // As ASP.NET Core tags methods: the known ones by name, any other as _OTHER, so a client cannot mint series.
-    private static string Method(string method) => method switch
+    // The index into MethodTags.
+    private static int MethodIndex(string method) => method switch
     {
-        _ when HttpMethods.IsGet(method) => HttpMethods.Get,
-        _ when HttpMethods.IsPost(method) => HttpMethods.Post,
-        _ when HttpMethods.IsPut(method) => HttpMethods.Put,
-        _ when HttpMethods.IsDelete(method) => HttpMethods.Delete,
-        _ when HttpMethods.IsHead(method) => HttpMethods.Head,
-        _ when HttpMethods.IsPatch(method) => HttpMethods.Patch,
-        _ when HttpMethods.IsOptions(method) => HttpMethods.Options,
-        _ when HttpMethods.IsConnect(method) => HttpMethods.Connect,
-        _ when HttpMethods.IsTrace(method) => HttpMethods.Trace,
-        _ => "_OTHER",
+        _ when HttpMethods.IsGet(method) => 0,
+        _ when HttpMethods.IsPost(method) => 1,
+        _ when HttpMethods.IsPut(method) => 2,
+        _ when HttpMethods.IsDelete(method) => 3,
+        _ when HttpMethods.IsHead(method) => 4,
+        _ when HttpMethods.IsPatch(method) => 5,
+        _ when HttpMethods.IsOptions(method) => 6,
+        _ when HttpMethods.IsConnect(method) => 7,
+        _ when HttpMethods.IsTrace(method) => 8,
+        _ => 9,
     };
 
-    private static string ProtocolVersion(string protocol) => protocol switch
+    // The index into SchemeTags, or -1.
+    private static int SchemeIndex(string scheme) => scheme switch
     {
-        _ when HttpProtocol.IsHttp11(protocol) => "1.1",
-        _ when HttpProtocol.IsHttp2(protocol) => "2",
-        _ when HttpProtocol.IsHttp3(protocol) => "3",
-        _ when HttpProtocol.IsHttp10(protocol) => "1.0",
-        _ => protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol,
+        "http" => 0,
+        "https" => 1,
+        _ => -1,
     };
+
+    // The index into ProtocolTags, or -1.
+    private static int ProtocolIndex(string protocol) => protocol switch
+    {
+        _ when HttpProtocol.IsHttp11(protocol) => 0,
+        _ when HttpProtocol.IsHttp2(protocol) => 1,
+        _ when HttpProtocol.IsHttp3(protocol) => 2,
+        _ when HttpProtocol.IsHttp10(protocol) => 3,
+        _ => -1,
+    };
+
+    private static string ProtocolVersion(string protocol) => ProtocolIndex(protocol) is var index and >= 0
+        ? ProtocolTags[index]
+        : protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol;
 
     private object Boxed(int status)
     {
@@ -240,9 +307,23 @@ internal sealed class HttpRequestMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    private readonly record struct RequestStart(string Method, string Scheme, SumSeries? Active, long Timestamp);
+    // Method is an index into MethodTags; SchemeIndex into SchemeTags (-1: Scheme is another).
+    private readonly record struct RequestStart(int Method, string Scheme, int SchemeIndex, SumSeries? Active, long Timestamp);
 
-    private sealed record EndpointTags(Endpoint Endpoint, string? Route, bool Disabled);
+    /// <summary>What the duration of an endpoint's requests is tagged with, and the series its last request went to.</summary>
+    private sealed class EndpointTags(Endpoint? endpoint, string? route, bool disabled)
+    {
+        public Endpoint? Endpoint { get; } = endpoint;
+
+        public string? Route { get; } = route;
+
+        public bool Disabled { get; } = disabled;
+
+        /// <summary>Written whole, so a reader never pairs one request's key with another's series.</summary>
+        public KeyedSeries? Last;
+    }
+
+    private sealed record KeyedSeries(int Key, HistogramSeries Series);
 
     [InlineArray(7)]
     private struct TagBuffer
