@@ -19,8 +19,8 @@ namespace Resident.Metrics;
 /// listener's tag-set lookups), which measured 2.5–3 µs of server CPU per request under NativeAOT, about an eighth
 /// of a plaintext request. Here a request costs two timestamps, two cached-series look-ups by small integers (its
 /// method and scheme; its endpoint's last status, protocol and method) and four interlocked operations, and nothing
-/// at all with metrics off; only a request unlike its endpoint's last builds its tags and asks the series table. What differs:
-/// scrapes and health probes (answered before Resident's middleware) are not counted, the time ends when the app's
+/// at all with metrics off; only a request unlike its endpoint's last builds its tags and asks the series table.
+/// What differs: scrapes and health probes (answered before Resident's middleware) are not counted, the time ends when the app's
 /// pipeline completes rather than after Kestrel's last write, and tags an app adds through
 /// <c>IHttpMetricsTagsFeature</c> need <c>Resident:Metrics:AspNetCoreRequestMetrics=true</c>.
 /// The instruments live on a meter no listener can take (its scope is this object): only the collector reads them.
@@ -193,7 +193,9 @@ internal sealed class HttpRequestMetrics : IDisposable
             && context.Items.TryGetValue(UnhandledItemKey, out var mark) && mark is true;
 
         // Most requests repeat their endpoint's last status, method, scheme and protocol: its series, without tags.
-        var key = exception is null ? SeriesKey(status, start.Method, start.SchemeIndex, ProtocolIndex(protocol), unhandled) : -1;
+        var key = exception is null
+            ? SeriesKey(status, start.Method, start.SchemeIndex, ProtocolIndex(protocol), unhandled)
+            : -1;
         if (key >= 0 && Volatile.Read(ref endpointTags.Last) is { } last && last.Key == key)
         {
             last.Series.Record(elapsed);
@@ -308,9 +310,10 @@ internal sealed class HttpRequestMetrics : IDisposable
     public void Dispose() => _meter.Dispose();
 
     // Method is an index into MethodTags; SchemeIndex into SchemeTags (-1: Scheme is another).
-    private readonly record struct RequestStart(int Method, string Scheme, int SchemeIndex, SumSeries? Active, long Timestamp);
+    private readonly record struct RequestStart(
+        int Method, string Scheme, int SchemeIndex, SumSeries? Active, long Timestamp);
 
-    /// <summary>What the duration of an endpoint's requests is tagged with, and the series its last request went to.</summary>
+    /// <summary>What an endpoint's request durations are tagged with, and the series its last request went to.</summary>
     private sealed class EndpointTags(Endpoint? endpoint, string? route, bool disabled)
     {
         public Endpoint? Endpoint { get; } = endpoint;
