@@ -369,8 +369,8 @@ public sealed partial class MetricsEndpointTests
         (await server.Client.GetAsync("/plaintext")).EnsureSuccessStatusCode();
 
         // Begin the retirement and ask at once, on the connection already open (a retiring server accepts no new
-        // ones), before the retirement has begun to drain connections: the answer closes the connection all the same,
-        // so the retirement, which waits for connections to leave, ends well within its 60 s grace.
+        // ones), whether or not the retirement has begun to drain connections yet: the answer closes the connection
+        // either way, so the retirement, which waits for connections to leave, ends well within its 60 s grace.
         var retirement = drain.RetireAsync("reload", CancellationToken.None);
         using var ready = await server.Client.GetAsync("/health/ready");
 
