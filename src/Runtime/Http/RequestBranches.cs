@@ -29,12 +29,14 @@ internal sealed class RequestBranches(RequestDelegate? webSockets, StaticFileInd
             return webSockets;
         }
 
-        return staticFiles is not null && staticFiles.MayServe(method, request.Path) ? staticBranch! : app;
+        return AfterWebSockets(request, method, app);
     }
 
     /// <summary>The static-file branch or <paramref name="app"/>: what follows the WebSocket middleware.</summary>
-    public RequestDelegate AfterWebSockets(HttpRequest request, RequestDelegate app) =>
-        staticFiles is not null && staticFiles.MayServe(request.Method, request.Path) ? staticBranch! : app;
+    public RequestDelegate AfterWebSockets(HttpRequest request, RequestDelegate app) => AfterWebSockets(request, request.Method, app);
+
+    private RequestDelegate AfterWebSockets(HttpRequest request, string method, RequestDelegate app) =>
+        staticFiles is not null && staticFiles.MayServe(method, request.Path) ? staticBranch! : app;
 
     // What the WebSocket middleware looks for: an HTTP/1.1 upgrade or an HTTP/2 (or 3) extended CONNECT.
     private static bool MayUpgrade(HttpRequest request, string method) =>

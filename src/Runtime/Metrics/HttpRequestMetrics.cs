@@ -37,15 +37,15 @@ internal sealed class HttpRequestMetrics : IDisposable
     private const string UnhandledItemKey = "__RequestUnhandled";
 
     // The tag values a cached series is found by, by index: the methods ASP.NET Core tags by name (any other is
-    // _OTHER, the last), the two schemes and the four protocol versions. A request outside them (a scheme a proxy
-    // made up, HTTP/0.9) is measured all the same, through its tags.
+    // _OTHER, the last), the two schemes (SchemeIndex) and the four protocol versions. A request outside them (a
+    // scheme a proxy made up, HTTP/0.9) is measured all the same, through its tags.
     private static readonly string[] MethodTags =
     [
         HttpMethods.Get, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Head, HttpMethods.Patch,
         HttpMethods.Options, HttpMethods.Connect, HttpMethods.Trace, "_OTHER",
     ];
 
-    private static readonly string[] SchemeTags = ["http", "https"];
+    private const int SchemeCount = 2;
     private static readonly string[] ProtocolTags = ["1.1", "2", "3", "1.0"];
 
     private readonly Meter _meter;
@@ -55,7 +55,7 @@ internal sealed class HttpRequestMetrics : IDisposable
     private readonly object?[] _boxedStatusCodes = new object?[600];
     private readonly object _boxedTrue = true;
     private readonly ConditionalWeakTable<Endpoint, EndpointTags> _endpoints = [];
-    private readonly SumSeries?[] _activeSeries = new SumSeries?[SchemeTags.Length * MethodTags.Length];
+    private readonly SumSeries?[] _activeSeries = new SumSeries?[SchemeCount * MethodTags.Length];
     private readonly EndpointTags _withoutEndpoint = new(null, null, false);
     private EndpointTags? _lastEndpoint;
 
@@ -189,12 +189,13 @@ internal sealed class HttpRequestMetrics : IDisposable
         }
 
         var protocol = context.Request.Protocol;
+        var protocolIndex = ProtocolIndex(protocol);
         var unhandled = endpoint is null && status == StatusCodes.Status404NotFound
             && context.Items.TryGetValue(UnhandledItemKey, out var mark) && mark is true;
 
         // Most requests repeat their endpoint's last status, method, scheme and protocol: its series, without tags.
         var key = exception is null
-            ? SeriesKey(status, start.Method, start.SchemeIndex, ProtocolIndex(protocol), unhandled)
+            ? SeriesKey(status, start.Method, start.SchemeIndex, protocolIndex, unhandled)
             : -1;
         if (key >= 0 && Volatile.Read(ref endpointTags.Last) is { } last && last.Key == key)
         {
@@ -206,7 +207,8 @@ internal sealed class HttpRequestMetrics : IDisposable
         Span<KeyValuePair<string, object?>> tags = buffer;
         tags[0] = new("url.scheme", start.Scheme);
         tags[1] = new("http.request.method", MethodTags[start.Method]);
-        tags[2] = new("network.protocol.version", ProtocolVersion(protocol));
+        var version = protocolIndex >= 0 ? ProtocolTags[protocolIndex] : OtherProtocolVersion(protocol);
+        tags[2] = new("network.protocol.version", version);
         var count = 3;
         if (unhandled)
         {
@@ -274,7 +276,7 @@ internal sealed class HttpRequestMetrics : IDisposable
         _ => 9,
     };
 
-    // The index into SchemeTags, or -1.
+    // 0 for http, 1 for https, or -1.
     private static int SchemeIndex(string scheme) => scheme switch
     {
         "http" => 0,
@@ -292,9 +294,9 @@ internal sealed class HttpRequestMetrics : IDisposable
         _ => -1,
     };
 
-    private static string ProtocolVersion(string protocol) => ProtocolIndex(protocol) is var index and >= 0
-        ? ProtocolTags[index]
-        : protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol;
+    // A version outside ProtocolTags, as ASP.NET Core tags it.
+    private static string OtherProtocolVersion(string protocol) =>
+        protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol[5..] : protocol;
 
     private object Boxed(int status)
     {
@@ -309,7 +311,7 @@ internal sealed class HttpRequestMetrics : IDisposable
 
     public void Dispose() => _meter.Dispose();
 
-    // Method is an index into MethodTags; SchemeIndex into SchemeTags (-1: Scheme is another).
+    // Method is an index into MethodTags; SchemeIndex is SchemeIndex(Scheme).
     private readonly record struct RequestStart(
         int Method, string Scheme, int SchemeIndex, SumSeries? Active, long Timestamp);
 
